@@ -1,0 +1,103 @@
+/**
+ * Decide what an attempt's outcome means, from the stream (not the exit code or `subtype`: an
+ * API error ends with subtype "success" but is_error true and api_error_status set). Permanent
+ * problems are non-retryable; transient ones retry under Temporal's policy.
+ */
+import { AGENT_ERROR_TYPES, NON_RETRYABLE_AGENT_ERRORS, type AgentErrorType } from '../../../workflows/agentErrors.js';
+import type { ResultEvent } from './streamJson.js';
+
+export interface AttemptFacts {
+  result: ResultEvent | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** Why we killed the agent ourselves, if we did. */
+  killedBy: 'idle' | 'cancel' | null;
+  spawnError: { code?: string; message: string } | null;
+  stderrTail: string;
+  bin: string;
+  idleTimeoutSeconds: number;
+}
+
+export type Classification =
+  | { ok: true }
+  | { ok: false; type: AgentErrorType; retryable: boolean; message: string; nextRetryDelayMs?: number };
+
+function failure(type: AgentErrorType, message: string, nextRetryDelayMs?: number): Classification {
+  return { ok: false, type, retryable: !NON_RETRYABLE_AGENT_ERRORS.includes(type), message, nextRetryDelayMs };
+}
+
+const TEXT_RULES: readonly [RegExp, AgentErrorType][] = [
+  [/credit balance|billing|payment required|insufficient.*(credit|quota)/i, AGENT_ERROR_TYPES.billing],
+  [/invalid (x-)?api[ -]key|authentication_error|not logged in|please run \/login|oauth token/i, AGENT_ERROR_TYPES.auth],
+  [/permission_error|forbidden/i, AGENT_ERROR_TYPES.auth],
+  [/not_found_error|model.{0,40}(not found|does not exist)|invalid model/i, AGENT_ERROR_TYPES.modelNotFound],
+  [/overloaded/i, AGENT_ERROR_TYPES.overloaded],
+  [/rate.?limit|too many requests/i, AGENT_ERROR_TYPES.rateLimited],
+  [/invalid_request_error|prompt is too long/i, AGENT_ERROR_TYPES.invalidRequest],
+];
+
+function byStatus(status: number, text: string): AgentErrorType {
+  if (status === 401 || status === 403) return AGENT_ERROR_TYPES.auth;
+  if (status === 402) return AGENT_ERROR_TYPES.billing;
+  if (status === 404) return AGENT_ERROR_TYPES.modelNotFound;
+  if (status === 429) return AGENT_ERROR_TYPES.rateLimited;
+  if (status === 529) return AGENT_ERROR_TYPES.overloaded;
+  if (status >= 500) return AGENT_ERROR_TYPES.apiError;
+  if (/credit balance|billing/i.test(text)) return AGENT_ERROR_TYPES.billing;
+  return AGENT_ERROR_TYPES.invalidRequest;
+}
+
+/** "retry after 30 seconds" / "retry-after: 30" in an error text, as milliseconds. */
+export function retryAfterMs(text: string): number | undefined {
+  const match = /retry[- ]after[^0-9]{0,12}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?/i.exec(text);
+  if (!match) return undefined;
+  const value = Number(match[1]);
+  return match[2]?.startsWith('m') ? value : value * 1000;
+}
+
+export function classifyAttempt(facts: AttemptFacts): Classification {
+  if (facts.spawnError) {
+    if (facts.spawnError.code === 'ENOENT' || facts.spawnError.code === 'EACCES') {
+      return failure(
+        AGENT_ERROR_TYPES.binaryMissing,
+        `agent binary ${facts.bin} cannot be run (${facts.spawnError.code}): install @anthropic-ai/claude-code or set CLAUDE_BIN`,
+      );
+    }
+    return failure(AGENT_ERROR_TYPES.failed, `could not start the agent: ${facts.spawnError.message}`);
+  }
+  if (facts.killedBy === 'idle') {
+    return failure(AGENT_ERROR_TYPES.idle, `the agent wrote nothing for ${facts.idleTimeoutSeconds}s and was killed`);
+  }
+
+  const result = facts.result;
+  if (!result) {
+    const how = facts.signal ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode}`;
+    const stderr = lastLine(facts.stderrTail);
+    const rule = stderr ? TEXT_RULES.find(([re]) => re.test(stderr)) : undefined;
+    const message = `the agent ${how} without a result${stderr ? `: ${stderr}` : ''}`;
+    return failure(rule?.[1] ?? AGENT_ERROR_TYPES.noResult, message);
+  }
+
+  if (!result.is_error && result.subtype === 'success') return { ok: true };
+
+  const text = result.result ?? '';
+  const detail = text ? `: ${truncate(text, 300)}` : '';
+  if (result.api_error_status) {
+    const type = byStatus(result.api_error_status, text);
+    return failure(type, `API error ${result.api_error_status}${detail}`, retryAfterMs(text));
+  }
+  if (result.subtype === 'error_max_turns') return failure(AGENT_ERROR_TYPES.maxTurns, `reached the turn limit (${result.num_turns ?? '?'} turns)`);
+  if (result.subtype === 'error_max_budget_usd') return failure(AGENT_ERROR_TYPES.budget, `reached the per-unit budget${detail}`);
+  const rule = TEXT_RULES.find(([re]) => re.test(text));
+  if (rule) return failure(rule[1], `${result.subtype}${detail}`, retryAfterMs(text));
+  return failure(AGENT_ERROR_TYPES.failed, `the agent reported an error (${result.subtype})${detail}`);
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n').filter(Boolean);
+  return truncate(lines[lines.length - 1] ?? '', 300);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,75 @@
+/**
+ * The Claude CLI's `--output-format stream-json --verbose` lines, parsed once with zod. Only the
+ * fields we act on are declared; everything else passes through untouched (the CLI evolves),
+ * and a line that is not JSON is kept as text rather than failing the unit.
+ */
+import { z } from 'zod';
+
+const resultSchema = z.looseObject({
+  type: z.literal('result'),
+  subtype: z.string(),
+  is_error: z.boolean().default(false),
+  result: z.string().nullish(),
+  session_id: z.string().nullish(),
+  num_turns: z.number().nullish(),
+  duration_ms: z.number().nullish(),
+  total_cost_usd: z.number().nullish(),
+  api_error_status: z.number().nullish(),
+  terminal_reason: z.string().nullish(),
+});
+export type ResultEvent = z.output<typeof resultSchema>;
+
+const initSchema = z.looseObject({
+  type: z.literal('system'),
+  subtype: z.literal('init'),
+  session_id: z.string(),
+  model: z.string().nullish(),
+});
+
+const contentBlockSchema = z.looseObject({ type: z.string(), name: z.string().optional() });
+const assistantSchema = z.looseObject({
+  type: z.literal('assistant'),
+  message: z.looseObject({ content: z.array(contentBlockSchema).default([]) }),
+});
+
+export interface StreamEvent {
+  type: string;
+  subtype: string | null;
+  /** The whole line as the CLI wrote it, for the conversation log. */
+  data: Record<string, unknown>;
+  sessionId: string | null;
+  /** Names of the tools this event asks to use. */
+  toolUses: string[];
+  result: ResultEvent | null;
+}
+
+export function parseStreamLine(line: string): StreamEvent | null {
+  const text = line.trim();
+  if (!text) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null };
+  }
+  const data = value as Record<string, unknown>;
+  const type = typeof data.type === 'string' ? data.type : 'unknown';
+  const subtype = typeof data.subtype === 'string' ? data.subtype : null;
+  const event: StreamEvent = { type, subtype, data, sessionId: null, toolUses: [], result: null };
+
+  const init = initSchema.safeParse(data);
+  if (init.success) event.sessionId = init.data.session_id;
+  const assistant = assistantSchema.safeParse(data);
+  if (assistant.success) {
+    event.toolUses = assistant.data.message.content.filter((b) => b.type === 'tool_use' && b.name).map((b) => b.name!);
+  }
+  const result = resultSchema.safeParse(data);
+  if (result.success) {
+    event.result = result.data;
+    event.sessionId = result.data.session_id ?? null;
+  }
+  return event;
+}

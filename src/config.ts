@@ -1,0 +1,57 @@
+/** Environment configuration, parsed once with zod. */
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { UsageError } from './errors.js';
+
+const envSchema = z.object({
+  AGENTIC_BATCH_HOME: z.string().min(1).optional(),
+  AGENTIC_BATCH_TASK_QUEUE: z.string().min(1).default('agentic-batch'),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  CLAUDE_BIN: z.string().min(1).optional(),
+});
+
+export interface Config {
+  home: string;
+  taskQueue: string;
+  namespace: string;
+  /** Set: use this Temporal server and start none. */
+  temporalAddress: string | null;
+  temporalCliPath: string | null;
+  /** Set: use this Postgres and start none. */
+  databaseUrl: string | null;
+  claudeBin: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`environment variable ${issue.path.join('.')} is invalid: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    home: path.resolve(e.AGENTIC_BATCH_HOME ?? path.join(os.homedir(), '.agentic-batch')),
+    taskQueue: e.AGENTIC_BATCH_TASK_QUEUE,
+    namespace: e.TEMPORAL_NAMESPACE,
+    temporalAddress: e.TEMPORAL_ADDRESS ?? null,
+    temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
+    databaseUrl: e.DATABASE_URL ?? null,
+    claudeBin: e.CLAUDE_BIN ?? bundledClaudeBin(),
+  };
+}
+
+/** The `claude` that `npm ci` installed with this package. */
+function bundledClaudeBin(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    const pkg = require.resolve('@anthropic-ai/claude-code/package.json');
+    return path.join(path.dirname(pkg), 'bin', 'claude.exe');
+  } catch {
+    return 'claude';
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Scripted Messages API: a tiny local HTTP server that speaks enough of Anthropic's Messages API
+ * for the real `claude` CLI to run offline (ANTHROPIC_BASE_URL=<url>). Replies are deterministic
+ * and come from scriptedAnswers.ts; this file only does HTTP.
+ *
+ * - POST /v1/messages (the CLI appends `?beta=true`): SSE when `stream: true`, JSON otherwise.
+ *   The model is echoed; usage is estimated from the request size so the CLI reports a cost.
+ * - POST /v1/messages/count_tokens: `{"input_tokens": N}`.
+ * - HEAD|GET /api/hello (the CLI's connectivity probe when nonessential traffic is allowed): 200.
+ * - Anything else: Anthropic-shaped 404 JSON.
+ * - Faults (`[[fault:SPEC]]` in the prompt, or `defaultFault` / SCRIPTED_API_FAULT for every unit
+ *   prompt) answer with the real status and an Anthropic error body (429 adds `retry-after`);
+ *   `hang` holds the socket until close(); `slow=MS` delays a normal answer. `xN` budgets are
+ *   counted per server instance, keyed by prompt text. Side requests (neither tools nor the CLI's
+ *   environment block) never fault, so they cannot spend a budget.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { decideReply, parseFaultSpec, type Decision, type Fault, type ScriptedMessage } from './scriptedAnswers.js';
+
+export interface ScriptedApiOptions {
+  port?: number;
+  host?: string;
+  /** Fault SPEC applied to every unit prompt, e.g. `529x1`; defaults to $SCRIPTED_API_FAULT. */
+  defaultFault?: string;
+}
+
+export interface ScriptedApi {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  stats(): { requests: number; faultsServed: number };
+}
+
+/** Large enough for long conversations; anything bigger is refused rather than buffered. */
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export async function startScriptedApi(options: ScriptedApiOptions = {}): Promise<ScriptedApi> {
+  const defaultFault = options.defaultFault ?? process.env.SCRIPTED_API_FAULT;
+  if (defaultFault !== undefined && parseFaultSpec(defaultFault) === undefined) {
+    throw new Error(`Unknown scripted fault "${defaultFault}"`);
+  }
+  const counters = { requests: 0, faultsServed: 0 };
+  const faultsByPrompt = new Map<string, number>();
+  const closing = new AbortController();
+
+  /** Returns the fault to serve now, if any, and spends one unit of its `xN` budget. */
+  function takeFault(decision: Decision): Fault | undefined {
+    if (decision.fault === undefined) return undefined;
+    const served = faultsByPrompt.get(decision.faultKey) ?? 0;
+    if (decision.fault.times !== undefined && served >= decision.fault.times) return undefined;
+    faultsByPrompt.set(decision.faultKey, served + 1);
+    counters.faultsServed++;
+    return decision.fault.fault;
+  }
+
+  async function handleMessages(body: unknown, res: http.ServerResponse): Promise<void> {
+    const decision = decideReply(body, defaultFault);
+    const fault = takeFault(decision);
+    if (fault?.kind === 'hang') return; // never answer; close() destroys the socket
+    if (fault?.kind === 'error') {
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      sendJson(res, fault.status, apiError(fault.errorType, fault.message), headers);
+      return;
+    }
+    if (fault?.kind === 'slow') {
+      try {
+        await sleep(fault.ms, undefined, { signal: closing.signal });
+      } catch {
+        return; // server closing
+      }
+    }
+    if ((body as { stream?: unknown }).stream === true) sendStream(res, decision.message);
+    else sendJson(res, 200, toJsonMessage(decision.message));
+  }
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens')) {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+        if (typeof body !== 'object' || body === null) throw new Error('body must be a JSON object');
+      } catch (error) {
+        sendJson(res, 400, apiError('invalid_request_error', `scripted: ${(error as Error).message}`));
+        return;
+      }
+      if (path === '/v1/messages') await handleMessages(body, res);
+      else sendJson(res, 200, { input_tokens: decideReply(body).message.usage.input_tokens });
+      return;
+    }
+    if (path === '/api/hello') sendJson(res, 200, {});
+    else sendJson(res, 404, apiError('not_found_error', `scripted: no route for ${req.method} ${path}`));
+  }
+
+  const server = http.createServer((req, res) => {
+    counters.requests++;
+    handle(req, res).catch(() => res.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stats: () => ({ ...counters }),
+    close: async () => {
+      closing.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections(); // includes hung requests and idle keep-alive sockets
+      await closed;
+    },
+  };
+}
+
+const apiError = (type: string, message: string) => ({ type: 'error', error: { type, message } });
+
+function readBody(req: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) reject(new Error('request body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_scripted', ...headers });
+  res.end(JSON.stringify(value));
+}
+
+function toJsonMessage(m: ScriptedMessage) {
+  return {
+    id: m.id,
+    type: 'message',
+    role: 'assistant',
+    model: m.model,
+    content: m.content,
+    stop_reason: m.stopReason,
+    stop_sequence: null,
+    usage: { ...m.usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+  };
+}
+
+/** Streams the message as the real API does: start, one start/delta/stop per block, delta, stop. */
+function sendStream(res: http.ServerResponse, m: ScriptedMessage): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_scripted' });
+  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const start = toJsonMessage(m);
+  event('message_start', {
+    message: { ...start, content: [], stop_reason: null, usage: { ...start.usage, output_tokens: 1 } },
+  });
+  m.content.forEach((block, index) => {
+    if (block.type === 'text') {
+      event('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      event('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
+    } else {
+      event('content_block_start', { index, content_block: { ...block, input: {} } });
+      event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+    }
+    event('content_block_stop', { index });
+  });
+  event('message_delta', { delta: { stop_reason: m.stopReason, stop_sequence: null }, usage: { output_tokens: m.usage.output_tokens } });
+  event('message_stop', {});
+  res.end();
+}

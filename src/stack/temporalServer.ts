@@ -1,0 +1,95 @@
+/**
+ * The Temporal CLI dev server: a full Temporal server on one SQLite file, with the Web UI.
+ * Found in the order TEMPORAL_CLI_PATH, `temporal` on PATH, ~/go/bin/temporal.
+ */
+import { createWriteStream } from 'node:fs';
+import { access, constants } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { execa, type ResultPromise } from 'execa';
+import { jobStatusSearchAttribute } from '../../workflows/messages.js';
+
+export async function findTemporalCli(explicit: string | null): Promise<string | null> {
+  const candidates = [
+    explicit,
+    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'temporal')),
+    path.join(os.homedir(), 'go', 'bin', 'temporal'),
+  ];
+  for (const candidate of candidates) {
+    if (candidate && (await access(candidate, constants.X_OK).then(() => true, () => false))) return candidate;
+  }
+  return null;
+}
+
+export interface DevServerOptions {
+  cliPath: string;
+  dbFile: string;
+  port: number;
+  uiPort: number | null;
+  logFile: string;
+  /** `--dynamic-config-value` entries, e.g. limit.historyCount.suggestContinueAsNew=200. */
+  dynamicConfig?: Record<string, string | number>;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string | null;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--db-filename', options.dbFile,
+    '--namespace', 'default',
+    '--search-attribute', `${jobStatusSearchAttribute.name}=Keyword`,
+    '--log-level', 'warn',
+  ];
+  if (options.uiPort) args.push('--ui-port', String(options.uiPort));
+  else args.push('--headless');
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+    args.push('--dynamic-config-value', `${key}=${value}`);
+  }
+  const log = createWriteStream(options.logFile, { flags: 'a' });
+  const child: ResultPromise = execa(options.cliPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false, cleanup: true });
+  const address = `127.0.0.1:${options.port}`;
+  let exited = false;
+  void child.then(() => {
+    exited = true;
+  });
+
+  await waitUntilServing(address, () => exited, options.logFile);
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,
+    pid: child.pid!,
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await child;
+      log.end();
+    },
+  };
+}
+
+async function waitUntilServing(address: string, hasExited: () => boolean, logFile: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (hasExited()) throw new Error(`the Temporal dev server exited during startup; see ${logFile}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within 60s; see ${logFile}`);
+}

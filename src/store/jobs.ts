@@ -1,0 +1,134 @@
+/** Jobs and their prompt template versions. */
+import type { JobState } from '../../workflows/lifecycle.js';
+import type { Db } from './db.js';
+
+export interface NewUnit {
+  key: string;
+  payload: Record<string, unknown>;
+}
+
+export interface NewJob {
+  id: string;
+  name: string;
+  spec: unknown;
+  sourceType: string;
+  template: string;
+  units: readonly NewUnit[];
+}
+
+export interface JobRow {
+  id: string;
+  name: string;
+  spec: unknown;
+  sourceType: string;
+  totalUnits: number;
+  state: JobState;
+  message: string | null;
+  costUsd: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const INSERT_CHUNK = 1000;
+
+/** Job, first template version and every unit, in one transaction: all or nothing. */
+export async function insertJob(db: Db, job: NewJob): Promise<void> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(
+      'INSERT INTO jobs (id, name, spec, source_type, total_units) VALUES ($1, $2, $3, $4, $5)',
+      [job.id, job.name, JSON.stringify(job.spec), job.sourceType, job.units.length],
+    );
+    await client.query('INSERT INTO prompt_versions (job_id, version, template) VALUES ($1, 1, $2)', [job.id, job.template]);
+    for (let start = 0; start < job.units.length; start += INSERT_CHUNK) {
+      const chunk = job.units.slice(start, start + INSERT_CHUNK);
+      await client.query(
+        `INSERT INTO units (job_id, unit_id, key, payload)
+         SELECT $1, $4::int + ord::int, key, payload FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS u(key, payload, ord)`,
+        [job.id, chunk.map((u) => u.key), chunk.map((u) => JSON.stringify(u.payload)), start],
+      );
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function deleteJob(db: Db, jobId: string): Promise<void> {
+  await db.query('DELETE FROM jobs WHERE id = $1', [jobId]);
+}
+
+const JOB_COLUMNS = `id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
+  cost_usd AS "costUsd", created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
+  const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [jobId]);
+  return rows[0] ?? null;
+}
+
+export async function listJobs(db: Db, limit = 50): Promise<JobRow[]> {
+  const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC LIMIT $1`, [limit]);
+  return rows;
+}
+
+export async function recordJobState(
+  db: Db,
+  jobId: string,
+  state: JobState,
+  costUsd: number,
+  message: string | null,
+): Promise<void> {
+  await db.query('UPDATE jobs SET state = $2, cost_usd = $3, message = $4, updated_at = now() WHERE id = $1', [
+    jobId,
+    state,
+    costUsd,
+    message,
+  ]);
+}
+
+export async function getTemplate(db: Db, jobId: string, version: number): Promise<string | null> {
+  const { rows } = await db.query<{ template: string }>(
+    'SELECT template FROM prompt_versions WHERE job_id = $1 AND version = $2',
+    [jobId, version],
+  );
+  return rows[0]?.template ?? null;
+}
+
+/**
+ * Store a revised template as the next version. Keyed by the workflow's revision id, so a retried
+ * activity returns the version it already wrote instead of adding another.
+ */
+export async function saveTemplateVersion(
+  db: Db,
+  jobId: string,
+  template: string,
+  feedback: string,
+  revisionId: string,
+): Promise<number> {
+  const { rows } = await db.query<{ version: number }>(
+    `WITH existing AS (SELECT version FROM prompt_versions WHERE job_id = $1 AND revision_id = $4),
+     inserted AS (
+       INSERT INTO prompt_versions (job_id, version, template, feedback, revision_id)
+       SELECT $1, (SELECT coalesce(max(version), 0) + 1 FROM prompt_versions WHERE job_id = $1), $2, $3, $4
+       WHERE NOT EXISTS (SELECT 1 FROM existing)
+       RETURNING version)
+     SELECT version FROM inserted UNION ALL SELECT version FROM existing`,
+    [jobId, template, feedback, revisionId],
+  );
+  return rows[0]!.version;
+}
+
+export async function listTemplateVersions(
+  db: Db,
+  jobId: string,
+): Promise<{ version: number; template: string; feedback: string | null; createdAt: Date }[]> {
+  const { rows } = await db.query(
+    `SELECT version, template, feedback, created_at AS "createdAt" FROM prompt_versions WHERE job_id = $1 ORDER BY version`,
+    [jobId],
+  );
+  return rows;
+}

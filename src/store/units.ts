@@ -1,0 +1,134 @@
+/** Units: one row per work item, its payload and its final outcome. */
+import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../../workflows/messages.js';
+import type { Db } from './db.js';
+
+export interface UnitRow {
+  jobId: string;
+  unitId: number;
+  key: string;
+  payload: Record<string, unknown>;
+  status: UnitStatus;
+  templateVersion: number | null;
+  result: string | null;
+  error: string | null;
+  costUsd: number;
+  sessionId: string | null;
+  attempts: number;
+  durationMs: number | null;
+  updatedAt: Date;
+}
+
+const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, status, template_version AS "templateVersion",
+  result, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
+  updated_at AS "updatedAt"`;
+
+/** The next pending units after a cursor, in unit order: what the job starts next. */
+export async function pagePendingUnits(db: Db, jobId: string, afterUnitId: number, limit: number): Promise<UnitRef[]> {
+  const { rows } = await db.query<UnitRef>(
+    `SELECT unit_id AS "unitId", key FROM units
+     WHERE job_id = $1 AND unit_id > $2 AND status = 'pending' ORDER BY unit_id LIMIT $3`,
+    [jobId, afterUnitId, limit],
+  );
+  return rows;
+}
+
+export async function getUnit(db: Db, jobId: string, unitId: number): Promise<UnitRow | null> {
+  const { rows } = await db.query<UnitRow>(`SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND unit_id = $2`, [
+    jobId,
+    unitId,
+  ]);
+  return rows[0] ?? null;
+}
+
+export async function findUnit(db: Db, jobId: string, idOrKey: string): Promise<UnitRow | null> {
+  const { rows } = await db.query<UnitRow>(
+    `SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND (key = $2 OR ($2 ~ '^[0-9]{1,9}$' AND unit_id = $2::int))
+     ORDER BY key = $2 DESC LIMIT 1`,
+    [jobId, idOrKey],
+  );
+  return rows[0] ?? null;
+}
+
+export async function listUnits(
+  db: Db,
+  jobId: string,
+  options: { status?: UnitStatus; afterUnitId?: number; limit?: number } = {},
+): Promise<UnitRow[]> {
+  const { rows } = await db.query<UnitRow>(
+    `SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND unit_id > $3
+     ORDER BY unit_id LIMIT $4`,
+    [jobId, options.status ?? null, options.afterUnitId ?? 0, options.limit ?? 1000],
+  );
+  return rows;
+}
+
+export async function markUnitRunning(db: Db, jobId: string, unitId: number, templateVersion: number): Promise<void> {
+  await db.query(
+    `UPDATE units SET status = 'running', template_version = $3, error = NULL, updated_at = now()
+     WHERE job_id = $1 AND unit_id = $2`,
+    [jobId, unitId, templateVersion],
+  );
+}
+
+export interface UnitCompletion {
+  status: UnitOutcomeStatus;
+  runId: string;
+  result: string | null;
+  error: string | null;
+  sessionId: string | null;
+}
+
+/**
+ * Write a unit's final state. Its cost is everything ever spent on it; the returned cost is what
+ * this run spent, which is what the job adds to its total.
+ */
+export async function completeUnit(
+  db: Db,
+  jobId: string,
+  unitId: number,
+  completion: UnitCompletion,
+): Promise<{ runCostUsd: number }> {
+  const { rows } = await db.query<{ runCostUsd: number }>(
+    `WITH spent AS (
+       SELECT coalesce(sum(cost_usd), 0) AS total,
+              coalesce(sum(cost_usd) FILTER (WHERE run_id = $4), 0) AS run,
+              count(*) FILTER (WHERE run_id = $4) AS run_attempts,
+              coalesce(sum(duration_ms) FILTER (WHERE run_id = $4), 0) AS run_duration
+       FROM attempts WHERE job_id = $1 AND unit_id = $2)
+     UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
+       cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
+     FROM spent WHERE job_id = $1 AND unit_id = $2
+     RETURNING spent.run AS "runCostUsd"`,
+    [jobId, unitId, completion.status, completion.runId, completion.result, completion.error, completion.sessionId],
+  );
+  return rows[0] ?? { runCostUsd: 0 };
+}
+
+/** Put units back to pending (a rejected or failed test run), keeping what was spent on them. */
+export async function resetUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<void> {
+  await db.query(
+    `UPDATE units SET status = 'pending', result = NULL, error = NULL, updated_at = now()
+     WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
+    [jobId, unitIds],
+  );
+}
+
+/** On job cancellation: every unit not yet settled becomes cancelled. Returns how many. */
+export async function cancelUnfinishedUnits(db: Db, jobId: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE units SET status = 'cancelled', error = coalesce(error, 'job cancelled'), updated_at = now()
+     WHERE job_id = $1 AND status IN ('pending', 'running')`,
+    [jobId],
+  );
+  return rowCount ?? 0;
+}
+
+export async function countUnitsByStatus(db: Db, jobId: string): Promise<Record<UnitStatus, number>> {
+  const { rows } = await db.query<{ status: UnitStatus; n: number }>(
+    'SELECT status, count(*)::int AS n FROM units WHERE job_id = $1 GROUP BY status',
+    [jobId],
+  );
+  const counts: Record<UnitStatus, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}

@@ -1,0 +1,34 @@
+/**
+ * ApplicationFailure types raised by the agent activity. Shared by the classifier (which raises
+ * them) and the unit workflow (whose retry policy must never retry the permanent ones, even if
+ * an activity forgot to mark a failure non-retryable).
+ */
+export const AGENT_ERROR_TYPES = {
+  auth: 'AgentAuthError',
+  billing: 'AgentBillingError',
+  invalidRequest: 'AgentInvalidRequest',
+  modelNotFound: 'AgentModelNotFound',
+  binaryMissing: 'AgentBinaryMissing',
+  badTemplate: 'BadTemplate',
+  maxTurns: 'AgentMaxTurns',
+  budget: 'AgentBudgetExceeded',
+  rateLimited: 'AgentRateLimited',
+  overloaded: 'AgentOverloaded',
+  apiError: 'AgentApiError',
+  noResult: 'AgentNoResult',
+  idle: 'AgentIdle',
+  failed: 'AgentFailed',
+} as const;
+
+export type AgentErrorType = (typeof AGENT_ERROR_TYPES)[keyof typeof AGENT_ERROR_TYPES];
+
+export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
+  AGENT_ERROR_TYPES.auth,
+  AGENT_ERROR_TYPES.billing,
+  AGENT_ERROR_TYPES.invalidRequest,
+  AGENT_ERROR_TYPES.modelNotFound,
+  AGENT_ERROR_TYPES.binaryMissing,
+  AGENT_ERROR_TYPES.badTemplate,
+  AGENT_ERROR_TYPES.maxTurns,
+  AGENT_ERROR_TYPES.budget,
+];
