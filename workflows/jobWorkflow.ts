@@ -315,6 +315,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       case 'PAUSED':
         if (batchDone()) return finish();
         break;
+      case 'READY':
+        break; // waiting for approve or reject
       default:
         return;
     }

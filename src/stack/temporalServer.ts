@@ -2,12 +2,12 @@
  * The Temporal CLI dev server: a full Temporal server on one SQLite file, with the Web UI.
  * Found in the order TEMPORAL_CLI_PATH, `temporal` on PATH, ~/go/bin/temporal.
  */
-import { createWriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { execa, type ResultPromise } from 'execa';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execa } from 'execa';
 import { jobStatusSearchAttribute } from '../../workflows/messages.js';
 
 export async function findTemporalCli(explicit: string | null): Promise<string | null> {
@@ -35,7 +35,7 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl: string | null;
-  pid: number;
+  pid: number | null;
   stop(): Promise<void>;
 }
 
@@ -54,8 +54,8 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
     args.push('--dynamic-config-value', `${key}=${value}`);
   }
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  const child: ResultPromise = execa(options.cliPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false, cleanup: true });
+  const log = { file: options.logFile, append: true } as const;
+  const child = execa(options.cliPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false, cleanup: true });
   const address = `127.0.0.1:${options.port}`;
   let exited = false;
   void child.then(() => {
@@ -70,8 +70,31 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     async stop() {
       if (!exited) child.kill('SIGTERM');
       await child;
-      log.end();
     },
+  };
+}
+
+/**
+ * Last resort when no Temporal CLI is installed: @temporalio/testing downloads one (needs
+ * internet) and runs it as a child of this process.
+ */
+export async function startDownloadedDevServer(options: Omit<DevServerOptions, 'cliPath' | 'logFile'>): Promise<DevServer> {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      dbFilename: options.dbFile,
+      port: options.port,
+      ui: options.uiPort !== null,
+      uiPort: options.uiPort ?? undefined,
+      searchAttributes: [jobStatusSearchAttribute],
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]),
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : null,
+    pid: null,
+    stop: () => env.teardown(),
   };
 }
 

@@ -1,6 +1,6 @@
 /** Connections to Temporal, with failures turned into plain words. */
-import { Client, Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { UserError } from '../errors.js';
 import { jobStatusSearchAttribute } from '../../workflows/messages.js';
 
@@ -19,12 +19,12 @@ export async function connectClient(address: string, namespace: string): Promise
 }
 
 /** Register the job-status search attribute on a server we did not start (idempotent). */
-export async function ensureSearchAttribute(connection: Connection, namespace: string): Promise<void> {
+export async function ensureSearchAttribute(connection: ConnectionLike, namespace: string): Promise<void> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   if (customAttributes && jobStatusSearchAttribute.name in customAttributes) return;
   await connection.operatorService
     .addSearchAttributes({
-      namespace, searchAttributes: { [jobStatusSearchAttribute.name]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      namespace, searchAttributes: { [jobStatusSearchAttribute.name]: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
     })
     .catch((err: unknown) => {
       if (!/already exists/i.test(String(err))) throw err;

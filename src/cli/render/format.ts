@@ -1,0 +1,32 @@
+/** Small formatting helpers shared by the CLI's views. */
+export function usd(amount: number): string {
+  return `$${amount.toFixed(amount >= 100 ? 2 : 4)}`;
+}
+
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** The first `maxLines` lines of a text, indented, with a note of what was cut. */
+export function excerpt(text: string, maxLines: number, indent = '    '): string {
+  const lines = text.trimEnd().split('\n');
+  const shown = lines.slice(0, maxLines).map((l) => indent + l);
+  if (lines.length > maxLines) shown.push(`${indent}… (${lines.length - maxLines} more lines)`);
+  return shown.join('\n');
+}
+
+/** Columns padded to their widest cell. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}

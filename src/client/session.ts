@@ -1,0 +1,66 @@
+/**
+ * What every client command needs: where the services are (env vars, else the running
+ * background stack, started on demand for commands that create work), a Temporal client and
+ * the Postgres pool.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config.js';
+import { UserError } from '../errors.js';
+import { startStackInBackground } from '../stack/background.js';
+import { readStack } from '../stack/stackFile.js';
+import { openDatabase, type Db } from '../store/db.js';
+import { connectClient } from '../temporal/connect.js';
+
+export interface Endpoints {
+  temporalAddress: string;
+  databaseUrl: string;
+  uiUrl: string | null;
+}
+
+export interface Session {
+  config: Config;
+  endpoints: Endpoints;
+  client: Client;
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function resolveEndpoints(config: Config, options: { autoStart: boolean }): Promise<Endpoints> {
+  if (config.temporalAddress && config.databaseUrl) {
+    return { temporalAddress: config.temporalAddress, databaseUrl: config.databaseUrl, uiUrl: null };
+  }
+  let stack = await readStack(config.home);
+  if (!stack && options.autoStart) stack = await startStackInBackground(config);
+  if (!stack) {
+    throw new UserError(
+      `the agentic-batch stack is not running (state dir ${config.home})`,
+      'start it with `agentic-batch up -d`, or set TEMPORAL_ADDRESS and DATABASE_URL',
+    );
+  }
+  return {
+    temporalAddress: config.temporalAddress ?? stack.temporalAddress,
+    databaseUrl: config.databaseUrl ?? stack.databaseUrl,
+    uiUrl: config.temporalAddress ? null : stack.uiUrl,
+  };
+}
+
+export async function openSession(config: Config, options: { autoStart: boolean }): Promise<Session> {
+  const endpoints = await resolveEndpoints(config, options);
+  const client = await connectClient(endpoints.temporalAddress, config.namespace);
+  let db: Db;
+  try {
+    db = await openDatabase(endpoints.databaseUrl, { max: 4 });
+  } catch (err) {
+    await client.connection.close();
+    throw new UserError((err as Error).message, 'check DATABASE_URL, or start the stack with `agentic-batch up -d`');
+  }
+  return {
+    config,
+    endpoints,
+    client,
+    db,
+    async close() {
+      await Promise.allSettled([client.connection.close(), db.end()]);
+    },
+  };
+}

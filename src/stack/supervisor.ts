@@ -1,0 +1,122 @@
+/**
+ * The embedded stack in one process: Postgres (unless DATABASE_URL), the Temporal dev server
+ * (unless TEMPORAL_ADDRESS) and a worker. `agentic-batch up` runs it in the foreground;
+ * `up -d` runs it detached. SIGINT/SIGTERM stop it cleanly: the worker drains (running agents
+ * are cancelled after a grace period and retried on the next start), then the servers stop.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from '../config.js';
+import { UserError } from '../errors.js';
+import { openDatabase } from '../store/db.js';
+import { connectClient, ensureSearchAttribute } from '../temporal/connect.js';
+import { createWorker } from '../worker/createWorker.js';
+import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
+import { freePort } from './ports.js';
+import { commandLine, isAlive, stopProcess } from './processes.js';
+import { ensureHome, readStack, readStackFile, removeStack, stackPaths, writeStack } from './stackFile.js';
+import { findTemporalCli, startDownloadedDevServer, startTemporalDevServer, type DevServer } from './temporalServer.js';
+
+export interface SupervisorOptions {
+  maxConcurrentAgents: number;
+  log: (line: string) => void;
+}
+
+export async function runStack(config: Config, options: SupervisorOptions): Promise<void> {
+  const { log } = options;
+  await ensureHome(config.home);
+  const running = await readStack(config.home);
+  if (running) {
+    throw new UserError(`the stack is already running (pid ${running.supervisorPid})`, 'stop it with `agentic-batch down`');
+  }
+  await stopLeftovers(config.home);
+
+  const paths = stackPaths(config.home);
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log(`stop: ${String(err)}`));
+    cleanups.length = 0;
+  };
+
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const pg: PostgresServer = await startEmbeddedPostgres({ home: config.home, port: await freePort(55432), log: () => undefined });
+      cleanups.push(() => pg.stop());
+      databaseUrl = pg.url;
+      log('postgres: embedded, ready');
+    }
+
+    let temporalAddress = config.temporalAddress;
+    let devServer: DevServer | null = null;
+    if (!temporalAddress) {
+      const cliPath = await findTemporalCli(config.temporalCliPath);
+      const server = { dbFile: paths.temporalDb, port: await freePort(7233), uiPort: await freePort(8233) };
+      if (cliPath) {
+        devServer = await startTemporalDevServer({ ...server, cliPath, logFile: paths.temporalLog });
+      } else {
+        log('temporal: no Temporal CLI found (TEMPORAL_CLI_PATH, PATH, ~/go/bin/temporal); downloading one');
+        devServer = await startDownloadedDevServer(server).catch((err: unknown) => {
+          throw new UserError(
+            `the Temporal CLI was not found and could not be downloaded: ${String(err).split('\n')[0]}`,
+            'run scripts/install-temporal-cli.sh, or set TEMPORAL_ADDRESS to a running Temporal server',
+          );
+        });
+      }
+      cleanups.push(() => devServer!.stop());
+      temporalAddress = devServer.address;
+      log(`temporal: dev server on ${temporalAddress}, Web UI ${devServer.uiUrl}`);
+    } else {
+      const client = await connectClient(temporalAddress, config.namespace);
+      await ensureSearchAttribute(client.connection, config.namespace);
+      await client.connection.close();
+    }
+
+    const db = await openDatabase(databaseUrl);
+    cleanups.push(() => db.end());
+    const connection = await NativeConnection.connect({ address: temporalAddress });
+    cleanups.push(() => connection.close());
+    const { worker, close } = await createWorker({
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      db,
+      claudeBin: config.claudeBin,
+      maxConcurrentAgents: options.maxConcurrentAgents,
+    });
+    cleanups.push(close);
+
+    const stopSignal = new Promise<string>((resolve) => {
+      process.once('SIGINT', () => resolve('SIGINT'));
+      process.once('SIGTERM', () => resolve('SIGTERM'));
+    });
+    const workerRun = worker.run();
+    await writeStack(config.home, {
+      supervisorPid: process.pid,
+      temporalAddress,
+      temporalPid: devServer?.pid ?? null,
+      uiUrl: devServer?.uiUrl ?? null,
+      databaseUrl,
+      taskQueue: config.taskQueue,
+      startedAt: new Date().toISOString(),
+    });
+    cleanups.unshift(() => removeStack(config.home));
+    log(`worker: polling task queue ${config.taskQueue}; stack ready`);
+
+    const reason = await Promise.race([stopSignal, workerRun.then(() => 'worker stopped')]);
+    log(`stopping (${reason})`);
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+  } finally {
+    await stopAll();
+    log('stopped');
+  }
+}
+
+/** A stack killed with SIGKILL leaves its Temporal server running: stop it before starting anew. */
+async function stopLeftovers(home: string): Promise<void> {
+  const stale = await readStackFile(home);
+  if (!stale) return;
+  const pid = stale.temporalPid;
+  if (pid && isAlive(pid) && commandLine(pid).includes('temporal')) await stopProcess(pid);
+  await removeStack(home);
+}
