@@ -1,10 +1,26 @@
-/** ESM + ts-jest: sources import './x.js', which maps back to the .ts file. */
-export default {
+/**
+ * ESM + ts-jest: sources import './x.js', which maps back to the .ts file.
+ * Two projects: fast unit tests, and integration tests that share one real Temporal dev server
+ * and one real Postgres started by the global setup.
+ */
+const shared = {
   preset: 'ts-jest/presets/default-esm',
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-  testTimeout: 120_000,
+};
+
+export default {
+  testTimeout: 180_000,
+  projects: [
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/support/globalSetup.mjs',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.mjs',
+    },
+  ],
 };

@@ -1,0 +1,181 @@
+/**
+ * What integration tests use to drive the real thing: the CLI as a subprocess, workers as
+ * subprocesses (so one can be killed), Postgres for assertions, and a Temporal client.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { execa, type ResultPromise } from 'execa';
+import pg from 'pg';
+import YAML from 'yaml';
+import { readTestStack } from './testStack.js';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = path.join(ROOT, 'bin', 'agentic-batch.js');
+export const EMITTER = path.join(ROOT, 'scripts', 'stream-json-emitter.sh');
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One test file's world: its own task queue and state dir on the shared servers. */
+export class Harness {
+  readonly stack = readTestStack();
+  readonly taskQueue = `it-${randomBytes(4).toString('hex')}`;
+  readonly db = new pg.Pool({ connectionString: this.stack.databaseUrl, max: 3 });
+  private readonly workers = new Set<WorkerProcess>();
+  private clientPromise: Promise<Client> | null = null;
+  home = '';
+
+  async setup(): Promise<this> {
+    this.home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-home-'));
+    return this;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      TEMPORAL_ADDRESS: this.stack.temporalAddress,
+      DATABASE_URL: this.stack.databaseUrl,
+      AGENTIC_BATCH_TASK_QUEUE: this.taskQueue,
+      AGENTIC_BATCH_HOME: this.home,
+      ...extra,
+    };
+  }
+
+  async cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+    const result = await execa('node', [CLI, ...args], {
+      cwd: options.cwd ?? this.home,
+      env: this.env(options.env),
+      reject: false,
+      stdin: 'ignore',
+    });
+    return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** `cli` that must succeed; returns stdout parsed as JSON when asked. */
+  async cliJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): Promise<T> {
+    const result = await this.cli([...args, '--json'], options);
+    if (result.exitCode !== 0) throw new Error(`agentic-batch ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+    return JSON.parse(result.stdout) as T;
+  }
+
+  async startWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
+    const worker = new WorkerProcess(execa('node', [CLI, 'worker'], { env: this.env(env), reject: false, stdin: 'ignore', all: true }));
+    this.workers.add(worker);
+    await worker.ready();
+    return worker;
+  }
+
+  client(): Promise<Client> {
+    this.clientPromise ??= Connection.connect({ address: this.stack.temporalAddress }).then(
+      (connection) => new Client({ connection }),
+    );
+    return this.clientPromise;
+  }
+
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(sql, params)).rows;
+  }
+
+  async teardown(): Promise<void> {
+    await Promise.all([...this.workers].map((w) => w.stop()));
+    if (this.clientPromise) await (await this.clientPromise).connection.close();
+    await this.db.end();
+  }
+}
+
+export class WorkerProcess {
+  private output = '';
+  constructor(readonly process: ResultPromise) {
+    process.all?.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString();
+    });
+  }
+
+  get pid(): number {
+    return this.process.pid!;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  async ready(): Promise<void> {
+    await waitFor(() => this.output.includes('worker polling') || this.process.exitCode !== null, 60_000, 'worker start');
+    if (!this.output.includes('worker polling')) throw new Error(`worker did not start:\n${this.output}`);
+  }
+
+  /** SIGKILL: no draining, no goodbye, like a crashed machine. */
+  async kill(): Promise<void> {
+    this.process.kill('SIGKILL');
+    await this.process;
+  }
+
+  async stop(): Promise<void> {
+    if (this.process.exitCode !== null) return;
+    this.process.kill('SIGTERM');
+    await this.process;
+  }
+}
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await predicate()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** A directory of `n` small markdown files: docs/doc01.md … */
+export async function makeDocs(n: number, subdir = 'docs'): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-docs-'));
+  await mkdir(path.join(dir, subdir), { recursive: true });
+  await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      writeFile(path.join(dir, subdir, `doc${String(i + 1).padStart(2, '0')}.md`), `# Doc ${i + 1}\n\nAbout topic ${i + 1}.\n`),
+    ),
+  );
+  return dir;
+}
+
+export async function writeSpec(dir: string, spec: unknown, name = 'job.yaml'): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, YAML.stringify(spec));
+  return file;
+}
+
+export interface StatusJson {
+  jobId: string;
+  status: string;
+  counts: { total: number; succeeded: number; failed: number; cancelled: number; pending: number; running: number };
+  costUsd: number;
+  message: string | null;
+  templateVersion: number;
+}
+
+/** Poll `status --json` until the predicate holds. */
+export async function waitForStatus(
+  h: Harness,
+  jobId: string,
+  predicate: (s: StatusJson) => boolean,
+  timeoutMs = 120_000,
+): Promise<StatusJson> {
+  let last: StatusJson | null = null;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    last = await h.cliJson<StatusJson>(['status', jobId]);
+    if (predicate(last)) return last;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting on ${jobId}; last status ${JSON.stringify(last)}`);
+}
+
+export function parseJsonl<T = Record<string, unknown>>(text: string): T[] {
+  return text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+}
