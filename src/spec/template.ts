@@ -38,7 +38,7 @@ export function validateTemplate(template: string, available: readonly string[])
 
 export function renderTemplate(template: string, values: Record<string, unknown>): string {
   return template.replace(PLACEHOLDER, (_whole, name: string) => {
-    if (!(name in values)) throw new TemplateError(`the unit has no value for {{${name}}}`);
+    if (!Object.hasOwn(values, name)) throw new TemplateError(`the unit has no value for {{${name}}}`);
     const value = values[name];
     return typeof value === 'string' ? value : JSON.stringify(value);
   });
