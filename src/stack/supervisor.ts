@@ -40,7 +40,7 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
   try {
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const pg: PostgresServer = await startEmbeddedPostgres({ home: config.home, port: await freePort(55432), log: () => undefined });
+      const pg: PostgresServer = await startEmbeddedPostgres({ home: config.home, port: await freePort(55432) });
       cleanups.push(() => pg.stop());
       databaseUrl = pg.url;
       log('postgres: embedded, ready');

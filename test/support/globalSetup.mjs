@@ -15,7 +15,7 @@ export default async function globalSetup() {
   if (!cli) throw new Error('integration tests need the Temporal CLI: run scripts/install-temporal-cli.sh');
   const home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-it-'));
   const [pg, temporal] = await Promise.all([
-    startEmbeddedPostgres({ home, port: await freePort(), log: () => undefined }),
+    startEmbeddedPostgres({ home, port: await freePort() }),
     startTemporalDevServer({
       cliPath: cli,
       dbFile: path.join(home, 'temporal.db'),
