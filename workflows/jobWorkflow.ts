@@ -347,7 +347,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   } catch (err) {
     if (!isCancellation(err)) throw err;
     await CancellationScope.nonCancellable(async () => {
-      moveTo('CANCELLED', 'cancelled by request');
+      // The state turns CANCELLED only once every unit is settled, so watchers can trust it.
+      s.message = `cancelling: stopping ${running.size} running units`;
       await Promise.all(
         [...running.values()].map((unit) =>
           getExternalWorkflowHandle(unitWorkflowId(settings.jobId, unit.phase, s.templateVersion, unit))
@@ -357,8 +358,9 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       );
       // Cancelled units report back once their agent process is gone; don't wait forever for a dead worker.
       await condition(() => running.size === 0 && starting === 0, '2 minutes');
-      s.cancelled += await store.cancelUnfinishedUnits({ jobId: settings.jobId });
+      s.cancelled = await store.cancelUnfinishedUnits({ jobId: settings.jobId });
       running.clear();
+      moveTo('CANCELLED', 'cancelled by request');
       await recordState();
     });
     throw err;

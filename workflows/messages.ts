@@ -109,6 +109,7 @@ export const UNIT_WORKFLOW_TYPE = 'unitWorkflow';
  * test run. Readable in the Web UI; a very long key is shortened and made unique by its id.
  */
 export function unitWorkflowId(jobId: string, phase: Phase, templateVersion: number, unit: UnitRef): string {
-  const key = unit.key.length > 200 ? `${unit.key.slice(0, 120)}…${unit.key.slice(-60)}#${unit.unitId}` : unit.key;
+  // Temporal on SQL stores ids in 255 characters: job id + test prefix + this stays under it.
+  const key = unit.key.length > 150 ? `${unit.key.slice(0, 90)}…${unit.key.slice(-40)}#${unit.unitId}` : unit.key;
   return phase === 'batch' ? `${jobId}/${key}` : `${jobId}/test-v${templateVersion}/${key}`;
 }

@@ -4,6 +4,7 @@
  * failures and heartbeats; a failed unit shows as a failed workflow, a cancelled one as cancelled.
  */
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -34,6 +35,8 @@ export async function unitWorkflow(input: UnitWorkflowInput): Promise<UnitFinish
       nonRetryableErrorTypes: [...NON_RETRYABLE_AGENT_ERRORS],
     },
     summary: input.key,
+    // A cancelled unit reports only once its agent process is really gone.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   const unit = { jobId: input.jobId, unitId: input.unitId };
 

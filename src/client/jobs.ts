@@ -14,7 +14,7 @@ import { UsageError, UserError } from '../errors.js';
 import type { JobSpec } from '../spec/schema.js';
 import { TemplateError, validateTemplate } from '../spec/template.js';
 import { SourceError, sourceFor } from '../sources/index.js';
-import { deleteJob, getJob, insertJob } from '../store/jobs.js';
+import { deleteJob, getJob, insertJob, type NewUnit } from '../store/jobs.js';
 import { countUnitsByStatus } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
@@ -56,7 +56,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
 }
 
 /** Enumerate the units; a source problem is the user's to fix (exit 2). */
-export async function enumerateUnits(spec: JobSpec) {
+async function enumerateUnits(spec: JobSpec): Promise<NewUnit[]> {
   try {
     return await sourceFor(spec.source).enumerate(spec.source);
   } catch (err) {
@@ -66,7 +66,7 @@ export async function enumerateUnits(spec: JobSpec) {
 }
 
 /** The agent binary must exist before a job is created, or every unit would fail the same way. */
-export async function checkAgentBinary(spec: JobSpec, defaultBin: string): Promise<void> {
+async function checkAgentBinary(spec: JobSpec, defaultBin: string): Promise<void> {
   const bin = spec.agent.bin ?? defaultBin;
   const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin));
   const executable = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
@@ -84,10 +84,15 @@ export interface CreatedJob {
   totalUnits: number;
 }
 
-/** Store the job and its units, then start its workflow; on any failure nothing is left behind. */
-export async function createJob(session: Session, spec: JobSpec): Promise<CreatedJob> {
+/** Everything that can be checked without a server: the units exist and the agent can run. */
+export async function prepareJob(spec: JobSpec, defaultAgentBin: string): Promise<NewUnit[]> {
   const units = await enumerateUnits(spec);
-  await checkAgentBinary(spec, session.config.claudeBin);
+  await checkAgentBinary(spec, defaultAgentBin);
+  return units;
+}
+
+/** Store the job and its units, then start its workflow; on any failure nothing is left behind. */
+export async function createJob(session: Session, spec: JobSpec, units: readonly NewUnit[]): Promise<CreatedJob> {
   const jobId = newJobId(spec.name);
   await insertJob(session.db, {
     id: jobId,
@@ -175,14 +180,14 @@ async function update(
   try {
     return await run(jobHandle(session, jobId));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new UserError(`${jobId}: ${err.cause?.message ?? err.message}`, 'see its state with `agentic-batch status JOB`');
+      throw new UserError(`${jobId}: ${err.cause?.message ?? err.message}`, `see its state with \`agentic-batch status ${jobId}\``);
     }
-    if (/workflow execution already completed/i.test(String(err))) {
-      throw new UserError(`${jobId} has already ended`, 'see its state with `agentic-batch status JOB`');
-    }
-    throw err;
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // Not found also means "closed": an ended job takes no more messages.
+    await assertJobExists(session, jobId);
+    const { state } = await getStatus(session, jobId);
+    throw new UserError(`${jobId} has already ended (${state})`, `see it with \`agentic-batch status ${jobId}\``);
   }
 }
 

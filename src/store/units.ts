@@ -113,14 +113,22 @@ export async function resetUnits(db: Db, jobId: string, unitIds: readonly number
   );
 }
 
-/** On job cancellation: every unit not yet settled becomes cancelled. Returns how many. */
+/**
+ * On job cancellation: every unit not yet settled becomes cancelled. Returns how many units of
+ * the job are cancelled now, in all: the same answer however often it runs (a local activity
+ * may run again when its workflow task is retried).
+ */
 export async function cancelUnfinishedUnits(db: Db, jobId: string): Promise<number> {
-  const { rowCount } = await db.query(
+  await db.query(
     `UPDATE units SET status = 'cancelled', error = coalesce(error, 'job cancelled'), updated_at = now()
      WHERE job_id = $1 AND status IN ('pending', 'running')`,
     [jobId],
   );
-  return rowCount ?? 0;
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = 'cancelled'`,
+    [jobId],
+  );
+  return rows[0]!.n;
 }
 
 export async function countUnitsByStatus(db: Db, jobId: string): Promise<Record<UnitStatus, number>> {

@@ -1,12 +1,13 @@
 /** `run` (create, test, approve, watch: the whole job in one command) and `create`. */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { approveJob, createJob, rejectJob } from '../../client/jobs.js';
+import { approveJob, createJob, prepareJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { sourceFor } from '../../sources/index.js';
 import type { JobSpec } from '../../spec/schema.js';
+import type { NewUnit } from '../../store/jobs.js';
 import { isTerminal } from '../../../workflows/lifecycle.js';
 import type { JobStatus, RejectRequest } from '../../../workflows/messages.js';
 import { action } from '../action.js';
@@ -74,9 +75,11 @@ Examples:
   agentic-batch run job.yaml --concurrency 16 --yes --json`)
     .action(action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean; json?: boolean }) => {
       const spec = await specFromInputs(specFile, opts);
-      const session = await openSession(loadConfig(), { autoStart: true });
+      const config = loadConfig();
+      const units = await prepareJob(spec, config.claudeBin);
+      const session = await openSession(config, { autoStart: true });
       try {
-        return await runJob(session, spec, opts);
+        return await runJob(session, spec, units, opts);
       } finally {
         await session.close();
       }
@@ -88,9 +91,11 @@ Examples:
     .addHelpText('after', SPEC_EXAMPLE)
     .action(action(async (specFile: string | undefined, opts: SpecFlags & { json?: boolean }) => {
       const spec = await specFromInputs(specFile, opts);
-      const session = await openSession(loadConfig(), { autoStart: true });
+      const config = loadConfig();
+      const units = await prepareJob(spec, config.claudeBin);
+      const session = await openSession(config, { autoStart: true });
       try {
-        const { jobId, totalUnits } = await createJob(session, spec);
+        const { jobId, totalUnits } = await createJob(session, spec, units);
         if (opts.json) printJson({ jobId, totalUnits });
         else say(`created ${jobId}: ${totalUnits} units. Follow it with: agentic-batch watch ${jobId}`);
       } finally {
@@ -99,9 +104,14 @@ Examples:
     }));
 }
 
-async function runJob(session: Session, spec: JobSpec, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+async function runJob(
+  session: Session,
+  spec: JobSpec,
+  units: readonly NewUnit[],
+  opts: { yes?: boolean; json?: boolean },
+): Promise<number> {
   const started = Date.now();
-  const { jobId, totalUnits } = await createJob(session, spec);
+  const { jobId, totalUnits } = await createJob(session, spec, units);
   say(`created ${jobId}: ${totalUnits} units (${sourceFor(spec.source).describe(spec.source)})`);
   if (session.endpoints.uiUrl) say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
 
