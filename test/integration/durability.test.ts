@@ -1,0 +1,78 @@
+/**
+ * Durability: a worker killed with SIGKILL mid-job, another started; every unit ends exactly
+ * once. And a job long enough to continue-as-new several times (the test server suggests it
+ * after a few hundred events) loses and repeats no unit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EMITTER, Harness, makeDocs, parseJsonl, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
+
+describe('durability', () => {
+  const h = new Harness();
+  beforeAll(() => h.setup());
+  afterAll(() => h.teardown());
+
+  it('finishes every unit exactly once after the worker is killed mid-job', async () => {
+    const first = await h.startWorker();
+    const dir = await makeDocs(12);
+    const file = await writeSpec(dir, {
+      name: 'crash',
+      source: { type: 'files', glob: 'docs/*.md' },
+      prompt: '[[fault:slow=2000]] Summarize {{relative_path}}.',
+      testUnits: 0,
+      concurrency: 4,
+      agent: { rehearse: true, heartbeatTimeoutSeconds: 5, retryDelaySeconds: 1 },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    await waitForStatus(h, jobId, (s) => s.counts.succeeded >= 2 && s.counts.running >= 2);
+    await first.kill();
+
+    await h.startWorker();
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED', 180_000);
+    expect(done.counts).toMatchObject({ total: 12, succeeded: 12, failed: 0, cancelled: 0 });
+
+    const results = parseJsonl<{ unitId: number; status: string }>((await h.cli(['results', jobId])).stdout);
+    expect(results.map((r) => r.unitId)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(results.every((r) => r.status === 'succeeded')).toBe(true);
+    // Exactly one successful attempt per unit; the ones cut off by the kill have an unfinished one.
+    const perUnit = await h.query<{ unit_id: number; ok: number; cut: number }>(
+      `SELECT unit_id, count(*) FILTER (WHERE finished_at IS NOT NULL AND error_type IS NULL)::int AS ok,
+              count(*) FILTER (WHERE finished_at IS NULL)::int AS cut
+       FROM attempts WHERE job_id = $1 GROUP BY unit_id ORDER BY unit_id`,
+      [jobId],
+    );
+    expect(perUnit.map((u) => u.ok)).toEqual(Array(12).fill(1));
+    expect(perUnit.reduce((n, u) => n + u.cut, 0)).toBeGreaterThanOrEqual(1);
+    // One unit workflow per unit: none was started twice.
+    const client = await h.client();
+    for (const r of results) {
+      const d = await client.workflow.getHandle(`${jobId}/docs/doc${String(r.unitId).padStart(2, '0')}.md`).describe();
+      expect(d.status.name).toBe('COMPLETED');
+    }
+  });
+
+  it('continues-as-new on a long job without losing or repeating a unit', async () => {
+    await h.startWorker();
+    const dir = await makeDocs(90);
+    const run = await h.cli(
+      ['run', '--files', 'docs/*.md', '--prompt', 'Touch {{relative_path}}', '--claude-bin', EMITTER, '--concurrency', '10', '--yes', '--json'],
+      { cwd: dir },
+    );
+    expect(run.exitCode).toBe(0);
+    const status = JSON.parse(run.stdout) as StatusJson;
+    expect(status.counts).toMatchObject({ total: 90, succeeded: 90, failed: 0, pending: 0 });
+
+    const client = await h.client();
+    let runs = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowId = "${status.jobId}"` })) runs += 1;
+    expect(runs).toBeGreaterThanOrEqual(2);
+
+    const attempts = await h.query<{ unit_id: number; n: number }>(
+      'SELECT unit_id, count(*)::int AS n FROM attempts WHERE job_id = $1 GROUP BY unit_id ORDER BY unit_id',
+      [status.jobId],
+    );
+    expect(attempts).toHaveLength(90);
+    expect(attempts.every((a) => a.n === 1)).toBe(true);
+    const results = parseJsonl<{ status: string }>((await h.cli(['results', status.jobId])).stdout);
+    expect(results.filter((r) => r.status === 'succeeded')).toHaveLength(90);
+  });
+});

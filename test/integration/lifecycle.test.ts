@@ -1,0 +1,147 @@
+/**
+ * The lifecycle driven from the CLI against a real worker: reject with a revised prompt then
+ * approve, pause then resume, the budget pause, refusals of illegal transitions, and a failed
+ * test unit under --yes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Harness, makeDocs, waitForStatus, writeSpec } from '../support/harness.js';
+
+describe('job lifecycle', () => {
+  const h = new Harness();
+  beforeAll(async () => {
+    await h.setup();
+    await h.startWorker();
+  });
+  afterAll(() => h.teardown());
+
+  async function create(dir: string, spec: Record<string, unknown>): Promise<string> {
+    const file = await writeSpec(dir, {
+      name: 'lifecycle',
+      source: { type: 'files', glob: 'docs/*.md' },
+      agent: { rehearse: true, retryDelaySeconds: 1 },
+      ...spec,
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    return jobId;
+  }
+
+  it('re-tests with a revised prompt after reject, then runs the batch on approve', async () => {
+    const dir = await makeDocs(3);
+    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}} briefly.', testUnits: 1 });
+    const ready = await waitForStatus(h, jobId, (s) => s.status === 'READY');
+    expect(ready.templateVersion).toBe(1);
+    expect(ready.counts).toMatchObject({ succeeded: 1, pending: 2 });
+
+    const refused = await h.cli(['pause', jobId]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('cannot pause a job that is READY; pause applies to a RUNNING job');
+
+    const badPrompt = await h.cli(['reject', jobId, '--feedback', 'x', '--prompt', 'Use {{nope}}']);
+    expect(badPrompt.exitCode).toBe(2);
+    expect(badPrompt.stderr).toContain('unknown placeholder {{nope}}');
+
+    const rejected = await h.cli(['reject', jobId, '--feedback', 'too vague', '--prompt', 'Summarize {{relative_path}} in five words.']);
+    expect(rejected.exitCode).toBe(0);
+    const retested = await waitForStatus(h, jobId, (s) => s.status === 'READY' && s.templateVersion === 2);
+    expect(retested.counts).toMatchObject({ succeeded: 1, pending: 2, failed: 0 });
+
+    const versions = await h.query<{ version: number; feedback: string | null }>(
+      'SELECT version, feedback FROM prompt_versions WHERE job_id = $1 ORDER BY version',
+      [jobId],
+    );
+    expect(versions).toEqual([
+      { version: 1, feedback: null },
+      { version: 2, feedback: 'too vague' },
+    ]);
+
+    expect((await h.cli(['approve', jobId])).exitCode).toBe(0);
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
+    expect(done.counts).toMatchObject({ total: 3, succeeded: 3, failed: 0, pending: 0 });
+
+    const attempts = await h.query<{ unit_id: number; phase: string; template_version: number; prompt: string }>(
+      'SELECT unit_id, phase, template_version, prompt FROM attempts WHERE job_id = $1 ORDER BY unit_id, id',
+      [jobId],
+    );
+    // The approved test run of unit 1 stands: it is not run again in the batch.
+    expect(attempts.map((a) => [a.unit_id, a.phase, a.template_version])).toEqual([
+      [1, 'test', 1],
+      [1, 'test', 2],
+      [2, 'batch', 2],
+      [3, 'batch', 2],
+    ]);
+    expect(attempts[3]!.prompt).toBe('Summarize docs/doc03.md in five words.');
+
+    const late = await h.cli(['approve', jobId]);
+    expect(late.exitCode).toBe(1);
+    expect(late.stderr).toMatch(/has already ended|cannot approve a job that is COMPLETED/);
+  });
+
+  it('starts no unit while paused and finishes after resume', async () => {
+    const dir = await makeDocs(8);
+    const jobId = await create(dir, { prompt: '[[fault:slow=1500]] Summarize {{relative_path}}.', testUnits: 0, concurrency: 2 });
+    await waitForStatus(h, jobId, (s) => s.status === 'RUNNING' && s.counts.succeeded >= 1 && s.counts.running >= 1);
+    const paused = await h.cliJson<{ status: string }>(['pause', jobId]);
+    expect(paused.status).toBe('PAUSED');
+    const [{ now: pausedAt }] = await h.query<{ now: Date }>('SELECT now()');
+
+    const drained = await waitForStatus(h, jobId, (s) => s.counts.running === 0);
+    expect(drained.status).toBe('PAUSED');
+    await new Promise((r) => setTimeout(r, 3000));
+    const still = await h.cliJson<{ status: string; counts: { pending: number; succeeded: number } }>(['status', jobId]);
+    expect(still.status).toBe('PAUSED');
+    expect(still.counts.pending).toBeGreaterThan(0);
+    expect(still.counts.succeeded).toBe(drained.counts.succeeded);
+    // "Within a second": nothing started later than that after the pause.
+    const [{ n }] = await h.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM attempts WHERE job_id = $1 AND started_at > $2::timestamptz + interval '1 second'`,
+      [jobId, pausedAt],
+    );
+    expect(n).toBe(0);
+
+    expect((await h.cli(['resume', jobId])).exitCode).toBe(0);
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
+    expect(done.counts).toMatchObject({ total: 8, succeeded: 8, pending: 0 });
+  });
+
+  it('pauses itself when the budget is spent and resumes with a higher one', async () => {
+    const dir = await makeDocs(6);
+    // Each scripted unit costs about $0.05, so the third one crosses $0.12.
+    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}}.', testUnits: 0, concurrency: 1, budgetUsd: 0.12 });
+    const paused = await waitForStatus(h, jobId, (s) => s.status === 'PAUSED');
+    expect(paused.message).toMatch(/^budget reached: spent \$0\.1\d+ of \$0\.12$/);
+    expect(paused.costUsd).toBeGreaterThanOrEqual(0.12);
+    expect(paused.counts).toMatchObject({ succeeded: 3, pending: 3, running: 0 });
+
+    const refused = await h.cli(['resume', jobId]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('the budget is spent');
+
+    expect((await h.cli(['resume', jobId, '--budget-usd', '10'])).exitCode).toBe(0);
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
+    expect(done.counts.succeeded).toBe(6);
+  });
+
+  it('run --yes leaves the job READY and exits 1 when a test unit fails; cancel then settles every unit', async () => {
+    const dir = await makeDocs(4);
+    const run = await h.cli(
+      ['run', '--files', 'docs/*.md', '--prompt', '[[fault:401]] Summarize {{relative_path}}.', '--rehearse', '--yes', '--json'],
+      { cwd: dir },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain('not approving: 1 test unit(s) failed (AgentAuthError: API error 401');
+    const jobId = /created (job-\S+):/.exec(run.stderr)![1]!;
+    const ready = await h.cliJson<{ status: string; counts: Record<string, number> }>(['status', jobId]);
+    expect(ready).toMatchObject({ status: 'READY', counts: { failed: 1, pending: 3 } });
+
+    const cancelled = await h.cliJson<{ status: string; counts: Record<string, number> }>(['cancel', jobId]);
+    expect(cancelled).toMatchObject({ status: 'CANCELLED', counts: { total: 4, failed: 1, cancelled: 3, pending: 0, running: 0 } });
+    const rows = await h.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM units WHERE job_id = $1 GROUP BY status ORDER BY status',
+      [jobId],
+    );
+    expect(rows).toEqual([
+      { status: 'cancelled', n: 3 },
+      { status: 'failed', n: 1 },
+    ]);
+  });
+});
