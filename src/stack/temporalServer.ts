@@ -48,6 +48,12 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--namespace', 'default',
     '--search-attribute', `${jobStatusSearchAttribute.name}=Keyword`,
     '--log-level', 'warn',
+    // WAL with synchronous=NORMAL: durable across process crashes (what the stack must survive),
+    // without an fsync per history write, which on a small machine made the server disk-bound.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
+    // Hand a unit's agent activity to the worker in the reply that schedules it: one poll less.
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
   ];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
