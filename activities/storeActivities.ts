@@ -3,14 +3,12 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { AGENT_ERROR_TYPES } from '../workflows/agentErrors.js';
 import type { JobState } from '../workflows/lifecycle.js';
 import type { UnitOutcomeStatus, UnitRef } from '../workflows/messages.js';
-import { Context } from '@temporalio/activity';
 import { TemplateError, validateTemplate } from '../src/spec/template.js';
 import { sourceFor } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import { cancelUnfinishedUnits, completeUnit, pagePendingUnits, resetUnits } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
-import { unitRunId } from './unitRunId.js';
 
 export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
@@ -51,22 +49,22 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return saveTemplateVersion(db, input.jobId, template, input.feedback, input.revisionId);
     },
 
-    /** A unit's run ended without success: record it and say what the run cost. */
+    /** A unit's execution ended without success: record it; returns what the execution spent. */
     async finishUnit(input: {
       jobId: string;
       unitId: number;
+      runKey: string;
       status: Exclude<UnitOutcomeStatus, 'succeeded'>;
       error: string | null;
-    }): Promise<{ costUsd: number }> {
-      const runId = unitRunId(Context.current());
+    }): Promise<number> {
       const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
         status: input.status,
-        runId,
+        runKey: input.runKey,
         result: null,
         error: input.error,
         sessionId: null,
       });
-      return { costUsd: runCostUsd };
+      return runCostUsd;
     },
   };
 }

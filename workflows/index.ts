@@ -1,3 +1,2 @@
 /** The workflow bundle's entry: every workflow type the worker serves. */
 export { jobWorkflow } from './jobWorkflow.js';
-export { unitWorkflow } from './unitWorkflow.js';

@@ -3,7 +3,7 @@
  * serializable types that cross the Temporal boundary. Payloads stay in Postgres; only ids,
  * keys, counters and short texts travel here, so histories stay small.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { JobState } from './lifecycle.js';
 
@@ -48,13 +48,6 @@ export interface UnitRef {
 
 export type Phase = 'test' | 'batch';
 
-export interface UnitWorkflowInput extends UnitRef {
-  jobId: string;
-  phase: Phase;
-  templateVersion: number;
-  settings: UnitRunSettings;
-}
-
 export interface UnitFinished extends UnitRef {
   phase: Phase;
   status: UnitOutcomeStatus;
@@ -96,20 +89,8 @@ export const approveUpdate = defineUpdate<JobStatus>('approve');
 export const rejectUpdate = defineUpdate<JobStatus, [RejectRequest]>('reject');
 export const pauseUpdate = defineUpdate<JobStatus>('pause');
 export const resumeUpdate = defineUpdate<JobStatus, [ResumeRequest]>('resume');
-export const unitFinishedSignal = defineSignal<[UnitFinished]>('unitFinished');
 
 /** The job's lifecycle state, filterable in the Web UI: AgenticBatchStatus="RUNNING". */
 export const jobStatusSearchAttribute = defineSearchAttributeKey('AgenticBatchStatus', 'KEYWORD');
 
 export const JOB_WORKFLOW_TYPE = 'jobWorkflow';
-export const UNIT_WORKFLOW_TYPE = 'unitWorkflow';
-
-/**
- * Child workflow id of a unit: `<jobId>/<key>` for the batch, `<jobId>/test-v<N>/<key>` for a
- * test run. Readable in the Web UI; a very long key is shortened and made unique by its id.
- */
-export function unitWorkflowId(jobId: string, phase: Phase, templateVersion: number, unit: UnitRef): string {
-  // Temporal on SQL stores ids in 255 characters: job id + test prefix + this stays under it.
-  const key = unit.key.length > 150 ? `${unit.key.slice(0, 90)}…${unit.key.slice(-40)}#${unit.unitId}` : unit.key;
-  return phase === 'batch' ? `${jobId}/${key}` : `${jobId}/test-v${templateVersion}/${key}`;
-}

@@ -14,8 +14,8 @@ export interface AgentProcessOptions {
   signal: AbortSignal;
   /** Kill the agent when it writes nothing for this long. */
   idleTimeoutMs: number;
-  /** Called for each stdout line, in order; the next line waits for the returned promise. */
-  onLine: (line: string) => Promise<void>;
+  /** Called with the complete stdout lines of each chunk, in order; the next chunk waits for it. */
+  onLines: (lines: string[]) => Promise<void>;
 }
 
 export interface AgentProcessOutcome {
@@ -77,14 +77,11 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
       for await (const chunk of child.stdout) {
         touch();
         pending += (chunk as Buffer).toString('utf8');
-        let newline: number;
-        while ((newline = pending.indexOf('\n')) >= 0) {
-          const line = pending.slice(0, newline);
-          pending = pending.slice(newline + 1);
-          await options.onLine(line);
-        }
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        if (lines.length > 0) await options.onLines(lines);
       }
-      if (pending.trim()) await options.onLine(pending);
+      if (pending.trim()) await options.onLines([pending]);
     }
     const result = await child;
     const spawnError = spawnErrorOf(result);

@@ -8,7 +8,7 @@ export interface NewAttempt {
   attempt: number;
   templateVersion: number;
   phase: Phase;
-  runId: string;
+  runKey: string;
   prompt: string;
 }
 
@@ -35,11 +35,15 @@ export interface AttemptRow extends NewAttempt, AttemptOutcome {
   finishedAt: Date | null;
 }
 
+/** Record the attempt and mark its unit running, in one round trip. */
 export async function startAttempt(db: Db, a: NewAttempt): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
-    `INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_id, prompt)
+    `WITH running AS (
+       UPDATE units SET status = 'running', template_version = $4, error = NULL, updated_at = now()
+       WHERE job_id = $1 AND unit_id = $2)
+     INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runId, a.prompt],
+    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt],
   );
   return rows[0]!.id;
 }
@@ -70,21 +74,25 @@ export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome
   );
 }
 
-export async function appendEvent(
+/** Append events numbered from `firstSeq`, as they arrived (usually one; a burst in one insert). */
+export async function appendEvents(
   db: Db,
   attemptId: number,
-  seq: number,
-  event: { type: string; subtype?: string | null; data: unknown },
+  firstSeq: number,
+  events: readonly { type: string; subtype?: string | null; data: unknown }[],
 ): Promise<void> {
+  if (events.length === 0) return;
   await db.query(
-    `INSERT INTO events (attempt_id, seq, type, subtype, data) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO events (attempt_id, seq, type, subtype, data)
+     SELECT $1, $2::int + ord::int - 1, type, subtype, data
+     FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e(type, subtype, data, ord)
      ON CONFLICT (attempt_id, seq) DO NOTHING`,
-    [attemptId, seq, event.type, event.subtype ?? null, JSON.stringify(event.data)],
+    [attemptId, firstSeq, events.map((e) => e.type), events.map((e) => e.subtype ?? null), events.map((e) => JSON.stringify(e.data))],
   );
 }
 
 const ATTEMPT_COLUMNS = `id, job_id AS "jobId", unit_id AS "unitId", attempt, template_version AS "templateVersion", phase,
-  run_id AS "runId", prompt, started_at AS "startedAt", finished_at AS "finishedAt", session_id AS "sessionId", result,
+  run_key AS "runKey", prompt, started_at AS "startedAt", finished_at AS "finishedAt", session_id AS "sessionId", result,
   is_error AS "isError", subtype, terminal_reason AS "terminalReason", api_error_status AS "apiErrorStatus",
   num_turns AS "numTurns", cost_usd AS "costUsd", duration_ms AS "durationMs", exit_code AS "exitCode",
   error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed"`;
@@ -108,11 +116,11 @@ export async function latestAttempts(db: Db, jobId: string, unitIds: readonly nu
 }
 
 /** The session of the unit's previous attempt in this run, to resume it on retry. */
-export async function previousSessionId(db: Db, runId: string, unitId: number): Promise<string | null> {
+export async function previousSessionId(db: Db, runKey: string, unitId: number): Promise<string | null> {
   const { rows } = await db.query<{ sessionId: string }>(
-    `SELECT session_id AS "sessionId" FROM attempts WHERE run_id = $1 AND unit_id = $2 AND session_id IS NOT NULL
+    `SELECT session_id AS "sessionId" FROM attempts WHERE run_key = $1 AND unit_id = $2 AND session_id IS NOT NULL
      ORDER BY id DESC LIMIT 1`,
-    [runId, unitId],
+    [runKey, unitId],
   );
   return rows[0]?.sessionId ?? null;
 }
@@ -134,12 +142,12 @@ export async function listEvents(db: Db, attemptId: number): Promise<EventRow[]>
 }
 
 /** The attempt of this unit run that succeeded, if one did. */
-export async function succeededAttempt(db: Db, runId: string, unitId: number): Promise<AttemptRow | null> {
+export async function succeededAttempt(db: Db, runKey: string, unitId: number): Promise<AttemptRow | null> {
   const { rows } = await db.query<AttemptRow>(
     `SELECT ${ATTEMPT_COLUMNS} FROM attempts
-     WHERE run_id = $1 AND unit_id = $2 AND finished_at IS NOT NULL AND error_type IS NULL
+     WHERE run_key = $1 AND unit_id = $2 AND finished_at IS NOT NULL AND error_type IS NULL
      ORDER BY id DESC LIMIT 1`,
-    [runId, unitId],
+    [runKey, unitId],
   );
   return rows[0] ?? null;
 }

@@ -60,8 +60,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         attempt          integer NOT NULL,
         template_version integer NOT NULL,
         phase            text NOT NULL,
-        -- the unit workflow run this attempt belongs to: a unit's cost per run is summed by it
-        run_id           text NOT NULL,
+        -- the execution of the unit (one scheduled activity and its retries): its cost is summed by it
+        run_key           text NOT NULL,
         prompt           text NOT NULL,
         started_at       timestamptz NOT NULL DEFAULT now(),
         finished_at      timestamptz,
@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         FOREIGN KEY (job_id, unit_id) REFERENCES units(job_id, unit_id) ON DELETE CASCADE
       );
       CREATE INDEX attempts_by_unit ON attempts (job_id, unit_id, id);
-      CREATE INDEX attempts_by_run ON attempts (run_id);
+      CREATE INDEX attempts_by_run ON attempts (run_key);
 
       CREATE TABLE events (
         id          bigserial PRIMARY KEY,

@@ -62,17 +62,9 @@ export async function listUnits(
   return rows;
 }
 
-export async function markUnitRunning(db: Db, jobId: string, unitId: number, templateVersion: number): Promise<void> {
-  await db.query(
-    `UPDATE units SET status = 'running', template_version = $3, error = NULL, updated_at = now()
-     WHERE job_id = $1 AND unit_id = $2`,
-    [jobId, unitId, templateVersion],
-  );
-}
-
 export interface UnitCompletion {
   status: UnitOutcomeStatus;
-  runId: string;
+  runKey: string;
   result: string | null;
   error: string | null;
   sessionId: string | null;
@@ -91,15 +83,15 @@ export async function completeUnit(
   const { rows } = await db.query<{ runCostUsd: number }>(
     `WITH spent AS (
        SELECT coalesce(sum(cost_usd), 0) AS total,
-              coalesce(sum(cost_usd) FILTER (WHERE run_id = $4), 0) AS run,
-              count(*) FILTER (WHERE run_id = $4) AS run_attempts,
-              coalesce(sum(duration_ms) FILTER (WHERE run_id = $4), 0) AS run_duration
+              coalesce(sum(cost_usd) FILTER (WHERE run_key = $4), 0) AS run,
+              count(*) FILTER (WHERE run_key = $4) AS run_attempts,
+              coalesce(sum(duration_ms) FILTER (WHERE run_key = $4), 0) AS run_duration
        FROM attempts WHERE job_id = $1 AND unit_id = $2)
      UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
      RETURNING spent.run AS "runCostUsd"`,
-    [jobId, unitId, completion.status, completion.runId, completion.result, completion.error, completion.sessionId],
+    [jobId, unitId, completion.status, completion.runKey, completion.result, completion.error, completion.sessionId],
   );
   return rows[0] ?? { runCostUsd: 0 };
 }
