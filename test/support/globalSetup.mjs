@@ -1,6 +1,6 @@
 // One real Temporal dev server and one real Postgres for all integration tests. Plain ESM over
 // the compiled code (`npm test` builds first): jest loads global setup outside its transformer.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../../dist/src/stack/postgresServer.js';
@@ -14,6 +14,8 @@ export default async function globalSetup() {
   const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH ?? null);
   if (!cli) throw new Error('integration tests need the Temporal CLI: run scripts/install-temporal-cli.sh');
   const home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-it-'));
+  // Traversable, so a root run keeps its Postgres cluster inside (not under /var/lib).
+  await chmod(home, 0o711);
   const [pg, temporal] = await Promise.all([
     startEmbeddedPostgres({ home, port: await freePort() }),
     startTemporalDevServer({
