@@ -1,8 +1,10 @@
 /**
  * `run`/`create` accept a spec file, flags, or both (flags win). Flags are mapped onto the
  * spec's raw shape and validated by the same schema, so both paths give the same errors.
+ * Relative paths in flags mean the shell's directory; in a spec file, the file's directory.
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { buildSpec, readSpecFile } from '../spec/loadSpec.js';
 import type { JobSpec } from '../spec/schema.js';
@@ -39,7 +41,7 @@ export async function specFromInputs(specFile: string | undefined, flags: SpecFl
   if (flags.files !== undefined || flags.cwd !== undefined || flags.exclude !== undefined || flags.limit !== undefined) {
     spec.source = { type: 'files', ...(spec.source ?? {}) };
     if (flags.files !== undefined) spec.source.glob = flags.files;
-    if (flags.cwd !== undefined) spec.source.cwd = flags.cwd;
+    if (flags.cwd !== undefined) spec.source.cwd = path.resolve(flags.cwd);
     if (flags.exclude !== undefined) spec.source.exclude = flags.exclude;
     if (flags.limit !== undefined) spec.source.limit = number('--limit', flags.limit);
   }
@@ -57,9 +59,9 @@ export async function specFromInputs(specFile: string | undefined, flags: SpecFl
   if (flags.allowedTools !== undefined) agent.allowedTools = list(flags.allowedTools);
   if (flags.permissionMode !== undefined) agent.permissionMode = flags.permissionMode;
   if (flags.timeout !== undefined) agent.timeoutSeconds = number('--timeout', flags.timeout);
-  if (flags.addDirs !== undefined) agent.addDirs = flags.addDirs === 'unit' ? 'unit' : list(flags.addDirs);
+  if (flags.addDirs !== undefined) agent.addDirs = flags.addDirs === 'unit' ? 'unit' : list(flags.addDirs).map((d) => path.resolve(d));
   if (flags.appendSystemPrompt !== undefined) agent.appendSystemPrompt = flags.appendSystemPrompt;
-  if (flags.claudeBin !== undefined) agent.bin = flags.claudeBin;
+  if (flags.claudeBin !== undefined) agent.bin = flags.claudeBin.includes('/') ? path.resolve(flags.claudeBin) : flags.claudeBin;
   if (flags.rehearse) agent.rehearse = true;
   if (Object.keys(agent).length > 0) spec.agent = agent;
 

@@ -24,7 +24,8 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
-    throw new UsageError(`${file} is not valid YAML${where}: ${first.message.split('\n')[0]}`, 'fix the YAML syntax (indentation, quotes, colons)');
+    const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new UsageError(`${file} is not valid YAML${where}: ${reason}`, 'fix the YAML syntax (indentation, quotes, colons)');
   }
   const raw: unknown = doc.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

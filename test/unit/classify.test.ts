@@ -225,6 +225,8 @@ describe('retryAfterMs', () => {
     ['retry-after: 1.5 sec', 1_500],
     ['retry after 250ms', 250],
     ['retry after 100 milliseconds', 100],
+    ['retry after 2 minutes', 120_000],
+    ['retry after 1 min', 60_000],
   ])('"%s" → %d ms', (text, ms) => {
     expect(retryAfterMs(text)).toBe(ms);
   });

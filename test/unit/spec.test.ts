@@ -216,6 +216,16 @@ agent:
     expect(spec.agent.permissionMode).toBe('acceptEdits');
   });
 
+  it("resolves relative paths in flags against the shell's directory, not the spec file's", async () => {
+    const file = await specFile(MINIMAL);
+    const spec = await specFromInputs(file, { cwd: 'work', addDirs: 'shared,../other', claudeBin: 'bin/claude' });
+    expect(spec.source.cwd).toBe(path.resolve('work'));
+    expect(spec.agent.addDirs).toEqual([path.resolve('shared'), path.resolve('../other')]);
+    expect(spec.agent.bin).toBe(path.resolve('bin/claude'));
+    const onPath = await specFromInputs(file, { claudeBin: 'claude' });
+    expect(onPath.agent.bin).toBe('claude');
+  });
+
   it('builds a whole spec from flags alone, with the defaults', async () => {
     const spec = await specFromInputs(undefined, { files: '*.md', prompt: 'Do {{file_name}}', timeout: '90', rehearse: true });
     expect(spec.source).toMatchObject({ type: 'files', glob: '*.md', cwd: process.cwd() });

@@ -47,12 +47,15 @@ function byStatus(status: number, text: string): AgentErrorType {
   return AGENT_ERROR_TYPES.invalidRequest;
 }
 
-/** "retry after 30 seconds" / "retry-after: 30" in an error text, as milliseconds. */
+/** "retry after 30 seconds" / "retry-after: 30" / "retry after 2 minutes", as milliseconds. */
 export function retryAfterMs(text: string): number | undefined {
-  const match = /retry[- ]after[^0-9]{0,12}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|sec|seconds?)?/i.exec(text);
+  const match = /retry[- ]after[^0-9]{0,12}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|m|mins?|minutes?|s|secs?|seconds?)?\b/i.exec(text);
   if (!match) return undefined;
   const value = Number(match[1]);
-  return match[2]?.startsWith('m') ? value : value * 1000;
+  const unit = match[2]?.toLowerCase() ?? 's';
+  if (unit === 'ms' || unit.startsWith('milli')) return value;
+  if (unit.startsWith('m')) return value * 60_000;
+  return value * 1000;
 }
 
 export function classifyAttempt(facts: AttemptFacts): Classification {

@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 const resultSchema = z.looseObject({
   type: z.literal('result'),
-  subtype: z.string(),
+  subtype: z.string().default('unknown'),
   is_error: z.boolean().default(false),
   result: z.string().nullish(),
   session_id: z.string().nullish(),

@@ -5,6 +5,7 @@ export function usd(amount: number): string {
 
 export function duration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
