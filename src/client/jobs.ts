@@ -60,7 +60,7 @@ async function enumerateUnits(spec: JobSpec): Promise<NewUnit[]> {
   try {
     return await sourceFor(spec.source).enumerate(spec.source);
   } catch (err) {
-    if (err instanceof SourceError) throw new UsageError(err.message);
+    if (err instanceof SourceError) throw new UsageError(err.message, err.hint);
     throw err;
   }
 }
@@ -204,7 +204,7 @@ export async function rejectJob(session: Session, jobId: string, request: Reject
     try {
       validateTemplate(request.prompt, sourceFor((job.spec as JobSpec).source).placeholders);
     } catch (err) {
-      if (err instanceof TemplateError) throw new UsageError(`the revised prompt: ${err.message}`);
+      if (err instanceof TemplateError) throw new UsageError(`the revised prompt: ${err.message}`, err.hint);
       throw err;
     }
   }

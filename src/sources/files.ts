@@ -18,7 +18,7 @@ export const filesSource: UnitSource<FilesSourceSpec> = {
   async enumerate(spec) {
     const cwd = spec.cwd;
     const dir = await stat(cwd).catch(() => null);
-    if (!dir?.isDirectory()) throw new SourceError(`source.cwd ${cwd} is not a directory: point it at the folder the glob starts from`);
+    if (!dir?.isDirectory()) throw new SourceError(`source.cwd ${cwd} is not a directory`, 'point it at the folder the glob starts from');
     const patterns = Array.isArray(spec.glob) ? spec.glob : [spec.glob];
     let entries: fg.Entry[];
     try {
@@ -32,12 +32,13 @@ export const filesSource: UnitSource<FilesSourceSpec> = {
         suppressErrors: true,
       });
     } catch (err) {
-      throw new SourceError(`bad glob ${JSON.stringify(spec.glob)}: ${(err as Error).message}`);
+      throw new SourceError(`bad glob ${JSON.stringify(spec.glob)}: ${(err as Error).message}`, 'see https://github.com/mrmlnc/fast-glob#pattern-syntax');
     }
     if (entries.length === 0) {
       const excluding = spec.exclude.length ? ` (excluding ${spec.exclude.join(', ')})` : '';
       throw new SourceError(
-        `no files match ${patterns.join(', ')} under ${cwd}${excluding}: check the glob and source.cwd (globs are relative to it)`,
+        `no files match ${patterns.join(', ')} under ${cwd}${excluding}`,
+        "check the glob and source.cwd (the glob is relative to it); quote the glob so the shell doesn't expand it",
       );
     }
     entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

@@ -24,7 +24,10 @@ export interface UnitSource<Spec> {
 }
 
 export class SourceError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'SourceError';
   }

@@ -43,7 +43,7 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
   try {
     validateTemplate(spec.prompt, source.placeholders);
   } catch (err) {
-    if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`);
+    if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`, err.hint);
     throw err;
   }
   const agent = { ...spec.agent };

@@ -6,7 +6,10 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const MALFORMED = /\{\{(?![\s]*[A-Za-z_][A-Za-z0-9_]*\s*\}\})/;
 
 export class TemplateError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'TemplateError';
   }
@@ -18,20 +21,19 @@ export function placeholdersIn(template: string): string[] {
 
 /** Throws a TemplateError naming every unknown or malformed placeholder and what is available. */
 export function validateTemplate(template: string, available: readonly string[]): void {
-  if (!template.trim()) throw new TemplateError('the prompt is empty: give the agent something to do');
+  if (!template.trim()) throw new TemplateError('the prompt is empty', 'give the agent something to do');
   const malformed = MALFORMED.exec(template);
   if (malformed) {
     const line = template.slice(0, malformed.index).split('\n').length;
     const excerpt = template.slice(malformed.index, malformed.index + 24).split('\n')[0];
-    throw new TemplateError(
-      `malformed placeholder "${excerpt}" on line ${line} of the prompt: write placeholders as {{name}}`,
-    );
+    throw new TemplateError(`malformed placeholder "${excerpt}" on line ${line} of the prompt`, 'write placeholders as {{name}}');
   }
   const unknown = placeholdersIn(template).filter((name) => !available.includes(name));
   if (unknown.length > 0) {
     const list = unknown.map((n) => `{{${n}}}`).join(', ');
     throw new TemplateError(
-      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list} in the prompt; available: ${available.map((n) => `{{${n}}}`).join(', ')}`,
+      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list} in the prompt`,
+      `available: ${available.map((n) => `{{${n}}}`).join(', ')}`,
     );
   }
 }

@@ -11,6 +11,7 @@ interface Attempt {
   attempt: number;
   error_type: string | null;
   finished_at: Date | null;
+  session_id: string | null;
 }
 
 describe('failures and retries', () => {
@@ -34,7 +35,7 @@ describe('failures and retries', () => {
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
     const status = await waitForStatus(h, jobId, (s) => ['COMPLETED', 'FAILED'].includes(s.status));
     const attempts = await h.query<Attempt>(
-      'SELECT attempt, error_type, finished_at FROM attempts WHERE job_id = $1 ORDER BY id',
+      'SELECT attempt, error_type, finished_at, session_id FROM attempts WHERE job_id = $1 ORDER BY id',
       [jobId],
     );
     const [result] = parseJsonl<Record<string, unknown>>((await h.cli(['results', jobId])).stdout);
@@ -62,6 +63,14 @@ describe('failures and retries', () => {
       [3, null],
     ]);
     expect(result).toMatchObject({ status: 'succeeded', attempts: 3, error: null });
+  });
+
+  it("resumes the failed attempt's session on retry when the spec allows it", async () => {
+    const { status, attempts } = await runOne('[[fault:529x1]] Summarize {{relative_path}}.', { resumeOnRetry: true });
+    expect(status.status).toBe('COMPLETED');
+    expect(attempts.map((a) => a.error_type)).toEqual(['AgentOverloaded', null]);
+    expect(attempts[0]!.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(attempts[1]!.session_id).toBe(attempts[0]!.session_id);
   });
 
   it('kills a hung agent when it goes silent, retries, and leaves no process behind', async () => {

@@ -90,6 +90,19 @@ describe('run over files with the real claude', () => {
     expect(show.stdout).toMatch(/attempt 1 \(batch, prompt v1\)/);
   });
 
+  it('is findable in Temporal by its status search attribute', async () => {
+    const client = await h.client();
+    const found: string[] = [];
+    const query = `AgenticBatchStatus = "COMPLETED" AND WorkflowId = "${status.jobId}"`;
+    for await (const w of client.workflow.list({ query })) found.push(w.workflowId);
+    expect(found).toEqual([status.jobId]);
+    const running: string[] = [];
+    for await (const w of client.workflow.list({ query: `AgenticBatchStatus = "RUNNING" AND WorkflowId = "${status.jobId}"` })) {
+      running.push(w.workflowId);
+    }
+    expect(running).toEqual([]);
+  });
+
   it('reports the job in list and status', async () => {
     const list = await h.cliJson<{ jobId: string; status: string }[]>(['list']);
     expect(list).toContainEqual(expect.objectContaining({ jobId: status.jobId, status: 'COMPLETED' }));

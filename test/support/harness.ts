@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import YAML from 'yaml';
+import { migrate } from '../../src/store/migrations.js';
 import { readTestStack } from './testStack.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -34,6 +35,7 @@ export class Harness {
 
   async setup(): Promise<this> {
     this.home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-home-'));
+    await migrate(this.db);
     return this;
   }
 

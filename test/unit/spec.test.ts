@@ -167,7 +167,7 @@ agent:
     const err = await usageError(() => buildSpec(raw({ prompt: 'Summarise {{path}}' }), '/base', 'job.yaml'));
     expect(err.message).toContain('job.yaml');
     expect(err.message).toContain('{{path}}');
-    expect(err.message).toContain('{{relative_path}}');
+    expect(err.hint).toContain('{{relative_path}}');
   });
 
   it('rejects a bad permissionMode, naming the field and the value', async () => {

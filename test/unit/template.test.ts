@@ -61,11 +61,17 @@ describe('validateTemplate', () => {
     expect(() => validateTemplate('No placeholders at all', AVAILABLE)).not.toThrow();
   });
 
-  it('rejects an unknown placeholder, naming it and listing the available ones', () => {
+  it('rejects an unknown placeholder, naming it; the hint lists the available ones', () => {
     const message = templateError(() => validateTemplate('Summarise {{file_path}} and {{filepath}}', AVAILABLE));
     expect(message).toContain('{{filepath}}');
     expect(message).toMatch(/unknown placeholder /);
-    expect(message).toContain('available: {{file_path}}, {{relative_path}}, {{file_name}}');
+    let hint: string | undefined;
+    try {
+      validateTemplate('{{filepath}}', AVAILABLE);
+    } catch (err) {
+      hint = (err as TemplateError).hint;
+    }
+    expect(hint).toBe('available: {{file_path}}, {{relative_path}}, {{file_name}}');
   });
 
   it('names every unknown placeholder (plural) when there are several', () => {
