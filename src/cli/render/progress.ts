@@ -17,7 +17,7 @@ export class ProgressView {
       ? new cliProgress.SingleBar(
           {
             stream,
-            format: '{bar} {value}/{total} | ✓ {succeeded} ✗ {failed} ⟳ {running} | {cost} | ETA {eta} | {state}',
+            format: '{bar} {value}/{total} | ✓ {succeeded} ✗ {failed} ⟳ {running} | {cost} | ETA {timeLeft} | {state}',
             barsize: 24,
             hideCursor: true,
             clearOnComplete: false,
@@ -35,7 +35,7 @@ export class ProgressView {
       failed: counts.failed,
       running: counts.running,
       cost: usd(status.costUsd),
-      eta: this.eta(settled, counts.total),
+      timeLeft: this.eta(settled, counts.total),
       state: status.state + (status.state === 'PAUSED' && status.message ? ` (${status.message})` : ''),
     };
     if (this.bar) {
