@@ -64,3 +64,13 @@ export async function openSession(config: Config, options: { autoStart: boolean 
     },
   };
 }
+
+/** Open a session for one command and close it whatever happens. */
+export async function withSession<T>(config: Config, fn: (session: Session) => Promise<T>, options = { autoStart: false }): Promise<T> {
+  const session = await openSession(config, options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}

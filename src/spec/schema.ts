@@ -65,7 +65,6 @@ export const jobSpecSchema = z.strictObject({
 });
 
 export type JobSpec = z.output<typeof jobSpecSchema>;
-export type JobSpecInput = z.input<typeof jobSpecSchema>;
 export type AgentSpec = z.output<typeof agentSchema>;
 export type SourceSpec = z.output<typeof sourceSchema>;
 export type FilesSourceSpec = z.output<typeof filesSourceSchema>;

@@ -4,10 +4,8 @@
  * `up -d` runs it detached. SIGINT/SIGTERM stop it cleanly: the worker drains (running agents
  * are cancelled after a grace period and retried on the next start), then the servers stop.
  */
-import { NativeConnection } from '@temporalio/worker';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
-import { openDatabase } from '../store/db.js';
 import { connectClient, ensureSearchAttribute } from '../temporal/connect.js';
 import { createWorker } from '../worker/createWorker.js';
 import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
@@ -71,18 +69,7 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
       await client.connection.close();
     }
 
-    const db = await openDatabase(databaseUrl);
-    cleanups.push(() => db.end());
-    const connection = await NativeConnection.connect({ address: temporalAddress });
-    cleanups.push(() => connection.close());
-    const { worker, close } = await createWorker({
-      connection,
-      namespace: config.namespace,
-      taskQueue: config.taskQueue,
-      db,
-      claudeBin: config.claudeBin,
-      maxConcurrentAgents: options.maxConcurrentAgents,
-    });
+    const { worker, close } = await createWorker(config, { temporalAddress, databaseUrl }, options);
     cleanups.push(close);
 
     const stopSignal = new Promise<string>((resolve) => {

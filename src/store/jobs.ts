@@ -121,14 +121,3 @@ export async function saveTemplateVersion(
   );
   return rows[0]!.version;
 }
-
-export async function listTemplateVersions(
-  db: Db,
-  jobId: string,
-): Promise<{ version: number; template: string; feedback: string | null; createdAt: Date }[]> {
-  const { rows } = await db.query(
-    `SELECT version, template, feedback, created_at AS "createdAt" FROM prompt_versions WHERE job_id = $1 ORDER BY version`,
-    [jobId],
-  );
-  return rows;
-}

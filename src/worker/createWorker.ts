@@ -1,29 +1,35 @@
 /**
- * A worker serving both workflow types and every activity on one task queue. Run as many as you
+ * A worker serving the job workflow and every activity on one task queue. Run as many as you
  * like, on as many machines: they share the queue.
  */
 import { existsSync } from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
-import { startScriptedApi } from '../rehearsal/scriptedApi.js';
-import type { Db } from '../store/db.js';
+import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
+import { startScriptedApi } from '../rehearsal/scriptedApi.js';
+import { openDatabase } from '../store/db.js';
 import { WORKFLOW_BUNDLE_PATH } from './paths.js';
 
-export interface WorkerOptions {
-  connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
-  db: Db;
-  claudeBin: string;
-  /** Agent processes this worker runs at once, across all jobs. */
-  maxConcurrentAgents: number;
+export interface WorkerEndpoints {
+  temporalAddress: string;
+  databaseUrl: string;
 }
 
-export async function createWorker(options: WorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+/** Connect to Temporal and Postgres and build the worker; `close` releases what it opened. */
+export async function createWorker(
+  config: Config,
+  endpoints: WorkerEndpoints,
+  options: { maxConcurrentAgents: number },
+): Promise<{ worker: Worker; close(): Promise<void> }> {
   if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new UserError(`the workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing`, 'run `npm run build` first');
   }
+  const db = await openDatabase(endpoints.databaseUrl);
+  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress }).catch(async (err: unknown) => {
+    await db.end();
+    throw new UserError(`cannot reach Temporal at ${endpoints.temporalAddress}: ${String(err).split('\n')[0]}`);
+  });
   let rehearsal: ReturnType<typeof startScriptedApi> | null = null;
   const rehearsalApiUrl = async (): Promise<string> => {
     rehearsal ??= startScriptedApi();
@@ -31,11 +37,11 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
   };
 
   const worker = await Worker.create({
-    connection: options.connection,
-    namespace: options.namespace,
-    taskQueue: options.taskQueue,
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    activities: createActivities({ db: options.db, defaultAgentBin: options.claudeBin, rehearsalApiUrl }),
+    activities: createActivities({ db, defaultAgentBin: config.claudeBin, rehearsalApiUrl }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentAgents,
     // Cancellation reaches an activity only through a heartbeat round trip: keep it quick.
     defaultHeartbeatThrottleInterval: '1s',
@@ -47,6 +53,8 @@ export async function createWorker(options: WorkerOptions): Promise<{ worker: Wo
     worker,
     async close() {
       if (rehearsal) await (await rehearsal).close();
+      await connection.close();
+      await db.end();
     },
   };
 }

@@ -1,7 +1,7 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob } from '../../client/jobs.js';
-import { openSession, type Session } from '../../client/session.js';
+import { withSession as withConfigSession, type Session } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { isTerminal } from '../../../workflows/lifecycle.js';
@@ -11,14 +11,7 @@ import { printJson, say, statusJson } from '../output.js';
 import { usd } from '../render/format.js';
 import { waitForStatus } from '../watchJob.js';
 
-async function withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(loadConfig(), { autoStart: false });
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
+const withSession = <T>(fn: (session: Session) => Promise<T>): Promise<T> => withConfigSession(loadConfig(), fn);
 
 function report(status: JobStatus, json: boolean | undefined): void {
   if (json) return printJson(statusJson(status));

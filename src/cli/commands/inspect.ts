@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import type { Command, Option } from 'commander';
 import { Option as CommanderOption } from 'commander';
 import { assertJobExists } from '../../client/jobs.js';
-import { openSession, type Session } from '../../client/session.js';
+import { withSession as withConfigSession, type Session } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { listAttempts, listEvents } from '../../store/attempts.js';
@@ -18,14 +18,7 @@ import { formatConversation } from '../render/conversation.js';
 import { table, truncate, usd } from '../render/format.js';
 import { watchUntilSettled } from '../watchJob.js';
 
-async function withSession<T>(fn: (session: Session) => Promise<T>): Promise<T> {
-  const session = await openSession(loadConfig(), { autoStart: false });
-  try {
-    return await fn(session);
-  } finally {
-    await session.close();
-  }
-}
+const withSession = <T>(fn: (session: Session) => Promise<T>): Promise<T> => withConfigSession(loadConfig(), fn);
 
 async function requireJob(session: Session, jobId: string) {
   const job = await getJob(session.db, jobId);

@@ -1,11 +1,10 @@
 /** `up`, `down`, `worker`: the background stack and standalone workers. */
 import type { Command } from 'commander';
-import { NativeConnection } from '@temporalio/worker';
 import { resolveEndpoints } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
 import { startStackInBackground, stopBackgroundStack } from '../../stack/background.js';
 import { runStack } from '../../stack/supervisor.js';
-import { openDatabase, redactUrl } from '../../store/db.js';
+import { redactUrl } from '../../store/db.js';
 import { createWorker } from '../../worker/createWorker.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';
@@ -53,16 +52,7 @@ then are stopped and retried on another worker.`)
     .action(action(async (opts: { maxConcurrentAgents: number }) => {
       const config = loadConfig();
       const endpoints = await resolveEndpoints(config, { autoStart: false });
-      const db = await openDatabase(endpoints.databaseUrl);
-      const connection = await NativeConnection.connect({ address: endpoints.temporalAddress });
-      const { worker, close } = await createWorker({
-        connection,
-        namespace: config.namespace,
-        taskQueue: config.taskQueue,
-        db,
-        claudeBin: config.claudeBin,
-        maxConcurrentAgents: opts.maxConcurrentAgents,
-      });
+      const { worker, close } = await createWorker(config, endpoints, { maxConcurrentAgents: opts.maxConcurrentAgents });
       say(`worker polling ${config.taskQueue} on ${endpoints.temporalAddress} (pid ${process.pid})`);
       const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
       process.once('SIGINT', stop);
@@ -71,8 +61,6 @@ then are stopped and retried on another worker.`)
         await worker.run();
       } finally {
         await close();
-        await connection.close();
-        await db.end();
       }
     }));
 }
