@@ -61,7 +61,7 @@ export function createRunAgent(deps: ActivityDeps) {
     const { runKey } = input;
 
     // A retry after a success whose completion was lost must not run the agent again.
-    const done = await succeededAttempt(db, runKey, input.unitId);
+    const done = attempt > 1 ? await succeededAttempt(db, runKey, input.unitId) : null;
     if (done) return succeed(input, done.result, done.sessionId);
 
     const [spec, unit, text] = await Promise.all([
