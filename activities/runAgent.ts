@@ -120,6 +120,7 @@ export function createRunAgent(deps: ActivityDeps) {
           await appendEvents(db, attemptId, seq + 1, events);
           seq += events.length;
           heartbeat();
+          return result !== null;
         },
       });
     } finally {
@@ -129,6 +130,9 @@ export function createRunAgent(deps: ActivityDeps) {
     const final = result as ResultEvent | null;
     const verdict = classifyAttempt({ ...outcome, result: final, bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
     const cancelled = outcome.killedBy === 'cancel';
+    // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
+    const reason: unknown = ctx.cancellationSignal.reason;
+    const interruptedBy = reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
     await finishAttempt(db, attemptId, {
       sessionId,
       result: final?.result ?? null,
@@ -140,14 +144,16 @@ export function createRunAgent(deps: ActivityDeps) {
       costUsd: final?.total_cost_usd ?? 0,
       durationMs: final?.duration_ms ?? outcome.durationMs,
       exitCode: outcome.exitCode,
-      errorType: cancelled ? 'Cancelled' : verdict.ok ? null : verdict.type,
-      error: cancelled ? 'cancelled' : verdict.ok ? null : verdict.message,
+      errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : verdict.ok ? null : verdict.type,
+      error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : verdict.ok ? null : verdict.message,
       stderrTail: outcome.stderrTail || null,
       toolsUsed: [...tools],
     });
 
     if (cancelled) {
-      const reason: unknown = ctx.cancellationSignal.reason;
+      // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
+      // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
+      if (interruptedBy) throw ApplicationFailure.retryable(`the attempt was interrupted (${interruptedBy})`, AGENT_ERROR_TYPES.interrupted);
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
     if (!verdict.ok) {

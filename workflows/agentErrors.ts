@@ -1,6 +1,6 @@
 /**
  * ApplicationFailure types raised by the agent activity. Shared by the classifier (which raises
- * them) and the unit workflow (whose retry policy must never retry the permanent ones, even if
+ * them) and the job workflow (whose retry policy must never retry the permanent ones, even if
  * an activity forgot to mark a failure non-retryable).
  */
 export const AGENT_ERROR_TYPES = {
@@ -17,6 +17,7 @@ export const AGENT_ERROR_TYPES = {
   apiError: 'AgentApiError',
   noResult: 'AgentNoResult',
   idle: 'AgentIdle',
+  interrupted: 'AgentInterrupted',
   failed: 'AgentFailed',
 } as const;
 

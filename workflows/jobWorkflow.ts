@@ -26,8 +26,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { AGENT_ERROR_TYPES, NON_RETRYABLE_AGENT_ERRORS } from './agentErrors.js';
-import { assertTransition, isTerminal, type JobState } from './lifecycle.js';
+import { NON_RETRYABLE_AGENT_ERRORS } from './agentErrors.js';
+import { assertMove, assertRequest, isTerminal, type JobState } from './lifecycle.js';
 import {
   approveUpdate,
   jobStatusSearchAttribute,
@@ -46,7 +46,7 @@ import {
 
 const store = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumInterval: '30s', nonRetryableErrorTypes: [AGENT_ERROR_TYPES.badTemplate] },
+  retry: { maximumInterval: '30s' },
 });
 
 /** Everything a run hands to the next one through continue-as-new (no unit is in flight then). */
@@ -132,6 +132,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   };
 
   const moveTo = (state: JobState, message: string | null = null): void => {
+    assertMove(s.state, state);
     s.state = state;
     s.message = message;
     dirty = true;
@@ -149,7 +150,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       moveTo('RUNNING');
       return status();
     },
-    { validator: () => assertTransition(s.state, 'approve') },
+    { validator: () => assertRequest(s.state, 'approve') },
   );
 
   setHandler(
@@ -162,7 +163,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     },
     {
       validator: (request) => {
-        assertTransition(s.state, 'reject');
+        assertRequest(s.state, 'reject');
         if (!request?.feedback?.trim()) throw new Error('reject needs feedback: say what was wrong with the test result');
       },
     },
@@ -174,20 +175,21 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       moveTo('PAUSED', 'paused by request');
       return status();
     },
-    { validator: () => assertTransition(s.state, 'pause') },
+    { validator: () => assertRequest(s.state, 'pause') },
   );
 
   setHandler(
     resumeUpdate,
     (request) => {
-      if (request.budgetUsd !== undefined) s.budgetUsd = request.budgetUsd;
+      // From the Web UI or the Temporal CLI an update may come without input.
+      if (request?.budgetUsd !== undefined) s.budgetUsd = request.budgetUsd;
       moveTo('RUNNING');
       return status();
     },
     {
       validator: (request) => {
-        assertTransition(s.state, 'resume');
-        const budget = request.budgetUsd ?? s.budgetUsd;
+        assertRequest(s.state, 'resume');
+        const budget = request?.budgetUsd ?? s.budgetUsd;
         if (budget !== null && s.costUsd >= budget) {
           throw new Error(`the budget is spent ($${s.costUsd.toFixed(4)} of $${budget}); resume with a higher budget (--budget-usd)`);
         }
@@ -196,7 +198,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   );
 
   const settle = (finished: UnitFinished): void => {
-    running.delete(finished.unitId);
+    // Late, after a cancellation stopped waiting for it: Postgres already counted it.
+    if (!running.delete(finished.unitId)) return;
     s.costUsd += finished.costUsd;
     s[finished.status] += 1;
     if (finished.phase === 'test') s.testResults.push({ ...finished, templateVersion: s.templateVersion });
@@ -220,12 +223,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   };
 
   const runTests = async (): Promise<void> => {
-    if (s.testResults.length > 0) {
-      const previous = s.testResults;
-      s.testResults = [];
-      for (const r of previous) s[r.status] -= 1;
-      await store.resetUnits({ jobId: settings.jobId, unitIds: previous.map((r) => r.unitId) });
-    }
+    // The revision first: if it is refused, the previous test results still stand.
     if (s.revision) {
       try {
         s.templateVersion = await store.saveTemplate({ jobId: settings.jobId, currentVersion: s.templateVersion, ...s.revision });
@@ -235,6 +233,12 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
         return;
       }
       s.revision = null;
+    }
+    if (s.testResults.length > 0) {
+      const previous = s.testResults;
+      s.testResults = [];
+      for (const r of previous) s[r.status] -= 1;
+      await store.resetUnits({ jobId: settings.jobId, unitIds: previous.map((r) => r.unitId) });
     }
     const units = await store.pageUnits({ jobId: settings.jobId, afterUnitId: 0, limit: testUnitCount });
     for (const unit of units) startUnit(unit, 'test');
@@ -268,7 +272,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     }
   };
 
-  /** Every unit settled, or nothing left to page and nothing in flight. */
+  /** Nothing in flight, and every unit settled (known without another page) or none left to page. */
   const batchDone = (): boolean =>
     running.size === 0 &&
     (s.succeeded + s.failed + s.cancelled >= settings.totalUnits || (exhausted && buffer.length === 0));
@@ -318,11 +322,11 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   };
 
   try {
-    if (!carried) upsertSearchAttributes([{ key: jobStatusSearchAttribute, value: s.state }]);
     while (!isTerminal(s.state)) {
       await recordState();
       await step();
       if (draining() && running.size === 0 && !isTerminal(s.state)) {
+        await recordState();
         await condition(allHandlersFinished);
         await continueAsNew<typeof jobWorkflow>({ settings, carried: s });
       }
@@ -336,8 +340,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       // unit is settled, so watchers can trust it. Don't wait forever for a dead worker.
       s.message = `cancelling: stopping ${running.size} running units`;
       await condition(() => running.size === 0, '2 minutes');
-      s.cancelled = await store.cancelUnfinishedUnits({ jobId: settings.jobId });
       running.clear();
+      s.cancelled = await store.cancelUnfinishedUnits({ jobId: settings.jobId });
       moveTo('CANCELLED', 'cancelled by request');
       await recordState();
     });

@@ -1,63 +1,64 @@
 /**
- * The job lifecycle as a pure state machine: which message may move a job from which state.
- * Update validators call `assertTransition` so an illegal request is refused before it is
- * written to history, with a message that tells the caller what would be legal.
+ * The job lifecycle as a pure state machine: one table of legal moves. The workflow asserts every
+ * move against it, and the update validators refuse an illegal request before it reaches history,
+ * saying what would be legal.
  */
 export const JOB_STATES = ['CREATED', 'TESTING', 'READY', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export type JobEvent =
-  | 'start'
-  | 'testsFinished'
-  | 'approve'
-  | 'reject'
-  | 'pause'
-  | 'resume'
-  | 'budgetReached'
-  | 'finish'
-  | 'cancel';
-
-const TERMINAL: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-
-/** For each event, the states it may leave. The target state is decided by the caller. */
-const ALLOWED_FROM: Record<JobEvent, readonly JobState[]> = {
-  start: ['CREATED'],
-  testsFinished: ['TESTING'],
-  approve: ['READY'],
-  reject: ['READY'],
-  pause: ['RUNNING'],
-  resume: ['PAUSED'],
-  budgetReached: ['RUNNING'],
-  finish: ['RUNNING', 'PAUSED'],
-  cancel: ['CREATED', 'TESTING', 'READY', 'RUNNING', 'PAUSED'],
+/** From each state, the states a job may move to. */
+export const MOVES: Record<JobState, readonly JobState[]> = {
+  CREATED: ['TESTING', 'RUNNING', 'CANCELLED'],
+  TESTING: ['READY', 'CANCELLED'],
+  READY: ['RUNNING', 'TESTING', 'CANCELLED'],
+  RUNNING: ['PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'],
+  PAUSED: ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'],
+  COMPLETED: [],
+  FAILED: [],
+  CANCELLED: [],
 };
 
-const HINTS: Partial<Record<JobEvent, string>> = {
-  approve: 'approve applies to a READY job, after its test units ran',
-  reject: 'reject applies to a READY job, after its test units ran',
-  pause: 'pause applies to a RUNNING job',
-  resume: 'resume applies to a PAUSED job',
-};
+/** The requests people send, each a move from some states to one. */
+export const REQUESTS = {
+  approve: { from: ['READY'], to: 'RUNNING', hint: 'approve applies to a READY job, after its test units ran' },
+  reject: { from: ['READY'], to: 'TESTING', hint: 'reject applies to a READY job, after its test units ran' },
+  pause: { from: ['RUNNING'], to: 'PAUSED', hint: 'pause applies to a RUNNING job' },
+  resume: { from: ['PAUSED'], to: 'RUNNING', hint: 'resume applies to a PAUSED job' },
+} as const satisfies Record<string, { from: readonly JobState[]; to: JobState; hint: string }>;
+export type JobRequest = keyof typeof REQUESTS;
 
 export function isTerminal(state: JobState): boolean {
-  return TERMINAL.has(state);
+  return MOVES[state].length === 0;
 }
 
-export function canTransition(state: JobState, event: JobEvent): boolean {
-  return ALLOWED_FROM[event].includes(state);
+export function canMove(from: JobState, to: JobState): boolean {
+  return MOVES[from].includes(to);
 }
 
-export class IllegalTransitionError extends Error {
-  constructor(
-    readonly state: JobState,
-    readonly event: JobEvent,
-  ) {
-    const hint = HINTS[event] ? `; ${HINTS[event]}` : '';
-    super(`cannot ${event} a job that is ${state}${hint}`);
-    this.name = 'IllegalTransitionError';
+/** A move the workflow was about to make that the lifecycle forbids: a bug, not bad input. */
+export class IllegalMoveError extends Error {
+  constructor(from: JobState, to: JobState) {
+    super(`illegal job state change ${from} → ${to}`);
+    this.name = 'IllegalMoveError';
   }
 }
 
-export function assertTransition(state: JobState, event: JobEvent): void {
-  if (!canTransition(state, event)) throw new IllegalTransitionError(state, event);
+export function assertMove(from: JobState, to: JobState): void {
+  if (!canMove(from, to)) throw new IllegalMoveError(from, to);
+}
+
+/** A request that does not apply to the job's state: the message says what would. */
+export class IllegalRequestError extends Error {
+  constructor(
+    readonly state: JobState,
+    readonly request: JobRequest,
+  ) {
+    super(`cannot ${request} a job that is ${state}; ${REQUESTS[request].hint}`);
+    this.name = 'IllegalRequestError';
+  }
+}
+
+export function assertRequest(state: JobState, request: JobRequest): void {
+  const allowed: readonly JobState[] = REQUESTS[request].from;
+  if (!allowed.includes(state)) throw new IllegalRequestError(state, request);
 }

@@ -1,9 +1,13 @@
 /**
  * Run one agent process: stdin closed, stdout read line by line as it arrives, a tail of stderr
- * kept, and the whole process group killed on cancellation or when the agent goes silent. The
- * agent gets its own process group so tools it spawned (Bash) die with it.
+ * kept. The agent gets its own process group, so the tools it spawned (Bash) can be killed with
+ * it: on cancellation, when it goes silent, when it lingers after its final line, and always at
+ * the end. On Linux it also dies with the worker (parent-death signal), so a crashed worker
+ * leaves no agent running while Temporal retries the unit elsewhere.
  */
-import { execa, type ResultPromise } from 'execa';
+import { accessSync, constants, existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 
 export interface AgentProcessOptions {
   bin: string;
@@ -14,8 +18,13 @@ export interface AgentProcessOptions {
   signal: AbortSignal;
   /** Kill the agent when it writes nothing for this long. */
   idleTimeoutMs: number;
-  /** Called with the complete stdout lines of each chunk, in order; the next chunk waits for it. */
-  onLines: (lines: string[]) => Promise<void>;
+  /**
+   * Called with the complete stdout lines of each chunk, in order; the next chunk waits for it.
+   * Returning true says the agent's final line has arrived: it then gets a short grace to exit.
+   */
+  onLines: (lines: string[]) => Promise<boolean>;
+  /** How long an agent may linger after its final line (default 10 s). */
+  exitGraceMs?: number;
 }
 
 export interface AgentProcessOutcome {
@@ -27,69 +36,82 @@ export interface AgentProcessOutcome {
   durationMs: number;
 }
 
-const STDERR_TAIL_BYTES = 4096;
+const STDERR_TAIL_CHARS = 4096;
 const KILL_GRACE_MS = 3000;
+/** After its final line an agent should exit; one that lingers (e.g. on a child) is stopped. */
+const EXIT_GRACE_MS = 10_000;
+const SETPRIV = '/usr/bin/setpriv';
 
 export async function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessOutcome> {
   const started = performance.now();
   let killedBy: AgentProcessOutcome['killedBy'] = null;
   let stderrTail = '';
 
-  const child: ResultPromise<{ stdin: 'ignore'; buffer: false; reject: false; detached: true }> = execa(
-    options.bin,
-    options.args,
-    {
-      cwd: options.cwd,
-      env: options.env,
-      extendEnv: true,
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      detached: true,
-      stripFinalNewline: false,
-    },
-  );
+  const bin = findExecutable(options.bin, options.env.PATH ?? process.env.PATH ?? '');
+  if (!bin) {
+    const spawnError = { code: 'ENOENT', message: `${options.bin} not found` };
+    return { exitCode: null, signal: null, killedBy, spawnError, stderrTail, durationMs: 0 };
+  }
+  const [file, args] =
+    process.platform === 'linux' && existsSync(SETPRIV)
+      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...options.args]]
+      : [bin, [...options.args]];
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: true,
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    detached: true,
+  });
 
   const killGroup = (reason: 'idle' | 'cancel'): void => {
-    if (killedBy || child.pid === undefined || child.exitCode !== null) return;
+    if (killedBy || child.pid === undefined) return;
     killedBy = reason;
     signalGroup(child.pid, 'SIGTERM');
     setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
 
   let idleTimer: NodeJS.Timeout | undefined;
+  let quietLimitMs = options.idleTimeoutMs;
   const touch = (): void => {
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(() => killGroup('idle'), options.idleTimeoutMs);
+    idleTimer = setTimeout(() => killGroup('idle'), quietLimitMs);
   };
   const onAbort = (): void => killGroup('cancel');
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   touch();
 
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+  // Decode as a stream, so a character split between two chunks is not mangled.
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
   });
 
   try {
     if (child.stdout) {
+      child.stdout.setEncoding('utf8');
       let pending = '';
-      for await (const chunk of child.stdout) {
+      for await (const chunk of child.stdout as AsyncIterable<string>) {
         touch();
-        pending += (chunk as Buffer).toString('utf8');
+        pending += chunk;
         const lines = pending.split('\n');
         pending = lines.pop()!;
-        if (lines.length > 0) await options.onLines(lines);
+        if (lines.length > 0 && (await options.onLines(lines))) {
+          quietLimitMs = Math.min(quietLimitMs, options.exitGraceMs ?? EXIT_GRACE_MS);
+          touch();
+        }
       }
       if (pending.trim()) await options.onLines([pending]);
     }
     const result = await child;
-    const spawnError = spawnErrorOf(result);
     return {
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,
       killedBy,
-      spawnError,
+      spawnError: spawnErrorOf(result),
       stderrTail,
       durationMs: performance.now() - started,
     };
@@ -99,6 +121,20 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     // Whatever happened, leave no agent (or tool it started) behind.
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
   }
+}
+
+/** The executable a command name or path denotes, or null (checked up front: setpriv would hide ENOENT). */
+function findExecutable(bin: string, searchPath: string): string | null {
+  const candidates = bin.includes('/') ? [bin] : searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // try the next one
+    }
+  }
+  return null;
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

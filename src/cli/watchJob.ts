@@ -27,9 +27,10 @@ export async function waitForStatus(
   jobId: string,
   done: (status: JobStatus) => boolean,
   onStatus: (status: JobStatus) => void = () => undefined,
+  options: { fromDatabaseIfNeeded?: boolean } = {},
 ): Promise<JobStatus> {
   for (;;) {
-    const status = await getStatus(session, jobId);
+    const status = await getStatus(session, jobId, options);
     onStatus(status);
     if (done(status)) return status;
     await new Promise((r) => setTimeout(r, POLL_MS));

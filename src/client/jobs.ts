@@ -15,7 +15,7 @@ import type { JobSpec } from '../spec/schema.js';
 import { TemplateError, validateTemplate } from '../spec/template.js';
 import { SourceError, sourceFor } from '../sources/index.js';
 import { deleteJob, getJob, insertJob, type NewUnit } from '../store/jobs.js';
-import { countUnitsByStatus } from '../store/units.js';
+import { unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
 import {
@@ -135,20 +135,21 @@ export async function assertJobExists(session: Session, jobId: string): Promise<
 
 /**
  * The job's status from its workflow; when no worker can answer (the stack is down) or the
- * workflow's history is gone, from what Postgres recorded.
+ * workflow's history is gone, from what Postgres recorded — counts and cost, but not the test
+ * results, so callers that decide on those ask with `fromDatabaseIfNeeded: false`.
  */
-export async function getStatus(session: Session, jobId: string): Promise<JobStatus> {
+export async function getStatus(
+  session: Session,
+  jobId: string,
+  { fromDatabaseIfNeeded = true }: { fromDatabaseIfNeeded?: boolean } = {},
+): Promise<JobStatus> {
   const handle = jobHandle(session, jobId);
   try {
     return await session.client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      const fromDb = await statusFromDatabase(session, jobId);
-      if (fromDb) return fromDb;
-      throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
-    }
-    const fromDb = await statusFromDatabase(session, jobId);
+    const fromDb = fromDatabaseIfNeeded ? await statusFromDatabase(session, jobId) : null;
     if (fromDb) return fromDb;
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
     throw new UserError(`cannot read the status of ${jobId}: ${firstLine(err)}`, 'is a worker running? `agentic-batch up -d`');
   }
 }
@@ -156,14 +157,14 @@ export async function getStatus(session: Session, jobId: string): Promise<JobSta
 async function statusFromDatabase(session: Session, jobId: string): Promise<JobStatus | null> {
   const job = await getJob(session.db, jobId);
   if (!job) return null;
-  const counts = await countUnitsByStatus(session.db, jobId);
+  const { counts, costUsd } = await unitTotals(session.db, jobId);
   const spec = job.spec as JobSpec;
   return {
     jobId,
     name: job.name,
     state: job.state,
     counts: { total: job.totalUnits, ...counts },
-    costUsd: job.costUsd,
+    costUsd,
     budgetUsd: spec.budgetUsd ?? null,
     concurrency: spec.concurrency,
     templateVersion: 0,

@@ -37,11 +37,18 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
       'start it with `agentic-batch up -d`, or set TEMPORAL_ADDRESS and DATABASE_URL',
     );
   }
-  return {
-    temporalAddress: config.temporalAddress ?? stack.temporalAddress,
-    databaseUrl: config.databaseUrl ?? stack.databaseUrl,
-    uiUrl: config.temporalAddress ? null : stack.uiUrl,
-  };
+  // Half from the environment and half from a stack started elsewhere: its worker would serve
+  // one Temporal server or database while this command used another.
+  const mismatch =
+    config.temporalAddress && config.temporalAddress !== stack.temporalAddress
+      ? `TEMPORAL_ADDRESS is ${config.temporalAddress} but the running stack uses ${stack.temporalAddress}`
+      : config.databaseUrl && config.databaseUrl !== stack.databaseUrl
+        ? 'DATABASE_URL differs from the database the running stack uses'
+        : null;
+  if (mismatch) {
+    throw new UserError(mismatch, 'set both TEMPORAL_ADDRESS and DATABASE_URL, or restart the stack in this environment (`agentic-batch down`)');
+  }
+  return { temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl };
 }
 
 export async function openSession(config: Config, options: { autoStart: boolean }): Promise<Session> {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { isAlive, stopProcess } from './processes.js';
-import { ensureHome, readStack, readStackFile, stackPaths, type StackInfo } from './stackFile.js';
+import { ensureHome, isSupervisor, lockHolder, readStack, readStackFile, stackPaths, type StackInfo } from './stackFile.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -15,6 +15,9 @@ export async function startStackInBackground(config: Config, extraArgs: string[]
   const running = await readStack(config.home);
   if (running) return running;
   await ensureHome(config.home);
+  // Another command is already starting it: wait for that one instead of racing it.
+  const starting = await lockHolder(config.home);
+  if (starting) return waitUntilReady(config, starting);
   const paths = stackPaths(config.home);
   const logFd = openSync(paths.supervisorLog, 'a');
   const child = spawn(process.execPath, [CLI_ENTRY, 'up', ...extraArgs], {
@@ -24,25 +27,29 @@ export async function startStackInBackground(config: Config, extraArgs: string[]
   });
   closeSync(logFd);
   child.unref();
-  const pid = child.pid!;
+  return waitUntilReady(config, child.pid!);
+}
 
+/** Until a stack is up (ours, or one another command started meanwhile) or `pid` gave up. */
+async function waitUntilReady(config: Config, pid: number): Promise<StackInfo> {
+  const { supervisorLog } = stackPaths(config.home);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const info = await readStack(config.home);
-    if (info?.supervisorPid === pid) return info;
-    if (!isAlive(pid)) {
-      throw new UserError(`the stack failed to start: ${await logTail(paths.supervisorLog)}`, `full log: ${paths.supervisorLog}`);
+    if (info) return info;
+    if (!isAlive(pid) && !(await lockHolder(config.home))) {
+      throw new UserError(`the stack failed to start: ${await logTail(supervisorLog)}`, `full log: ${supervisorLog}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new UserError(`the stack did not become ready within ${START_TIMEOUT_MS / 1000}s`, `see ${paths.supervisorLog}`);
+  throw new UserError(`the stack did not become ready within ${START_TIMEOUT_MS / 1000}s`, `see ${supervisorLog}`);
 }
 
 /** Returns false when nothing was running. */
 export async function stopBackgroundStack(config: Config): Promise<boolean> {
-  const info = await readStackFile(config.home);
-  if (!info || !isAlive(info.supervisorPid)) return false;
-  await stopProcess(info.supervisorPid, 60_000);
+  const pid = (await readStackFile(config.home))?.supervisorPid ?? (await lockHolder(config.home));
+  if (!pid || !isSupervisor(pid)) return false;
+  await stopProcess(pid, 60_000);
   return true;
 }
 

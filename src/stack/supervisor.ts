@@ -11,7 +11,7 @@ import { createWorker } from '../worker/createWorker.js';
 import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
 import { freePort } from './ports.js';
 import { commandLine, isAlive, stopProcess } from './processes.js';
-import { ensureHome, readStack, readStackFile, removeStack, stackPaths, writeStack } from './stackFile.js';
+import { acquireStackLock, ensureHome, readStackFile, removeStack, stackPaths, writeStack } from './stackFile.js';
 import { findTemporalCli, startDownloadedDevServer, startTemporalDevServer, type DevServer } from './temporalServer.js';
 
 export interface SupervisorOptions {
@@ -22,14 +22,11 @@ export interface SupervisorOptions {
 export async function runStack(config: Config, options: SupervisorOptions): Promise<void> {
   const { log } = options;
   await ensureHome(config.home);
-  const running = await readStack(config.home);
-  if (running) {
-    throw new UserError(`the stack is already running (pid ${running.supervisorPid})`, 'stop it with `agentic-batch down`');
-  }
+  const lock = await acquireStackLock(config.home);
   await stopLeftovers(config.home);
 
   const paths = stackPaths(config.home);
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [() => lock.release()];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log(`stop: ${String(err)}`));
     cleanups.length = 0;

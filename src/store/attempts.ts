@@ -1,6 +1,7 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
 import type { Phase } from '../../workflows/messages.js';
 import type { Db } from './db.js';
+import { pgJson, pgText } from './pgSafe.js';
 
 export interface NewAttempt {
   jobId: string;
@@ -57,7 +58,7 @@ export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome
     [
       attemptId,
       o.sessionId,
-      o.result,
+      pgText(o.result),
       o.isError,
       o.subtype,
       o.terminalReason,
@@ -67,8 +68,8 @@ export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome
       Math.round(o.durationMs),
       o.exitCode,
       o.errorType,
-      o.error,
-      o.stderrTail,
+      pgText(o.error),
+      pgText(o.stderrTail),
       o.toolsUsed,
     ],
   );
@@ -87,7 +88,7 @@ export async function appendEvents(
      SELECT $1, $2::int + ord::int - 1, type, subtype, data
      FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e(type, subtype, data, ord)
      ON CONFLICT (attempt_id, seq) DO NOTHING`,
-    [attemptId, firstSeq, events.map((e) => e.type), events.map((e) => e.subtype ?? null), events.map((e) => JSON.stringify(e.data))],
+    [attemptId, firstSeq, events.map((e) => e.type), events.map((e) => e.subtype ?? null), events.map((e) => pgJson(e.data))],
   );
 }
 

@@ -1,6 +1,7 @@
 /** Units: one row per work item, its payload and its final outcome. */
 import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../../workflows/messages.js';
 import type { Db } from './db.js';
+import { pgText } from './pgSafe.js';
 
 export interface UnitRow {
   jobId: string;
@@ -91,7 +92,7 @@ export async function completeUnit(
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
      RETURNING spent.run AS "runCostUsd"`,
-    [jobId, unitId, completion.status, completion.runKey, completion.result, completion.error, completion.sessionId],
+    [jobId, unitId, completion.status, completion.runKey, pgText(completion.result), pgText(completion.error), completion.sessionId],
   );
   return rows[0] ?? { runCostUsd: 0 };
 }
@@ -123,12 +124,17 @@ export async function cancelUnfinishedUnits(db: Db, jobId: string): Promise<numb
   return rows[0]!.n;
 }
 
-export async function countUnitsByStatus(db: Db, jobId: string): Promise<Record<UnitStatus, number>> {
-  const { rows } = await db.query<{ status: UnitStatus; n: number }>(
-    'SELECT status, count(*)::int AS n FROM units WHERE job_id = $1 GROUP BY status',
+/** Units by status and everything spent on them: Postgres' own view of a job's progress. */
+export async function unitTotals(db: Db, jobId: string): Promise<{ counts: Record<UnitStatus, number>; costUsd: number }> {
+  const { rows } = await db.query<{ status: UnitStatus; n: number; cost: number }>(
+    'SELECT status, count(*)::int AS n, sum(cost_usd) AS cost FROM units WHERE job_id = $1 GROUP BY status',
     [jobId],
   );
   const counts: Record<UnitStatus, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-  for (const r of rows) counts[r.status] = r.n;
-  return counts;
+  let costUsd = 0;
+  for (const r of rows) {
+    counts[r.status] = r.n;
+    costUsd += r.cost;
+  }
+  return { counts, costUsd };
 }

@@ -3,8 +3,12 @@
  * once. And a job long enough to continue-as-new several times (the test server suggests it
  * after a few hundred events) loses and repeats no unit.
  */
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EMITTER, Harness, makeDocs, parseJsonl, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
+import { execa } from 'execa';
+import { EMITTER, Harness, makeDocs, parseJsonl, waitFor, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
+
+const agentsWith = async (token: string) => (await execa('pgrep', ['-f', token], { reject: false })).stdout.trim();
 
 describe('durability', () => {
   const h = new Harness();
@@ -14,17 +18,21 @@ describe('durability', () => {
   it('finishes every unit exactly once after the worker is killed mid-job', async () => {
     const first = await h.startWorker();
     const dir = await makeDocs(12);
+    const token = `crash-${randomBytes(4).toString('hex')}`;
     const file = await writeSpec(dir, {
       name: 'crash',
       source: { type: 'files', glob: 'docs/*.md' },
-      prompt: '[[fault:slow=2000]] Summarize {{relative_path}}.',
+      prompt: `[[fault:slow=4000]] ${token} Summarize {{relative_path}}.`,
       testUnits: 0,
       concurrency: 4,
       agent: { rehearse: true, heartbeatTimeoutSeconds: 5, retryDelaySeconds: 1 },
     });
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
     await waitForStatus(h, jobId, (s) => s.counts.succeeded >= 2 && s.counts.running >= 2);
+    expect(await agentsWith(token)).not.toBe('');
     await first.kill();
+    // The agents die with their worker (they would otherwise run on, and be paid for, twice).
+    await waitFor(async () => (await agentsWith(token)) === '', 2000, 'the dead worker’s agents to die');
 
     await h.startWorker();
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED', 180_000);
@@ -62,6 +70,10 @@ describe('durability', () => {
     expect(run.exitCode).toBe(0);
     const status = JSON.parse(run.stdout) as StatusJson;
     expect(status.counts).toMatchObject({ total: 90, succeeded: 90, failed: 0, pending: 0 });
+    // Counters crossed every continue-as-new: the emitter reports $0.001 a unit.
+    expect(status.costUsd).toBeCloseTo(0.09, 9);
+    const [job] = await h.query<{ state: string; cost_usd: number }>('SELECT state, cost_usd FROM jobs WHERE id = $1', [status.jobId]);
+    expect(job).toEqual({ state: 'COMPLETED', cost_usd: expect.closeTo(0.09, 9) });
 
     const client = await h.client();
     let runs = 0;

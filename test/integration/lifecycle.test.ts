@@ -76,6 +76,18 @@ describe('job lifecycle', () => {
     expect(late.stderr).toMatch(/has already ended|cannot approve a job that is COMPLETED/);
   });
 
+  it('tests every unit when there are fewer than testUnits, and a prompt may start with a dash', async () => {
+    const dir = await makeDocs(2);
+    const jobId = await create(dir, { prompt: '- Summarize {{relative_path}}.\n- Keep it short.', testUnits: 5 });
+    const ready = await waitForStatus(h, jobId, (s) => s.status === 'READY');
+    expect(ready.counts).toMatchObject({ total: 2, succeeded: 2, pending: 0 });
+    expect((await h.cli(['approve', jobId])).exitCode).toBe(0);
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
+    expect(done.counts).toMatchObject({ total: 2, succeeded: 2 });
+    const [attempt] = await h.query<{ result: string }>('SELECT result FROM attempts WHERE job_id = $1 AND unit_id = 1', [jobId]);
+    expect(attempt!.result).toContain('- Summarize docs/doc01.md.');
+  });
+
   it('starts no unit while paused and finishes after resume', async () => {
     const dir = await makeDocs(8);
     const jobId = await create(dir, { prompt: '[[fault:slow=1500]] Summarize {{relative_path}}.', testUnits: 0, concurrency: 2 });
@@ -130,6 +142,7 @@ describe('job lifecycle', () => {
     expect(run.exitCode).toBe(1);
     expect(run.stderr).toContain('not approving: 1 test unit(s) failed (AgentAuthError: API error 401');
     const jobId = /created (job-\S+):/.exec(run.stderr)![1]!;
+    expect(JSON.parse(run.stdout)).toMatchObject({ jobId, status: 'READY', counts: { failed: 1, pending: 3 } });
     const ready = await h.cliJson<{ status: string; counts: Record<string, number> }>(['status', jobId]);
     expect(ready).toMatchObject({ status: 'READY', counts: { failed: 1, pending: 3 } });
 

@@ -1,104 +1,92 @@
-import { describe, it, expect } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
-  assertTransition,
-  canTransition,
-  IllegalTransitionError,
+  assertMove,
+  assertRequest,
+  canMove,
+  IllegalMoveError,
+  IllegalRequestError,
   isTerminal,
   JOB_STATES,
-  type JobEvent,
+  MOVES,
+  REQUESTS,
+  type JobRequest,
   type JobState,
 } from '../../workflows/lifecycle.js';
 
-/** The lifecycle as the design states it: for each event, the states it may leave. */
-const LEGAL: Record<JobEvent, readonly JobState[]> = {
-  start: ['CREATED'],
-  testsFinished: ['TESTING'],
-  approve: ['READY'],
-  reject: ['READY'],
-  pause: ['RUNNING'],
-  resume: ['PAUSED'],
-  budgetReached: ['RUNNING'],
-  finish: ['RUNNING', 'PAUSED'],
-  cancel: ['CREATED', 'TESTING', 'READY', 'RUNNING', 'PAUSED'],
-};
-const EVENTS = Object.keys(LEGAL) as JobEvent[];
-const TERMINAL: readonly JobState[] = ['COMPLETED', 'FAILED', 'CANCELLED'];
-
-const legalPairs = EVENTS.flatMap((event) => LEGAL[event].map((state) => [event, state] as const));
-const illegalPairs = EVENTS.flatMap((event) =>
-  JOB_STATES.filter((state) => !LEGAL[event].includes(state)).map((state) => [event, state] as const),
-);
-
-function transitionError(state: JobState, event: JobEvent): IllegalTransitionError {
-  try {
-    assertTransition(state, event);
-  } catch (err) {
-    expect(err).toBeInstanceOf(IllegalTransitionError);
-    return err as IllegalTransitionError;
-  }
-  throw new Error(`expected ${event} from ${state} to be refused`);
-}
+const REQUEST_NAMES = Object.keys(REQUESTS) as JobRequest[];
 
 describe('job lifecycle', () => {
-  it('knows exactly the eight states', () => {
-    expect([...JOB_STATES].sort()).toEqual(['CANCELLED', 'COMPLETED', 'CREATED', 'FAILED', 'PAUSED', 'READY', 'RUNNING', 'TESTING']);
-  });
-
-  it.each(legalPairs)('allows %s from %s', (event, state) => {
-    expect(canTransition(state, event)).toBe(true);
-    expect(() => assertTransition(state, event)).not.toThrow();
+  it('walks the documented paths', () => {
+    const paths: JobState[][] = [
+      ['CREATED', 'TESTING', 'READY', 'TESTING', 'READY', 'RUNNING', 'PAUSED', 'RUNNING', 'COMPLETED'],
+      ['CREATED', 'RUNNING', 'FAILED'],
+      ['CREATED', 'TESTING', 'READY', 'RUNNING', 'PAUSED', 'COMPLETED'],
+      ['CREATED', 'TESTING', 'CANCELLED'],
+      ['CREATED', 'RUNNING', 'PAUSED', 'CANCELLED'],
+    ];
+    for (const path of paths) {
+      for (let i = 1; i < path.length; i++) expect(() => assertMove(path[i - 1]!, path[i]!)).not.toThrow();
+    }
   });
 
   it.each([
-    ['approve', 'RUNNING'],
-    ['approve', 'TESTING'],
-    ['reject', 'RUNNING'],
-    ['resume', 'RUNNING'],
-    ['resume', 'READY'],
-    ['pause', 'READY'],
-    ['pause', 'PAUSED'],
-    ['start', 'RUNNING'],
-    ['testsFinished', 'READY'],
-    ['budgetReached', 'PAUSED'],
-    ['finish', 'READY'],
-    ['cancel', 'COMPLETED'],
-  ] as const)('refuses %s from %s, naming the event and the state', (event, state) => {
-    expect(canTransition(state, event)).toBe(false);
-    const err = transitionError(state, event);
-    expect(err.message).toContain(event);
-    expect(err.message).toContain(state);
-    expect(err.event).toBe(event);
-    expect(err.state).toBe(state);
-    expect(err.name).toBe('IllegalTransitionError');
+    ['TESTING', 'RUNNING'],
+    ['READY', 'PAUSED'],
+    ['PAUSED', 'READY'],
+    ['RUNNING', 'TESTING'],
+    ['RUNNING', 'READY'],
+    ['CREATED', 'COMPLETED'],
+    ['COMPLETED', 'RUNNING'],
+    ['CANCELLED', 'RUNNING'],
+  ] as [JobState, JobState][])('refuses %s → %s', (from, to) => {
+    expect(canMove(from, to)).toBe(false);
+    expect(() => assertMove(from, to)).toThrow(IllegalMoveError);
+    expect(() => assertMove(from, to)).toThrow(`illegal job state change ${from} → ${to}`);
   });
 
-  it('explains what approve, pause and resume apply to', () => {
-    expect(transitionError('RUNNING', 'approve').message).toBe('cannot approve a job that is RUNNING; approve applies to a READY job, after its test units ran');
-    expect(transitionError('READY', 'pause').message).toMatch(/pause applies to a RUNNING job/);
-    expect(transitionError('RUNNING', 'resume').message).toMatch(/resume applies to a PAUSED job/);
+  it('can cancel from every state before the end, and from none after', () => {
+    for (const state of JOB_STATES) expect(canMove(state, 'CANCELLED')).toBe(!isTerminal(state));
   });
 
-  it.each(TERMINAL)('refuses every event from the terminal state %s', (state) => {
-    for (const event of EVENTS) {
-      expect(canTransition(state, event)).toBe(false);
-      const err = transitionError(state, event);
-      expect(err.message).toContain(event);
-      expect(err.message).toContain(state);
+  it('ends in exactly COMPLETED, FAILED and CANCELLED', () => {
+    expect(JOB_STATES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'CANCELLED']);
+  });
+
+  it('lets every request make only moves the table allows', () => {
+    for (const name of REQUEST_NAMES) {
+      for (const from of REQUESTS[name].from) expect(canMove(from, REQUESTS[name].to)).toBe(true);
     }
   });
 
-  it('refuses every pair not in the table (exhaustive)', () => {
-    expect(illegalPairs.length).toBe(EVENTS.length * JOB_STATES.length - legalPairs.length);
-    for (const [event, state] of illegalPairs) {
-      expect([event, state, canTransition(state, event)]).toEqual([event, state, false]);
+  it('accepts each request exactly in the states it names', () => {
+    for (const name of REQUEST_NAMES) {
+      for (const state of JOB_STATES) {
+        const allowed = (REQUESTS[name].from as readonly JobState[]).includes(state);
+        if (allowed) expect(() => assertRequest(state, name)).not.toThrow();
+        else expect(() => assertRequest(state, name)).toThrow(IllegalRequestError);
+      }
     }
   });
 
-  it('marks exactly COMPLETED, FAILED and CANCELLED as terminal', () => {
-    for (const state of JOB_STATES) expect([state, isTerminal(state)]).toEqual([state, TERMINAL.includes(state)]);
+  it.each([
+    ['RUNNING', 'approve', 'cannot approve a job that is RUNNING; approve applies to a READY job, after its test units ran'],
+    ['TESTING', 'reject', 'cannot reject a job that is TESTING; reject applies to a READY job, after its test units ran'],
+    ['READY', 'pause', 'cannot pause a job that is READY; pause applies to a RUNNING job'],
+    ['RUNNING', 'resume', 'cannot resume a job that is RUNNING; resume applies to a PAUSED job'],
+    ['COMPLETED', 'pause', 'cannot pause a job that is COMPLETED; pause applies to a RUNNING job'],
+  ] as [JobState, JobRequest, string][])('explains a refused request: %s + %s', (state, request, message) => {
+    let error: unknown;
+    try {
+      assertRequest(state, request);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(IllegalRequestError);
+    expect((error as IllegalRequestError).message).toBe(message);
+    expect(error).toMatchObject({ state, request });
   });
 
-  it('lets every non-terminal state be cancelled', () => {
-    for (const state of JOB_STATES.filter((s) => !isTerminal(s))) expect(canTransition(state, 'cancel')).toBe(true);
+  it('has a row for every state', () => {
+    expect(Object.keys(MOVES).sort()).toEqual([...JOB_STATES].sort());
   });
 });

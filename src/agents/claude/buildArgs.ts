@@ -10,7 +10,7 @@ export interface ClaudeInvocation {
 }
 
 export function buildClaudeArgs(agent: AgentSpec, run: ClaudeInvocation): string[] {
-  const args = ['-p', run.prompt, '--output-format', 'stream-json', '--verbose'];
+  const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (run.resumeSessionId) args.push('--resume', run.resumeSessionId);
   if (agent.model) args.push('--model', agent.model);
   if (agent.maxTurns) args.push('--max-turns', String(agent.maxTurns));
@@ -21,6 +21,8 @@ export function buildClaudeArgs(agent: AgentSpec, run: ClaudeInvocation): string
   if (agent.appendSystemPrompt) args.push('--append-system-prompt', agent.appendSystemPrompt);
   if (agent.maxBudgetUsd) args.push('--max-budget-usd', String(agent.maxBudgetUsd));
   args.push(...agent.extraArgs);
+  // Last, after `--`: a prompt starting with "-" (a YAML list, front matter) is not an option.
+  args.push('--', run.prompt);
   return args;
 }
 

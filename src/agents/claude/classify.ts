@@ -38,6 +38,7 @@ const TEXT_RULES: readonly [RegExp, AgentErrorType][] = [
 
 function byStatus(status: number, text: string): AgentErrorType {
   if (status === 401 || status === 403) return AGENT_ERROR_TYPES.auth;
+  if (status === 408 || status === 409) return AGENT_ERROR_TYPES.apiError;
   if (status === 402) return AGENT_ERROR_TYPES.billing;
   if (status === 404) return AGENT_ERROR_TYPES.modelNotFound;
   if (status === 429) return AGENT_ERROR_TYPES.rateLimited;
@@ -68,11 +69,13 @@ export function classifyAttempt(facts: AttemptFacts): Classification {
     }
     return failure(AGENT_ERROR_TYPES.failed, `could not start the agent: ${facts.spawnError.message}`);
   }
-  if (facts.killedBy === 'idle') {
+  const result = facts.result;
+  // A successful final line stands even if the agent then lingered and had to be stopped.
+  if (result && !result.is_error && result.subtype === 'success') return { ok: true };
+  if (facts.killedBy === 'idle' && !result) {
     return failure(AGENT_ERROR_TYPES.idle, `the agent wrote nothing for ${facts.idleTimeoutSeconds}s and was killed`);
   }
 
-  const result = facts.result;
   if (!result) {
     const how = facts.signal ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode}`;
     const stderr = lastLine(facts.stderrTail);
@@ -80,8 +83,6 @@ export function classifyAttempt(facts: AttemptFacts): Classification {
     const message = `the agent ${how} without a result${stderr ? `: ${stderr}` : ''}`;
     return failure(rule?.[1] ?? AGENT_ERROR_TYPES.noResult, message);
   }
-
-  if (!result.is_error && result.subtype === 'success') return { ok: true };
 
   const text = result.result ?? '';
   const detail = text ? `: ${truncate(text, 300)}` : '';

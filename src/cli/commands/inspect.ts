@@ -12,7 +12,7 @@ import { listAttempts, listEvents } from '../../store/attempts.js';
 import { getJob, listJobs } from '../../store/jobs.js';
 import { findUnit, listUnits, type UnitRow } from '../../store/units.js';
 import { UNIT_STATUSES, type UnitStatus } from '../../../workflows/messages.js';
-import { action } from '../action.js';
+import { action, positiveInt } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { formatConversation } from '../render/conversation.js';
 import { table, truncate, usd } from '../render/format.js';
@@ -66,10 +66,10 @@ export function registerInspectCommands(program: Command): void {
   program
     .command('list')
     .description('jobs, newest first')
-    .option('--limit <n>', 'how many', '50')
+    .option('--limit <n>', 'how many', positiveInt, 50)
     .option('--json', 'print an array of {jobId,name,status,totalUnits,costUsd,createdAt}')
-    .action(action(async (opts: { limit: string; json?: boolean }) => {
-      const jobs = await withSession((s) => listJobs(s.db, Number(opts.limit) || 50));
+    .action(action(async (opts: { limit: number; json?: boolean }) => {
+      const jobs = await withSession((s) => listJobs(s.db, opts.limit));
       const rows = jobs.map((j) => ({
         jobId: j.id,
         name: j.name,

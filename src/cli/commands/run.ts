@@ -120,7 +120,10 @@ async function runJob(
     say('');
     say(await testReport(session.db, status));
     const decision = await decide(status, opts.yes ?? false, jobId);
-    if (decision === 'leave') return 1;
+    if (decision === 'leave') {
+      if (opts.json) printJson(statusJson(status));
+      return 1;
+    }
     if (decision === 'approve') {
       status = await approveJob(session, jobId);
       break;
@@ -162,6 +165,8 @@ async function waitForTests(session: Session, jobId: string): Promise<JobStatus>
           say(`testing on ${s.counts.running || 'the first'} unit(s) with prompt v${s.templateVersion}…`);
         }
       },
+      // Approval is decided on the test results, which only the workflow knows.
+      { fromDatabaseIfNeeded: false },
     );
   } finally {
     stopDetach();

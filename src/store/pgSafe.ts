@@ -1,0 +1,15 @@
+/**
+ * Postgres refuses NUL in text and `\u0000` in jsonb, and agent output can contain either
+ * (a tool result that printed a binary file). Such characters become U+FFFD on the way in.
+ */
+export function pgText(text: string): string;
+export function pgText(text: string | null): string | null;
+export function pgText(text: string | null): string | null {
+  return text === null ? null : text.replaceAll('\u0000', '\uFFFD');
+}
+
+/** JSON for a jsonb column. */
+export function pgJson(value: unknown): string {
+  // Only an odd run of backslashes before u0000 is the escape of a NUL (an even run is a literal backslash).
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}
