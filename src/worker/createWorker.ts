@@ -43,7 +43,8 @@ export async function createWorker(
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
     activities: createActivities({ db, defaultAgentBin: config.claudeBin, rehearsalApiUrl }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentAgents,
-    // Cancellation reaches an activity only through a heartbeat round trip: keep it quick.
+    // Cancellation reaches an activity only through a heartbeat round trip: once an attempt
+    // heartbeats (after its first seconds), keep that quick.
     defaultHeartbeatThrottleInterval: '1s',
     maxHeartbeatThrottleInterval: '2s',
     // On shutdown running agents get this long, then are killed and retried by another worker.
