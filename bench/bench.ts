@@ -7,8 +7,7 @@
  * (ideal/actual) for both, units/s and the worker's peak RSS. Ratios matter, not absolute
  * times: this machine is shared and noisy.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -17,9 +16,7 @@ import { createJob, jobHandle, prepareJob } from '../src/client/jobs.js';
 import { openSession } from '../src/client/session.js';
 import { loadConfig } from '../src/config.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
-import { startEmbeddedPostgres } from '../src/stack/postgresServer.js';
-import { freePort } from '../src/stack/ports.js';
-import { findTemporalCli, startTemporalDevServer } from '../src/stack/temporalServer.js';
+import { startPrivateServers } from '../src/stack/privateServers.js';
 import { positiveInt } from '../src/cli/action.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,32 +41,18 @@ const opts = new Command('bench')
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-const work = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-bench-'));
-await chmod(work, 0o711); // so a root run keeps its Postgres cluster inside, not under /var/lib
-const cleanups: (() => Promise<unknown>)[] = [() => rm(work, { recursive: true, force: true })];
+log('starting a private stack…');
+const servers = await startPrivateServers({ prefix: 'agentic-batch-bench-' });
+const work = servers.home;
+const cleanups: (() => Promise<unknown>)[] = [() => servers.stop(), () => rm(work, { recursive: true, force: true })];
 try {
   const files = path.join(work, 'units');
   await mkdir(files);
   await Promise.all(Array.from({ length: opts.units }, (_, i) => writeFile(path.join(files, `unit-${i}.txt`), `${i}\n`)));
 
-  log('starting a private stack…');
-  const cli = await findTemporalCli(process.env.TEMPORAL_CLI_PATH ?? null);
-  if (!cli) throw new Error('the benchmark needs the Temporal CLI: run scripts/install-temporal-cli.sh');
-  const [pg, temporal] = await Promise.all([
-    startEmbeddedPostgres({ home: work, port: await freePort() }),
-    startTemporalDevServer({
-      cliPath: cli,
-      dbFile: path.join(work, 'temporal.db'),
-      port: await freePort(),
-      uiPort: null,
-      logFile: path.join(work, 'temporal.log'),
-    }),
-  ]);
-  cleanups.unshift(() => pg.stop(), () => temporal.stop());
-
   const env = {
-    TEMPORAL_ADDRESS: temporal.address,
-    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: servers.temporalAddress,
+    DATABASE_URL: servers.databaseUrl,
     AGENTIC_BATCH_TASK_QUEUE: 'bench',
     AGENTIC_BATCH_HOME: work,
   };
@@ -116,7 +99,7 @@ try {
       })
       .catch(() => undefined);
   }, 200);
-  const cpuBefore = { worker: await cpuSeconds(worker.pid!), temporal: await cpuSeconds(temporal.pid!) };
+  const cpuBefore = { worker: await cpuSeconds(worker.pid!), temporal: await cpuSeconds(servers.temporalPid!) };
   const engineStart = performance.now();
   const { jobId } = await createJob(session, spec, units);
   const limitMs = ((opts.units * opts.latencyMs) / opts.concurrency) * 5 + 120_000;
@@ -128,7 +111,7 @@ try {
   clearInterval(sampler);
   const cpu = {
     worker: round((await cpuSeconds(worker.pid!)) - cpuBefore.worker),
-    temporal: round((await cpuSeconds(temporal.pid!)) - cpuBefore.temporal),
+    temporal: round((await cpuSeconds(servers.temporalPid!)) - cpuBefore.temporal),
   };
   if (final.state !== 'COMPLETED' || final.counts.succeeded !== opts.units) {
     throw new Error(`the job ended ${final.state} with ${final.counts.succeeded}/${opts.units} succeeded`);
