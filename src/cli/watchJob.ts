@@ -37,8 +37,9 @@ export async function waitForStatus(
   }
 }
 
+/** Paused with its budget spent: the same rule the workflow pauses by, read from the numbers. */
 export function budgetPaused(status: JobStatus): boolean {
-  return status.state === 'PAUSED' && Boolean(status.message?.startsWith('budget'));
+  return status.state === 'PAUSED' && status.budgetUsd !== null && status.costUsd >= status.budgetUsd;
 }
 
 /** Progress until the job ends, or pauses on its budget (which needs a person to decide). */

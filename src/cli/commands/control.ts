@@ -1,17 +1,15 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob } from '../../client/jobs.js';
-import { withSession as withConfigSession, type Session } from '../../client/session.js';
-import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { isTerminal } from '../../../workflows/lifecycle.js';
 import type { JobStatus } from '../../../workflows/messages.js';
+import { withSession } from '../withSession.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { usd } from '../render/format.js';
 import { waitForStatus } from '../watchJob.js';
 
-const withSession = <T>(fn: (session: Session) => Promise<T>): Promise<T> => withConfigSession(loadConfig(), fn);
 
 function report(status: JobStatus, json: boolean | undefined): void {
   if (json) return printJson(statusJson(status));

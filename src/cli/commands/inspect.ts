@@ -5,20 +5,19 @@ import { finished } from 'node:stream/promises';
 import type { Command, Option } from 'commander';
 import { Option as CommanderOption } from 'commander';
 import { assertJobExists } from '../../client/jobs.js';
-import { withSession as withConfigSession, type Session } from '../../client/session.js';
-import { loadConfig } from '../../config.js';
+import type { Session } from '../../client/session.js';
 import { UsageError } from '../../errors.js';
 import { listAttempts, listEvents } from '../../store/attempts.js';
 import { getJob, listJobs } from '../../store/jobs.js';
 import { findUnit, listUnits, type UnitRow } from '../../store/units.js';
 import { UNIT_STATUSES, type UnitStatus } from '../../../workflows/messages.js';
+import { withSession } from '../withSession.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { formatConversation } from '../render/conversation.js';
 import { table, truncate, usd } from '../render/format.js';
 import { watchUntilSettled } from '../watchJob.js';
 
-const withSession = <T>(fn: (session: Session) => Promise<T>): Promise<T> => withConfigSession(loadConfig(), fn);
 
 async function requireJob(session: Session, jobId: string) {
   const job = await getJob(session.db, jobId);
