@@ -4,20 +4,18 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Harness, makeDocs } from '../support/harness.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { useHarness, makeDocs } from '../support/harness.js';
 
 describe('bad input', () => {
-  const h = new Harness();
+  const h = useHarness();
   let dir: string;
   let jobsBefore: number;
 
   beforeAll(async () => {
-    await h.setup();
     dir = await makeDocs(2);
     [{ n: jobsBefore }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
   });
-  afterAll(() => h.teardown());
 
   const ok = ['--files', 'docs/*.md', '--prompt', 'Summarize {{relative_path}}.', '--rehearse'];
 

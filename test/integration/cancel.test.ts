@@ -1,16 +1,11 @@
 /** Cancelling a job mid-run stops its agents (the real claude, hung on the API) and settles every unit. */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { Harness, makeDocs, waitFor, waitForStatus, writeSpec } from '../support/harness.js';
+import { useHarness, makeDocs, waitFor, waitForStatus, writeSpec } from '../support/harness.js';
 
 describe('cancel', () => {
-  const h = new Harness();
-  beforeAll(async () => {
-    await h.setup();
-    await h.startWorker();
-  });
-  afterAll(() => h.teardown());
+  const h = useHarness({ worker: true });
 
   const agentsWith = async (token: string) => (await execa('pgrep', ['-f', token], { reject: false })).stdout.trim();
 

@@ -4,16 +4,14 @@
  * after a few hundred events) loses and repeats no unit.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { EMITTER, Harness, makeDocs, parseJsonl, waitFor, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
+import { EMITTER, useHarness, makeDocs, parseJsonl, waitFor, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
 
 const agentsWith = async (token: string) => (await execa('pgrep', ['-f', token], { reject: false })).stdout.trim();
 
 describe('durability', () => {
-  const h = new Harness();
-  beforeAll(() => h.setup());
-  afterAll(() => h.teardown());
+  const h = useHarness();
 
   it('finishes every unit exactly once after the worker is killed mid-job', async () => {
     const first = await h.startWorker();

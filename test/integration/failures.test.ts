@@ -3,9 +3,9 @@
  * auth errors fail at once, overloads retry and recover, a hung agent is killed and retried.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { Harness, makeDocs, parseJsonl, waitForStatus, writeSpec } from '../support/harness.js';
+import { useHarness, makeDocs, parseJsonl, waitForStatus, writeSpec } from '../support/harness.js';
 
 interface Attempt {
   attempt: number;
@@ -15,12 +15,7 @@ interface Attempt {
 }
 
 describe('failures and retries', () => {
-  const h = new Harness();
-  beforeAll(async () => {
-    await h.setup();
-    await h.startWorker();
-  });
-  afterAll(() => h.teardown());
+  const h = useHarness({ worker: true });
 
   async function runOne(prompt: string, agent: Record<string, unknown> = {}) {
     const dir = await makeDocs(1);

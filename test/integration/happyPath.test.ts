@@ -4,18 +4,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Harness, makeDocs, parseJsonl, type StatusJson } from '../support/harness.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { useHarness, makeDocs, parseJsonl, type StatusJson } from '../support/harness.js';
 
 describe('run over files with the real claude', () => {
-  const h = new Harness();
+  const h = useHarness({ worker: true });
   let dir: string;
   let status: StatusJson;
   let exitCode: number;
 
   beforeAll(async () => {
-    await h.setup();
-    await h.startWorker();
     dir = await makeDocs(5);
     const run = await h.cli(
       [
@@ -30,7 +28,6 @@ describe('run over files with the real claude', () => {
     if (run.exitCode !== 0) throw new Error(`run failed (${run.exitCode}): ${run.stderr}`);
     status = JSON.parse(run.stdout) as StatusJson;
   });
-  afterAll(() => h.teardown());
 
   it('tests one unit, approves it, runs the rest and completes', () => {
     expect(exitCode).toBe(0);

@@ -3,16 +3,11 @@
  * approve, pause then resume, the budget pause, refusals of illegal transitions, and a failed
  * test unit under --yes.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Harness, makeDocs, waitForStatus, writeSpec } from '../support/harness.js';
+import { describe, expect, it } from '@jest/globals';
+import { useHarness, makeDocs, waitForStatus, writeSpec } from '../support/harness.js';
 
 describe('job lifecycle', () => {
-  const h = new Harness();
-  beforeAll(async () => {
-    await h.setup();
-    await h.startWorker();
-  });
-  afterAll(() => h.teardown());
+  const h = useHarness({ worker: true });
 
   async function create(dir: string, spec: Record<string, unknown>): Promise<string> {
     const file = await writeSpec(dir, {

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
@@ -89,6 +90,20 @@ export class Harness {
     if (this.clientPromise) await (await this.clientPromise).connection.close();
     await this.db.end();
   }
+}
+
+/**
+ * A harness for this test file: set up before its tests (with a worker on its task queue when
+ * asked), torn down after them.
+ */
+export function useHarness(options: { worker?: boolean } = {}): Harness {
+  const h = new Harness();
+  beforeAll(async () => {
+    await h.setup();
+    if (options.worker) await h.startWorker();
+  });
+  afterAll(() => h.teardown());
+  return h;
 }
 
 export class WorkerProcess {
