@@ -3,12 +3,13 @@
  * `pg_ctl` (we skip its JS wrapper: importing it installs process-wide exit and signal hooks
  * that override exit codes and cut graceful shutdowns short). Data lives under the state dir.
  * Postgres refuses to run as root, so as root it runs as the `postgres` user, which must be
- * able to reach the data dir: when the state dir is inside a private home (/root), the cluster
- * lives under /var/lib/agentic-batch and the state dir holds a symlink to it.
+ * able to reach the data dir and the binaries: when the state dir is inside a private home
+ * (/root), the cluster lives under /var/lib/agentic-batch and the state dir holds a symlink to
+ * it; when the project itself is in such a place, the binaries are copied there too.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, lstat, mkdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -28,8 +29,8 @@ const DATABASE = 'agentic_batch';
 const USER = 'agentic_batch';
 
 export async function startEmbeddedPostgres(options: { home: string; port: number }): Promise<PostgresServer> {
-  const bins = await binaries();
   const runAs = os.userInfo().uid === 0 ? await postgresUser() : null;
+  const bins = runAs ? await binariesReachableByOthers(await binaries()) : await binaries();
   const dataDir = await clusterDirectory(options.home, runAs !== null);
   const password = await clusterPassword(options.home);
   // Next to the cluster, where the postgres user can write.
@@ -97,6 +98,33 @@ async function binaries(): Promise<Binaries> {
   }
 }
 
+const SHARED_DIR = '/var/lib/agentic-batch';
+
+/**
+ * The postgres user must be able to run the binaries. When the project sits in a directory it
+ * cannot enter (a clone under a private home or `mktemp -d`), the binaries are copied once per
+ * version to a shared place; the copy is renamed into place whole, so a reader never sees half.
+ */
+async function binariesReachableByOthers(bins: Binaries): Promise<Binaries> {
+  const native = path.dirname(path.dirname(bins.initdb));
+  if (await reachableByOthers(native)) return bins;
+  const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = path.join(SHARED_DIR, `postgres-${os.platform()}-${os.arch()}-${version}`);
+  if (!existsSync(target)) {
+    await mkdir(SHARED_DIR, { recursive: true });
+    await chmod(SHARED_DIR, 0o755);
+    const partial = `${target}.${process.pid}.partial`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    await rename(partial, target).catch(async (err: unknown) => {
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(target)) throw err; // another stack put the same copy there first: fine
+    });
+  }
+  const under = (bin: string) => path.join(target, path.relative(native, bin));
+  return { initdb: under(bins.initdb), pg_ctl: under(bins.pg_ctl) };
+}
+
 /** The unprivileged user Postgres runs as under root, created if the system has none. */
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
   const lookup = async () => {
@@ -119,9 +147,9 @@ async function clusterDirectory(home: string, asOtherUser: boolean): Promise<str
   if (existing?.isSymbolicLink()) return readlink(link);
   if (existing || (await reachableByOthers(home))) return link;
   const hash = createHash('sha256').update(home).digest('hex').slice(0, 12);
-  const target = path.join('/var/lib/agentic-batch', hash, 'postgres');
+  const target = path.join(SHARED_DIR, hash, 'postgres');
   await mkdir(path.dirname(target), { recursive: true });
-  await chmod('/var/lib/agentic-batch', 0o755);
+  await chmod(SHARED_DIR, 0o755);
   await chmod(path.dirname(target), 0o755);
   await symlink(target, link);
   return target;
