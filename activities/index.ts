@@ -8,8 +8,6 @@ import { createStoreActivities } from './storeActivities.js';
 
 export interface ActivityDeps {
   db: Db;
-  /** The agent binary when neither the spec nor the unit names one. */
-  defaultAgentBin: string;
   /** URL of the scripted Messages API, started on first use, for `agent.rehearse` jobs. */
   rehearsalApiUrl: () => Promise<string>;
 }
@@ -22,3 +20,7 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+/** The short Postgres reads and writes the workflows run as local activities. */
+export type StoreActivities = ReturnType<typeof createStoreActivities>;
+/** The agent activity, one per unit attempt. */
+export type AgentActivities = Pick<Activities, 'runAgent'>;

@@ -1,23 +1,19 @@
 /**
- * The agent activity: one attempt of one unit. Renders the prompt, spawns the Claude CLI,
- * appends every stream event to Postgres as it arrives, heartbeats on events and on a timer
- * (cancellation only reaches an activity through heartbeats), classifies the outcome and, on
- * success, records it. Only a small summary goes back to the workflow; results and
- * conversations stay in Postgres.
+ * The agent activity: one attempt of one unit, for any agent adapter. Renders the prompt, starts
+ * the adapter's program, appends every conversation event to Postgres as it arrives, heartbeats
+ * on events and on a timer (cancellation only reaches an activity through heartbeats), lets the
+ * adapter judge the outcome and, on success, records it. Only a small summary goes back to the
+ * workflow; results and conversations stay in Postgres.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { runAgentProcess } from '../src/agents/agentProcess.js';
-import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
-import { classifyAttempt } from '../src/agents/claude/classify.js';
-import { parseStreamLine, type ResultEvent, type StreamEvent } from '../src/agents/claude/streamJson.js';
+import { agentKind, runAgentProcess, type AgentEvent } from '../src/agents/index.js';
+import { AGENT_ERROR_TYPES, type Phase, type UnitFinished } from '../src/domain/index.js';
+import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
-import { renderTemplate, TemplateError } from '../src/spec/template.js';
-import { sourceFor } from '../src/sources/index.js';
+import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
 import { appendEvents, finishAttempt, previousSessionId, startAttempt, succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate } from '../src/store/jobs.js';
 import { completeUnit, getUnit } from '../src/store/units.js';
-import { AGENT_ERROR_TYPES } from '../workflows/agentErrors.js';
-import type { Phase, UnitFinished } from '../workflows/messages.js';
 import type { ActivityDeps } from './index.js';
 
 export interface RunAgentInput {
@@ -51,7 +47,13 @@ export function createRunAgent(deps: ActivityDeps) {
 
   async function succeed(input: RunAgentInput, result: string | null, sessionId: string | null): Promise<UnitFinished> {
     const { runKey } = input;
-    const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, { status: 'succeeded', runKey, result, error: null, sessionId });
+    const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
+      status: 'succeeded',
+      runKey,
+      result,
+      error: null,
+      sessionId,
+    });
     return { unitId: input.unitId, key: input.key, phase: input.phase, status: 'succeeded', costUsd: runCostUsd, error: null };
   }
 
@@ -73,98 +75,92 @@ export function createRunAgent(deps: ActivityDeps) {
       throw ApplicationFailure.nonRetryable(`unit ${input.unitId} of job ${input.jobId} is not in the database`, 'JobMissing');
     }
     const agent = spec.agent;
+    const kind = agentKind(agent);
+    const templateUnit: TemplateUnit = { key: unit.key, index: unit.unitId, payload: unit.payload };
+    const render = (t: string): string => {
+      try {
+        return renderTemplate(t, templateUnit);
+      } catch (err) {
+        if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
+        throw err;
+      }
+    };
 
-    let prompt: string;
-    try {
-      prompt = renderTemplate(text, unit.payload);
-    } catch (err) {
-      if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
-      throw err;
-    }
-
-    const unitDir = agent.addDirs === 'unit' ? sourceFor(spec.source).unitDirectory(unit.payload) : null;
-    const addDirs = agent.addDirs === 'unit' ? (unitDir ? [unitDir] : []) : (agent.addDirs ?? []);
-    const resumeSessionId = agent.resumeOnRetry && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
-    const bin = agent.bin ?? deps.defaultAgentBin;
-    const rehearsalUrl = agent.rehearse ? await deps.rehearsalApiUrl() : null;
-    const cwd = agent.cwd ?? spec.source.cwd;
+    const prompt = render(text);
+    const resumeSessionId = kind.resumesOnRetry?.(agent) && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
+    const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
+    const unitDirectory = sourceKind(spec.source).unitDirectory?.(unit.payload) ?? null;
+    const { invocation, parser } = kind.start(agent, { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl }, process.env);
 
     const attemptId = await startAttempt(db, { ...input, attempt, prompt });
 
+    // Events are stored in the order they arrived, stdout and stderr alike.
     let seq = 0;
-    let sessionId: string | null = null;
-    let result: ResultEvent | null = null;
-    const tools = new Set<string>();
+    let stored: Promise<void> = Promise.resolve();
+    const store = (events: AgentEvent[]): Promise<void> => {
+      if (events.length === 0) return stored;
+      const first = seq + 1;
+      seq += events.length;
+      stored = stored.then(() => appendEvents(db, attemptId, first, events));
+      return stored;
+    };
     const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
     const heartbeat = (): void => {
-      if (Date.now() >= heartbeatAfter) ctx.heartbeat({ attempt, events: seq, sessionId });
+      if (Date.now() >= heartbeatAfter) ctx.heartbeat({ attempt, events: seq, sessionId: parser.sessionId() });
     };
     const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
 
     let outcome;
     try {
       outcome = await runAgentProcess({
-        bin,
-        args: buildClaudeArgs(agent, { prompt, addDirs, resumeSessionId }),
-        cwd,
-        env: claudeEnv(agent, rehearsalUrl),
+        ...invocation,
+        cwd: agent.cwd ?? process.cwd(),
         signal: ctx.cancellationSignal,
         idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
-        onLines: async (lines) => {
-          const events = lines.map(parseStreamLine).filter((e): e is StreamEvent => e !== null);
-          for (const event of events) {
-            sessionId = event.sessionId ?? sessionId;
-            event.toolUses.forEach((t) => tools.add(t));
-            result = event.result ?? result;
-          }
-          await appendEvents(db, attemptId, seq + 1, events);
-          seq += events.length;
+        onStdout: async (lines) => {
+          await store(parser.stdout(lines));
           heartbeat();
-          return result !== null;
+          return parser.finished();
         },
+        onStderr: parser.stderr && ((lines) => void store(parser.stderr!(lines)).catch(() => undefined)),
       });
+      await stored;
     } finally {
       clearInterval(timer);
     }
 
-    const final = result as ResultEvent | null;
-    const verdict = classifyAttempt({ ...outcome, result: final, bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+    const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
     const cancelled = outcome.killedBy === 'cancel';
     // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
     const reason: unknown = ctx.cancellationSignal.reason;
     const interruptedBy = reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
+    const { failure, ...report } = verdict;
     await finishAttempt(db, attemptId, {
-      sessionId,
-      result: final?.result ?? null,
-      isError: final ? final.is_error : null,
-      subtype: final?.subtype ?? null,
-      terminalReason: final?.terminal_reason ?? null,
-      apiErrorStatus: final?.api_error_status ?? null,
-      numTurns: final?.num_turns ?? null,
-      costUsd: final?.total_cost_usd ?? 0,
-      durationMs: final?.duration_ms ?? outcome.durationMs,
+      ...report,
+      durationMs: report.durationMs ?? outcome.durationMs,
       exitCode: outcome.exitCode,
-      errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : verdict.ok ? null : verdict.type,
-      error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : verdict.ok ? null : verdict.message,
+      errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : (failure?.type ?? null),
+      error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : (failure?.message ?? null),
       stderrTail: outcome.stderrTail || null,
-      toolsUsed: [...tools],
     });
 
     if (cancelled) {
       // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
       // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
-      if (interruptedBy) throw ApplicationFailure.retryable(`the attempt was interrupted (${interruptedBy})`, AGENT_ERROR_TYPES.interrupted);
+      if (interruptedBy) {
+        throw ApplicationFailure.retryable(`the attempt was interrupted (${interruptedBy})`, AGENT_ERROR_TYPES.interrupted);
+      }
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
-    if (!verdict.ok) {
+    if (failure) {
       throw ApplicationFailure.create({
-        type: verdict.type,
-        message: verdict.message,
-        nonRetryable: !verdict.retryable,
-        nextRetryDelay: verdict.nextRetryDelayMs,
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: !failure.retryable,
+        nextRetryDelay: failure.nextRetryDelayMs,
       });
     }
-    return succeed(input, final?.result ?? null, sessionId);
+    return succeed(input, report.result, report.sessionId);
   };
 }
 

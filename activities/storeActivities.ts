@@ -1,13 +1,12 @@
 /** Short Postgres writes and reads the workflows need; run as local activities. */
 import { ApplicationFailure } from '@temporalio/activity';
-import { AGENT_ERROR_TYPES } from '../workflows/agentErrors.js';
-import type { JobState } from '../workflows/lifecycle.js';
-import type { UnitOutcomeStatus, UnitRef } from '../workflows/messages.js';
-import { TemplateError, validateTemplate } from '../src/spec/template.js';
-import { sourceFor } from '../src/sources/index.js';
+import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
+import type { JobState, UnitOutcomeStatus, UnitRef } from '../src/domain/index.js';
+import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
+import { placeholdersIn, RESERVED_PLACEHOLDERS, TemplateError, validateTemplate } from '../src/spec/template.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
-import { cancelUnfinishedUnits, completeUnit, pagePendingUnits, resetUnits } from '../src/store/units.js';
+import { cancelUnfinishedUnits, completeUnit, firstUnitMissing, pagePendingUnits, resetUnits } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
 
 export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
@@ -40,11 +39,20 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       if (!job) throw ApplicationFailure.nonRetryable(`job ${input.jobId} is not in the database`, 'JobMissing');
       const template = input.prompt ?? (await getTemplate(db, input.jobId, input.currentVersion));
       if (template === null) throw ApplicationFailure.nonRetryable(`template v${input.currentVersion} is missing`, 'JobMissing');
+      const { fields } = sourceKind((job.spec as JobSpec).source);
       try {
-        validateTemplate(template, sourceFor((job.spec as JobSpec).source).placeholders);
+        validateTemplate(template, fields);
       } catch (err) {
         if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
         throw err;
+      }
+      const used = placeholdersIn(template).filter((p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p));
+      const missing = fields === null ? await firstUnitMissing(db, input.jobId, used) : null;
+      if (missing) {
+        throw ApplicationFailure.nonRetryable(
+          `the prompt uses {{${missing.field}}}, which the record at ${missing.origin ?? missing.key} does not have`,
+          AGENT_ERROR_TYPES.badTemplate,
+        );
       }
       return saveTemplateVersion(db, input.jobId, template, input.feedback, input.revisionId);
     },

@@ -12,12 +12,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { execa } from 'execa';
-import { createJob, jobHandle, prepareJob } from '../src/client/jobs.js';
+import { positiveInt } from '../src/cli/action.js';
+import { createJob, prepareJob } from '../src/client/createJob.js';
+import { jobHandle } from '../src/client/jobs.js';
 import { openSession } from '../src/client/session.js';
 import { loadConfig } from '../src/config.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
 import { startPrivateServers } from '../src/stack/privateServers.js';
-import { positiveInt } from '../src/cli/action.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = path.join(ROOT, 'bin', 'agentic-batch.js');
@@ -85,7 +86,7 @@ try {
     'bench',
   );
   const config = { ...loadConfig({ ...process.env, ...env }) };
-  const units = await prepareJob(spec, config.claudeBin);
+  await prepareJob(spec);
   const session = await openSession(config, { autoStart: false });
   cleanups.unshift(() => session.close());
 
@@ -101,7 +102,7 @@ try {
   }, 200);
   const cpuBefore = { worker: await cpuSeconds(worker.pid!), temporal: await cpuSeconds(servers.temporalPid!) };
   const engineStart = performance.now();
-  const { jobId } = await createJob(session, spec, units);
+  const { jobId } = await createJob(session, spec);
   const limitMs = ((opts.units * opts.latencyMs) / opts.concurrency) * 5 + 120_000;
   const final = await Promise.race([
     jobHandle(session, jobId).result(),

@@ -1,5 +1,4 @@
 /** Environment configuration, parsed once with zod. */
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -12,7 +11,6 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
-  CLAUDE_BIN: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -24,7 +22,6 @@ export interface Config {
   temporalCliPath: string | null;
   /** Set: use this Postgres and start none. */
   databaseUrl: string | null;
-  claudeBin: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -41,17 +38,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: e.TEMPORAL_ADDRESS ?? null,
     temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
-    claudeBin: e.CLAUDE_BIN ?? bundledClaudeBin(),
   };
 }
 
-/** The `claude` that `npm ci` installed with this package. */
-function bundledClaudeBin(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const pkg = require.resolve('@anthropic-ai/claude-code/package.json');
-    return path.join(path.dirname(pkg), 'bin', 'claude.exe');
-  } catch {
-    return 'claude';
-  }
-}

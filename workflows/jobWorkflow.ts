@@ -25,9 +25,22 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
-import { NON_RETRYABLE_AGENT_ERRORS } from './agentErrors.js';
-import { assertMove, assertRequest, isTerminal, type JobState } from './lifecycle.js';
+import type { AgentActivities, StoreActivities } from '../activities/index.js';
+import {
+  assertMove,
+  assertRequest,
+  budgetReached,
+  isTerminal,
+  NON_RETRYABLE_AGENT_ERRORS,
+  type JobSettings,
+  type JobState,
+  type JobStatus,
+  type Phase,
+  type RejectRequest,
+  type TestUnitResult,
+  type UnitFinished,
+  type UnitRef,
+} from '../src/domain/index.js';
 import {
   approveUpdate,
   jobStatusSearchAttribute,
@@ -35,16 +48,9 @@ import {
   rejectUpdate,
   resumeUpdate,
   statusQuery,
-  type JobSettings,
-  type JobStatus,
-  type Phase,
-  type RejectRequest,
-  type TestUnitResult,
-  type UnitFinished,
-  type UnitRef,
 } from './messages.js';
 
-const store = proxyLocalActivities<Activities>({
+const store = proxyLocalActivities<StoreActivities>({
   startToCloseTimeout: '1m',
   retry: { maximumInterval: '30s' },
 });
@@ -106,7 +112,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     // A cancelled unit settles only once its agent process is really gone.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
-  const { runAgent } = proxyActivities<Activities>(agentOptions);
+  const { runAgent } = proxyActivities<AgentActivities>(agentOptions);
 
   const status = (): JobStatus => {
     const settled = s.succeeded + s.failed + s.cancelled;
@@ -139,7 +145,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     upsertSearchAttributes([{ key: jobStatusSearchAttribute, value: state }]);
   };
 
-  const budgetReached = (): boolean => s.budgetUsd !== null && s.costUsd >= s.budgetUsd;
+  const budgetSpent = (): boolean => budgetReached(s.costUsd, s.budgetUsd);
   const budgetMessage = (): string => `budget reached: spent $${s.costUsd.toFixed(4)} of $${s.budgetUsd}`;
 
   setHandler(statusQuery, status);
@@ -190,7 +196,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       validator: (request) => {
         assertRequest(s.state, 'resume');
         const budget = request?.budgetUsd ?? s.budgetUsd;
-        if (budget !== null && s.costUsd >= budget) {
+        if (budgetReached(s.costUsd, budget)) {
           throw new Error(`the budget is spent ($${s.costUsd.toFixed(4)} of $${budget}); resume with a higher budget (--budget-usd)`);
         }
       },
@@ -203,7 +209,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     s.costUsd += finished.costUsd;
     s[finished.status] += 1;
     if (finished.phase === 'test') s.testResults.push({ ...finished, templateVersion: s.templateVersion });
-    if (s.state === 'RUNNING' && budgetReached()) moveTo('PAUSED', budgetMessage());
+    if (s.state === 'RUNNING' && budgetSpent()) moveTo('PAUSED', budgetMessage());
     dirty = true;
   };
 
@@ -258,7 +264,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   const draining = (): boolean => workflowInfo().continueAsNewSuggested;
 
   const fillWindow = async (): Promise<void> => {
-    while (s.state === 'RUNNING' && running.size < settings.concurrency && !budgetReached() && !draining()) {
+    while (s.state === 'RUNNING' && running.size < settings.concurrency && !budgetSpent() && !draining()) {
       if (buffer.length === 0) {
         if (exhausted) return;
         const pageSize = Math.min(Math.max(settings.concurrency * 2, 50), 500);
@@ -297,7 +303,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
         if (running.size === 0) return moveTo('READY');
         break;
       case 'RUNNING':
-        if (budgetReached()) return moveTo('PAUSED', budgetMessage());
+        if (budgetSpent()) return moveTo('PAUSED', budgetMessage());
         await releaseFailedTests();
         await fillWindow();
         if (batchDone()) return finish();

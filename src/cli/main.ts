@@ -1,10 +1,10 @@
 /** The `agentic-batch` command line. */
 import { Command, CommanderError } from 'commander';
+import { reportError, setVerbose } from './action.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerStackCommands } from './commands/stack.js';
-import { reportError, setVerbose } from './action.js';
 
 const program = new Command('agentic-batch')
   .description('Run the Claude Code CLI once per work unit, durably, on Temporal.')

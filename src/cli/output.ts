@@ -1,5 +1,5 @@
 /** How commands talk: results on stdout (JSON with --json), everything for humans on stderr. */
-import type { JobStatus } from '../../workflows/messages.js';
+import type { JobStatus } from '../domain/index.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);

@@ -2,15 +2,31 @@
  * `run`/`create` accept a spec file, flags, or both (flags win). Flags are mapped onto the
  * spec's raw shape and validated by the same schema, so both paths give the same errors.
  * Relative paths in flags mean the shell's directory; in a spec file, the file's directory.
+ * `--db` is a secret: it reaches the source's read, never the spec that is stored.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseShellWords } from 'shell-quote';
+import type { ReadContext } from '../client/createJob.js';
 import { UsageError } from '../errors.js';
 import { buildSpec, readSpecFile } from '../spec/loadSpec.js';
 import type { JobSpec } from '../spec/schema.js';
 
 export interface SpecFlags {
   files?: string;
+  csv?: string;
+  /** `--json FILE` names a JSON source; a bare `--json` asks for JSON output (see `jsonFlag`). */
+  json?: JsonFlag;
+  jsonl?: string;
+  sql?: string;
+  db?: string;
+  sqlite?: string;
+  linesFrom?: string;
+  fromModule?: string;
+  export?: string;
+  pointer?: string;
+  delimiter?: string;
+  key?: string;
   cwd?: string;
   exclude?: string[];
   limit?: string;
@@ -21,6 +37,10 @@ export interface SpecFlags {
   retries?: string;
   testUnits?: string;
   budgetUsd?: string;
+  agent?: string;
+  agentCommand?: string;
+  agentStdin?: string;
+  agentBin?: string;
   model?: string;
   maxTurns?: string;
   allowedTools?: string;
@@ -32,19 +52,50 @@ export interface SpecFlags {
   rehearse?: boolean;
 }
 
+/** `--json` given bare (print JSON), with a file (a JSON source), or both. */
+export interface JsonFlag {
+  output: boolean;
+  file?: string;
+}
+
+/** Commander's parser for `--json [file]` (its preset value is ''): it may be given twice. */
+export function jsonFlag(value: string, previous: JsonFlag | undefined): JsonFlag {
+  return { output: (previous?.output ?? false) || value === '', file: value || previous?.file };
+}
+
 type Raw = Record<string, unknown> & { source?: Record<string, unknown>; agent?: Record<string, unknown> };
 
-export async function specFromInputs(specFile: string | undefined, flags: SpecFlags): Promise<JobSpec> {
+/** The flags that choose a source, and the source each one means. */
+const SOURCE_FLAGS = {
+  files: (v: string) => ({ type: 'files', glob: v }),
+  csv: (v: string) => ({ type: 'csv', path: path.resolve(v) }),
+  json: (v: string) => ({ type: 'json', path: path.resolve(v) }),
+  jsonl: (v: string) => ({ type: 'jsonl', path: path.resolve(v) }),
+  sqlite: (v: string) => ({ type: 'sqlite', path: path.resolve(v) }),
+  linesFrom: (v: string) => ({ type: 'command', command: v }),
+  fromModule: (v: string) => ({ type: 'module', path: path.resolve(v) }),
+} as const;
+const FLAG_NAMES: Record<keyof typeof SOURCE_FLAGS, string> = {
+  files: '--files',
+  csv: '--csv',
+  json: '--json FILE',
+  jsonl: '--jsonl',
+  sqlite: '--sqlite',
+  linesFrom: '--lines-from',
+  fromModule: '--from-module',
+};
+
+export interface SpecInputs {
+  spec: JobSpec;
+  /** What the source's read needs that is never stored (the `--db` connection string). */
+  read: ReadContext;
+}
+
+export async function specFromInputs(specFile: string | undefined, flags: SpecFlags): Promise<SpecInputs> {
   const { raw, baseDir } = specFile ? await readSpecFile(specFile) : { raw: {}, baseDir: process.cwd() };
   const spec = structuredClone(raw) as Raw;
 
-  if (flags.files !== undefined || flags.cwd !== undefined || flags.exclude !== undefined || flags.limit !== undefined) {
-    spec.source = { type: 'files', ...(spec.source ?? {}) };
-    if (flags.files !== undefined) spec.source.glob = flags.files;
-    if (flags.cwd !== undefined) spec.source.cwd = path.resolve(flags.cwd);
-    if (flags.exclude !== undefined) spec.source.exclude = flags.exclude;
-    if (flags.limit !== undefined) spec.source.limit = number('--limit', flags.limit);
-  }
+  applySourceFlags(spec, flags);
   if (flags.promptFile !== undefined) spec.prompt = await readPromptFile(flags.promptFile);
   if (flags.prompt !== undefined) spec.prompt = flags.prompt;
   if (flags.name !== undefined) spec.name = flags.name;
@@ -52,8 +103,55 @@ export async function specFromInputs(specFile: string | undefined, flags: SpecFl
   if (flags.retries !== undefined) spec.retries = number('--retries', flags.retries);
   if (flags.testUnits !== undefined) spec.testUnits = number('--test-units', flags.testUnits);
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
+  applyAgentFlags(spec, flags);
 
-  const agent: Record<string, unknown> = { ...(spec.agent ?? {}) };
+  if (!spec.source) {
+    throw new UsageError(
+      'no source: give a spec file, or one of --files, --csv, --json, --jsonl, --sql, --sqlite, --lines-from, --from-module',
+      "e.g. agentic-batch run --files 'docs/**/*.md' --prompt 'Summarize {{relative_path}}'",
+    );
+  }
+  if (spec.prompt === undefined) throw new UsageError('no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec');
+  spec.name ??= defaultName(spec.source);
+  return { spec: buildSpec(spec, baseDir, specFile ?? 'command line'), read: flags.db ? { databaseUrl: flags.db } : {} };
+}
+
+function applySourceFlags(spec: Raw, flags: SpecFlags): void {
+  const chosen = (Object.keys(SOURCE_FLAGS) as (keyof typeof SOURCE_FLAGS)[]).filter((f) =>
+    f === 'json' ? flags.json?.file !== undefined : flags[f] !== undefined,
+  );
+  if (chosen.length > 1) {
+    throw new UsageError(`give one source, not ${chosen.map((f) => FLAG_NAMES[f]).join(' and ')}`, 'a job reads its units from one source');
+  }
+  const flag = chosen[0];
+  if (flag === 'sqlite' && flags.sql === undefined) throw new UsageError('--sqlite needs --sql QUERY: the rows it returns are the units');
+  if (flags.db !== undefined && flags.sql === undefined) throw new UsageError('--db needs --sql QUERY: the rows it returns are the units');
+  if (flag !== undefined) {
+    const value = flag === 'json' ? flags.json!.file! : (flags[flag] as string);
+    const source = SOURCE_FLAGS[flag](value);
+    spec.source = spec.source?.type === source.type ? { ...spec.source, ...source } : source;
+  } else if (flags.sql !== undefined && spec.source?.type !== 'sqlite') {
+    spec.source = { ...(spec.source?.type === 'sql' ? spec.source : {}), type: 'sql' };
+  }
+  if (flags.sql !== undefined) spec.source = { ...spec.source, query: flags.sql };
+
+  const modifiers = { cwd: flags.cwd, exclude: flags.exclude, pointer: flags.pointer, export: flags.export, key: flags.key };
+  const given = Object.entries(modifiers).filter(([, v]) => v !== undefined);
+  if ((given.length > 0 || flags.limit !== undefined || flags.delimiter !== undefined) && !spec.source) {
+    spec.source = { type: 'files' }; // --cwd/--exclude alone narrow the files source, as they always did
+  }
+  for (const [field, value] of given) spec.source![field] = field === 'cwd' ? path.resolve(value as string) : value;
+  if (flags.limit !== undefined) spec.source!.limit = number('--limit', flags.limit);
+  if (flags.delimiter !== undefined) spec.source!.delimiter = flags.delimiter === '\\t' ? '\t' : flags.delimiter;
+}
+
+function applyAgentFlags(spec: Raw, flags: SpecFlags): void {
+  let agent: Record<string, unknown> = { ...(spec.agent ?? {}) };
+  if (flags.agent !== undefined && flags.agent !== agent.type) agent = { type: flags.agent };
+  if (flags.agentCommand !== undefined) {
+    agent = { ...(agent.type === 'command' ? agent : {}), type: 'command', command: shellWords(flags.agentCommand) };
+  }
+  if (flags.agentStdin !== undefined) agent.stdin = flags.agentStdin;
   if (flags.model !== undefined) agent.model = flags.model;
   if (flags.maxTurns !== undefined) agent.maxTurns = number('--max-turns', flags.maxTurns);
   if (flags.allowedTools !== undefined) agent.allowedTools = list(flags.allowedTools);
@@ -61,16 +159,23 @@ export async function specFromInputs(specFile: string | undefined, flags: SpecFl
   if (flags.timeout !== undefined) agent.timeoutSeconds = number('--timeout', flags.timeout);
   if (flags.addDirs !== undefined) agent.addDirs = flags.addDirs === 'unit' ? 'unit' : list(flags.addDirs).map((d) => path.resolve(d));
   if (flags.appendSystemPrompt !== undefined) agent.appendSystemPrompt = flags.appendSystemPrompt;
-  if (flags.claudeBin !== undefined) agent.bin = flags.claudeBin.includes('/') ? path.resolve(flags.claudeBin) : flags.claudeBin;
+  const bin = flags.agentBin ?? flags.claudeBin;
+  if (bin !== undefined) agent.bin = bin.includes('/') ? path.resolve(bin) : bin;
   if (flags.rehearse) agent.rehearse = true;
   if (Object.keys(agent).length > 0) spec.agent = agent;
+}
 
-  if (!spec.source) {
-    throw new UsageError('no source: give a spec file or --files GLOB', "e.g. agentic-batch run --files 'docs/**/*.md' --prompt 'Summarize {{relative_path}}'");
+/** `python3 fix.py "{{_key}}"` → ["python3", "fix.py", "{{_key}}"]: words as a shell splits them, without running one. */
+function shellWords(command: string): string[] {
+  const words = parseShellWords(command, (name) => `$${name}`);
+  if (words.some((w) => typeof w !== 'string')) {
+    throw new UsageError(
+      `--agent-command ${JSON.stringify(command)} uses shell operators`,
+      'no shell runs it: give a program and its arguments, or wrap it: --agent-command "sh -c \'…\'"',
+    );
   }
-  if (spec.prompt === undefined) throw new UsageError('no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec');
-  spec.name ??= defaultName(spec.source);
-  return buildSpec(spec, baseDir, specFile ?? 'command line');
+  if (words.length === 0) throw new UsageError('--agent-command is empty', 'give a program and its arguments');
+  return words as string[];
 }
 
 function number(flag: string, value: string): number {
@@ -80,7 +185,10 @@ function number(flag: string, value: string): number {
 }
 
 function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 async function readPromptFile(file: string): Promise<string> {
@@ -91,8 +199,20 @@ async function readPromptFile(file: string): Promise<string> {
   }
 }
 
-/** "docs/**\/*.md" → "docs-md": a readable job name when none is given. */
+/** "docs/**\/*.md" → "docs-md", "products.csv" → "products": a readable job name when none is given. */
 function defaultName(source: Record<string, unknown>): string {
-  const glob = Array.isArray(source.glob) ? source.glob.join('-') : String(source.glob ?? 'job');
-  return glob.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'job';
+  const from =
+    source.glob !== undefined
+      ? [source.glob].flat().join('-')
+      : typeof source.path === 'string'
+        ? path.basename(source.path).replace(/\.[^.]+$/, '')
+        : typeof source.command === 'string'
+          ? source.command
+          : String(source.type ?? 'job');
+  return (
+    from
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'job'
+  );
 }

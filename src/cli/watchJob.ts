@@ -4,8 +4,8 @@
  */
 import { getStatus } from '../client/jobs.js';
 import type { Session } from '../client/session.js';
-import { isTerminal } from '../../workflows/lifecycle.js';
-import type { JobStatus } from '../../workflows/messages.js';
+import { budgetPaused, isTerminal } from '../domain/index.js';
+import type { JobStatus } from '../domain/index.js';
 import { say } from './output.js';
 import { ProgressView } from './render/progress.js';
 
@@ -37,10 +37,6 @@ export async function waitForStatus(
   }
 }
 
-/** Paused with its budget spent: the same rule the workflow pauses by, read from the numbers. */
-export function budgetPaused(status: JobStatus): boolean {
-  return status.state === 'PAUSED' && status.budgetUsd !== null && status.costUsd >= status.budgetUsd;
-}
 
 /** Progress until the job ends, or pauses on its budget (which needs a person to decide). */
 export async function watchUntilSettled(session: Session, jobId: string, showProgress: boolean): Promise<JobStatus> {

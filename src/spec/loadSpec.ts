@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { AGENT_TYPES, agentFields, agentKind } from '../agents/index.js';
 import { UsageError } from '../errors.js';
-import { sourceFor } from '../sources/index.js';
-import { agentSchema, filesSourceSchema, jobSpecSchema, type JobSpec } from './schema.js';
+import { SOURCE_TYPES, sourceFields, sourceKind } from '../sources/index.js';
+import { jobSpecSchema, type JobSpec } from './schema.js';
 import { TemplateError, validateTemplate } from './template.js';
 
 export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDir: string }> {
@@ -27,30 +28,43 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
     const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
     throw new UsageError(`${file} is not valid YAML${where}: ${reason}`, 'fix the YAML syntax (indentation, quotes, colons)');
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // A "billion laughs" document: aliases that expand without end.
+    throw new UsageError(`${file} cannot be read: ${(err as Error).message}`, 'use fewer YAML aliases (*name); write the values out');
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new UsageError(`${file} must be a YAML mapping with at least source and prompt`, 'see `agentic-batch run --help` for an example');
   }
   return { raw, baseDir: path.dirname(path.resolve(file)) };
 }
 
-/** Validate, resolve relative paths against baseDir, and check the template fits the source. */
+/** Validate, resolve relative paths against baseDir, and check the templates fit the source. */
 export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpec {
   const parsed = jobSpecSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, origin), hintFor(parsed.error.issues));
-  const spec = parsed.data;
-  const source = sourceFor(spec.source);
-  try {
-    validateTemplate(spec.prompt, source.placeholders);
-  } catch (err) {
-    if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`, err.hint);
-    throw err;
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, origin), hintFor(parsed.error.issues, raw));
+  const spec = parsed.data as JobSpec;
+  const sourceKindOf = sourceKind(spec.source);
+  const source = sourceKindOf.resolve(spec.source, baseDir);
+  const agentKindOf = agentKind(spec.agent);
+  const resolved = agentKindOf.resolve?.(spec.agent, baseDir) ?? spec.agent;
+  const agent = {
+    ...resolved,
+    cwd: path.resolve(baseDir, resolved.cwd ?? sourceKindOf.workingDirectory?.(source) ?? '.'),
+    bin: resolved.bin?.includes('/') ? path.resolve(baseDir, resolved.bin) : resolved.bin,
+  };
+  const templates = [{ what: 'the prompt', template: spec.prompt }, ...(agentKindOf.templates?.(agent) ?? [])];
+  for (const { what, template } of templates) {
+    try {
+      validateTemplate(template, sourceKindOf.fields, what);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`, err.hint);
+      throw err;
+    }
   }
-  const agent = { ...spec.agent };
-  if (agent.cwd) agent.cwd = path.resolve(baseDir, agent.cwd);
-  if (Array.isArray(agent.addDirs)) agent.addDirs = agent.addDirs.map((d) => path.resolve(baseDir, d));
-  if (agent.bin && agent.bin.includes('/')) agent.bin = path.resolve(baseDir, agent.bin);
-  return { ...spec, source: source.resolve(spec.source, { baseDir }), agent };
+  return { ...spec, source, agent } as JobSpec;
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[], origin: string): string {
@@ -59,6 +73,13 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], origin: string): stri
     if (issue.code === 'unrecognized_keys') {
       return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${field}`;
     }
+    if (issue.code === 'invalid_union' && 'discriminator' in issue) {
+      const section = String(issue.path[0]);
+      const given = (issue.input as { type?: unknown } | undefined)?.type;
+      const types = section === 'agent' ? AGENT_TYPES : SOURCE_TYPES;
+      const what = given === undefined ? `${section}.type is missing` : `unknown ${section} type ${JSON.stringify(given)}`;
+      return `${what} (one of ${types.join(', ')})`;
+    }
     const value = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
     return `${field}: ${issue.message}${value}`;
   });
@@ -66,15 +87,15 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], origin: string): stri
   return `invalid job spec (${origin}): ${lines.join('; ')}${more}`;
 }
 
-const FIELDS_AT: Record<string, readonly string[]> = {
-  '': Object.keys(jobSpecSchema.shape),
-  agent: Object.keys(agentSchema.shape),
-  source: Object.keys(filesSourceSchema.shape),
-};
-
-function hintFor(issues: readonly z.core.$ZodIssue[]): string {
+function hintFor(issues: readonly z.core.$ZodIssue[], raw: unknown): string {
   const unknown = issues.find((i) => i.code === 'unrecognized_keys');
-  const allowed = unknown && FIELDS_AT[unknown.path.join('.')];
-  if (allowed) return `allowed fields${unknown.path.length ? ` in ${unknown.path.join('.')}` : ''}: ${allowed.join(', ')}`;
+  if (unknown) {
+    const where = unknown.path.join('.');
+    const section = (raw as Record<string, { type?: unknown } | undefined>)?.[where];
+    const type = typeof section?.type === 'string' ? section.type : where === 'agent' ? 'claude' : '';
+    const allowed =
+      where === '' ? Object.keys(jobSpecSchema.shape) : where === 'source' ? sourceFields(type) : where === 'agent' ? agentFields(type) : null;
+    if (allowed) return `allowed fields${where ? ` in ${where}${type ? ` (type ${type})` : ''}` : ''}: ${allowed.join(', ')}`;
+  }
   return 'see `agentic-batch run --help` for every field and its default';
 }

@@ -1,7 +1,7 @@
 /** Start the stack detached (`up -d`, and `run` when nothing is up) and stop it (`down`). */
+import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';

@@ -5,8 +5,8 @@
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from './postgresServer.js';
 import { freePort } from './ports.js';
+import { startEmbeddedPostgres } from './postgresServer.js';
 import { findTemporalCli, startTemporalDevServer } from './temporalServer.js';
 
 export interface PrivateServers {

@@ -1,5 +1,5 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
-import type { Phase } from '../../workflows/messages.js';
+import type { Phase } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgText } from './pgSafe.js';
 

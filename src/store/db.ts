@@ -1,5 +1,6 @@
 /** The Postgres pool every part shares, with connection failures turned into plain words. */
 import pg from 'pg';
+import { redactUrl } from '../redact.js';
 import { migrate } from './migrations.js';
 
 // numeric/bigint columns come back as strings by default; our counts and sums fit in a double.
@@ -27,15 +28,4 @@ export async function openDatabase(url: string, options: { max?: number } = {}):
     throw new DatabaseUnavailableError(url, err);
   }
   return pool;
-}
-
-/** A connection string safe to print: the password is replaced. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '<unparseable DATABASE_URL>';
-  }
 }

@@ -1,20 +1,6 @@
 /** Jobs and their prompt template versions. */
-import type { JobState } from '../../workflows/lifecycle.js';
+import type { JobState } from '../domain/index.js';
 import type { Db } from './db.js';
-
-export interface NewUnit {
-  key: string;
-  payload: Record<string, unknown>;
-}
-
-export interface NewJob {
-  id: string;
-  name: string;
-  spec: unknown;
-  sourceType: string;
-  template: string;
-  units: readonly NewUnit[];
-}
 
 export interface JobRow {
   id: string;
@@ -27,35 +13,6 @@ export interface JobRow {
   costUsd: number;
   createdAt: Date;
   updatedAt: Date;
-}
-
-const INSERT_CHUNK = 1000;
-
-/** Job, first template version and every unit, in one transaction: all or nothing. */
-export async function insertJob(db: Db, job: NewJob): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(
-      'INSERT INTO jobs (id, name, spec, source_type, total_units) VALUES ($1, $2, $3, $4, $5)',
-      [job.id, job.name, JSON.stringify(job.spec), job.sourceType, job.units.length],
-    );
-    await client.query('INSERT INTO prompt_versions (job_id, version, template) VALUES ($1, 1, $2)', [job.id, job.template]);
-    for (let start = 0; start < job.units.length; start += INSERT_CHUNK) {
-      const chunk = job.units.slice(start, start + INSERT_CHUNK);
-      await client.query(
-        `INSERT INTO units (job_id, unit_id, key, payload)
-         SELECT $1, $4::int + ord::int, key, payload FROM unnest($2::text[], $3::jsonb[]) WITH ORDINALITY AS u(key, payload, ord)`,
-        [job.id, chunk.map((u) => u.key), chunk.map((u) => JSON.stringify(u.payload)), start],
-      );
-    }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
 }
 
 export async function deleteJob(db: Db, jobId: string): Promise<void> {

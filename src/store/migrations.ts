@@ -96,6 +96,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    name: 'where each unit came from (line 7 of products.csv), for messages',
+    sql: `ALTER TABLE units ADD COLUMN origin text;`,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

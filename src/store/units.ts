@@ -1,5 +1,5 @@
 /** Units: one row per work item, its payload and its final outcome. */
-import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../../workflows/messages.js';
+import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgText } from './pgSafe.js';
 
@@ -137,4 +137,24 @@ export async function unitTotals(db: Db, jobId: string): Promise<{ counts: Recor
     costUsd += r.cost;
   }
   return { counts, costUsd };
+}
+
+/**
+ * The first unit of the job whose record lacks one of `fields` (a field by its exact name, or by
+ * its dotted path; a JSON null counts as present), or null: checks a revised prompt against the
+ * stored records without reading them into memory.
+ */
+export async function firstUnitMissing(
+  db: Db,
+  jobId: string,
+  fields: readonly string[],
+): Promise<{ key: string; origin: string | null; field: string } | null> {
+  if (fields.length === 0) return null;
+  const { rows } = await db.query<{ key: string; origin: string | null; field: string }>(
+    `SELECT u.key, u.origin, f.name AS field FROM units u CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS f(name, ord)
+     WHERE u.job_id = $1 AND NOT (u.payload ? f.name) AND u.payload #> string_to_array(f.name, '.') IS NULL
+     ORDER BY u.unit_id, f.ord LIMIT 1`,
+    [jobId, fields],
+  );
+  return rows[0] ?? null;
 }

@@ -1,8 +1,8 @@
 /** Connections to Temporal, with failures turned into plain words. */
 import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { UserError } from '../errors.js';
 import { jobStatusSearchAttribute } from '../../workflows/messages.js';
+import { UserError } from '../errors.js';
 
 export async function connectClient(address: string, namespace: string): Promise<Client> {
   let connection: Connection;

@@ -2,12 +2,12 @@
  * The scripted Messages API against the real `claude` binary (offline), plus its HTTP edges.
  * Each CLI run gets a scratch HOME and cwd so nothing touches ~/.claude.
  */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execa } from 'execa';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { execa } from 'execa';
 import { startScriptedApi, type ScriptedApi } from '../../src/rehearsal/scriptedApi.js';
 
 const CLAUDE = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));

@@ -1,6 +1,6 @@
-import { describe, it, expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { describe, it, expect } from '@jest/globals';
 import { classifyAttempt, retryAfterMs, type AttemptFacts, type Classification } from '../../src/agents/claude/classify.js';
 import { parseStreamLine, type ResultEvent } from '../../src/agents/claude/streamJson.js';
 
@@ -27,6 +27,7 @@ function facts(overrides: Partial<AttemptFacts> = {}): AttemptFacts {
     stderrTail: '',
     bin: '/opt/claude/cli.js',
     idleTimeoutSeconds: 300,
+    durationMs: 1200,
     ...overrides,
   };
 }
@@ -77,7 +78,7 @@ describe('classifyAttempt on synthetic facts', () => {
     expect(verdict.retryable).toBe(false);
     expect(verdict.message).toContain('/opt/claude/cli.js');
     expect(verdict.message).toContain('ENOENT');
-    expect(verdict.message).toMatch(/install @anthropic-ai\/claude-code or set CLAUDE_BIN/);
+    expect(verdict.message).toMatch(/it installs @anthropic-ai\/claude-code\), or set CLAUDE_BIN/);
   });
 
   it('a binary that is not executable (EACCES) is also AgentBinaryMissing', () => {

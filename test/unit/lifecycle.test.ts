@@ -11,7 +11,7 @@ import {
   REQUESTS,
   type JobRequest,
   type JobState,
-} from '../../workflows/lifecycle.js';
+} from '../../src/domain/index.js';
 
 const REQUEST_NAMES = Object.keys(REQUESTS) as JobRequest[];
 

@@ -1,12 +1,27 @@
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { specFromInputs as specAndRead, type SpecFlags } from '../../src/cli/specFromFlags.js';
 import { UsageError } from '../../src/errors.js';
 import { buildSpec, readSpecFile } from '../../src/spec/loadSpec.js';
-import { specFromInputs, type SpecFlags } from '../../src/cli/specFromFlags.js';
+import type { JobSpec } from '../../src/spec/schema.js';
 
 let tmp: string;
+
+const specFromInputs = async (file: string | undefined, flags: SpecFlags): Promise<JobSpec> => (await specAndRead(file, flags)).spec;
+
+/** The spec's source, which these tests expect to be files. */
+function files(spec: JobSpec) {
+  if (spec.source.type !== 'files') throw new Error(`expected a files source, got ${spec.source.type}`);
+  return spec.source;
+}
+
+/** The spec's agent, which these tests expect to be claude. */
+function claude(spec: JobSpec) {
+  if (spec.agent.type !== 'claude') throw new Error(`expected the claude agent, got ${spec.agent.type}`);
+  return spec.agent;
+}
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-spec-'));
@@ -59,7 +74,7 @@ describe('readSpecFile + buildSpec', () => {
     expect(spec.testUnits).toBe(1);
     expect(spec.agent.timeoutSeconds).toBe(600);
     expect(spec.agent.type).toBe('claude');
-    expect(spec.source.exclude).toEqual([]);
+    expect(files(spec).exclude).toEqual([]);
     expect(spec.prompt).toBe('Summarise {{relative_path}}');
   });
 
@@ -78,21 +93,21 @@ agent:
     const { raw: doc, baseDir } = await readSpecFile(file);
     expect(baseDir).toBe(dir);
     const spec = buildSpec(doc, baseDir, file);
-    expect(spec.source.cwd).toBe(path.resolve(dir, '../content'));
-    expect(spec.agent.addDirs).toEqual([path.join(dir, 'shared'), '/abs/dir']);
+    expect(files(spec).cwd).toBe(path.resolve(dir, '../content'));
+    expect(claude(spec).addDirs).toEqual([path.join(dir, 'shared'), '/abs/dir']);
     expect(spec.agent.cwd).toBe(path.join(dir, 'work'));
   });
 
   it("defaults source.cwd to the spec file's directory, not the process's", async () => {
     const file = await specFile(MINIMAL);
     const { raw: doc, baseDir } = await readSpecFile(file);
-    expect(buildSpec(doc, baseDir, file).source.cwd).toBe(path.dirname(file));
+    expect(files(buildSpec(doc, baseDir, file)).cwd).toBe(path.dirname(file));
     expect(path.dirname(file)).not.toBe(process.cwd());
   });
 
   it('keeps addDirs: unit as is', () => {
     const spec = buildSpec(raw({ agent: { addDirs: 'unit' } }), '/base', 'test');
-    expect(spec.agent.addDirs).toBe('unit');
+    expect(claude(spec).addDirs).toBe('unit');
   });
 
   it('rejects a spec file that does not exist, naming it', async () => {
@@ -138,7 +153,7 @@ agent:
     const err = await usageError(() => buildSpec(raw({ agent: { maxTurn: 5 } }), '/base', 'job.yaml'));
     expect(err.message).toContain('"maxTurn"');
     expect(err.message).toContain('agent');
-    expect(err.hint).toMatch(/^allowed fields in agent: /);
+    expect(err.hint).toMatch(/^allowed fields in agent \(type claude\): /);
     expect(err.hint).toContain('maxTurns');
     expect(err.hint).toContain('permissionMode');
     expect(err.hint).not.toContain('concurrency');
@@ -147,7 +162,7 @@ agent:
   it('rejects an unknown field inside source; the hint lists the source fields', async () => {
     const err = await usageError(() => buildSpec(raw({ source: { type: 'files', glob: '*.md', globs: ['x'] } }), '/base', 'job.yaml'));
     expect(err.message).toContain('"globs"');
-    expect(err.hint).toMatch(/^allowed fields in source: /);
+    expect(err.hint).toMatch(/^allowed fields in source \(type files\): /);
     expect(err.hint).toContain('exclude');
     expect(err.hint).not.toContain('maxTurns');
   });
@@ -204,23 +219,23 @@ agent:
     };
     const spec = await specFromInputs(file, flags);
     expect(spec.name).toBe('review');
-    expect(spec.source.glob).toBe('src/**/*.ts');
-    expect(spec.source.cwd).toBe(path.dirname(file));
+    expect(files(spec).glob).toBe('src/**/*.ts');
+    expect(files(spec).cwd).toBe(path.dirname(file));
     expect(spec.prompt).toBe('Review {{file_path}}');
     expect(spec.concurrency).toBe(16);
     expect(spec.retries).toBe(1);
-    expect(spec.agent.model).toBe('claude-b');
-    expect(spec.agent.maxTurns).toBe(7);
+    expect(claude(spec).model).toBe('claude-b');
+    expect(claude(spec).maxTurns).toBe(7);
     expect(spec.agent.timeoutSeconds).toBe(60);
-    expect(spec.agent.allowedTools).toEqual(['Read', 'Write', 'Edit']);
-    expect(spec.agent.permissionMode).toBe('acceptEdits');
+    expect(claude(spec).allowedTools).toEqual(['Read', 'Write', 'Edit']);
+    expect(claude(spec).permissionMode).toBe('acceptEdits');
   });
 
   it("resolves relative paths in flags against the shell's directory, not the spec file's", async () => {
     const file = await specFile(MINIMAL);
     const spec = await specFromInputs(file, { cwd: 'work', addDirs: 'shared,../other', claudeBin: 'bin/claude' });
-    expect(spec.source.cwd).toBe(path.resolve('work'));
-    expect(spec.agent.addDirs).toEqual([path.resolve('shared'), path.resolve('../other')]);
+    expect(files(spec).cwd).toBe(path.resolve('work'));
+    expect(claude(spec).addDirs).toEqual([path.resolve('shared'), path.resolve('../other')]);
     expect(spec.agent.bin).toBe(path.resolve('bin/claude'));
     const onPath = await specFromInputs(file, { claudeBin: 'claude' });
     expect(onPath.agent.bin).toBe('claude');
@@ -230,7 +245,7 @@ agent:
     const spec = await specFromInputs(undefined, { files: '*.md', prompt: 'Do {{file_name}}', timeout: '90', rehearse: true });
     expect(spec.source).toMatchObject({ type: 'files', glob: '*.md', cwd: process.cwd() });
     expect(spec.agent.timeoutSeconds).toBe(90);
-    expect(spec.agent.rehearse).toBe(true);
+    expect(claude(spec).rehearse).toBe(true);
     expect(spec.concurrency).toBe(4);
   });
 

@@ -1,7 +1,7 @@
-import { describe, it, expect } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describe, it, expect } from '@jest/globals';
 import { parseStreamLine, type StreamEvent } from '../../src/agents/claude/streamJson.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/transcripts/', import.meta.url));

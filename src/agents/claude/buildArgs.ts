@@ -1,5 +1,5 @@
 /** The Claude CLI command line for one attempt, from the spec's agent options. */
-import type { AgentSpec } from '../../spec/schema.js';
+import type { ClaudeAgentSpec } from './claude.js';
 
 export interface ClaudeInvocation {
   prompt: string;
@@ -9,7 +9,7 @@ export interface ClaudeInvocation {
   resumeSessionId: string | null;
 }
 
-export function buildClaudeArgs(agent: AgentSpec, run: ClaudeInvocation): string[] {
+export function buildClaudeArgs(agent: ClaudeAgentSpec, run: ClaudeInvocation): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose'];
   if (run.resumeSessionId) args.push('--resume', run.resumeSessionId);
   if (agent.model) args.push('--model', agent.model);
@@ -30,7 +30,7 @@ export function buildClaudeArgs(agent: AgentSpec, run: ClaudeInvocation): string
  * Environment for the agent: the worker's own (so a logged-in claude or ANTHROPIC_API_KEY
  * reaches it), with the CLI's own retries off so Temporal owns retries and backoff.
  */
-export function claudeEnv(agent: AgentSpec, rehearsalUrl: string | null): Record<string, string> {
+export function claudeEnv(agent: ClaudeAgentSpec, rehearsalUrl: string | null): Record<string, string> {
   const env: Record<string, string> = {
     CLAUDE_CODE_MAX_RETRIES: '0',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',

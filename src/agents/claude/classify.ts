@@ -3,28 +3,21 @@
  * API error ends with subtype "success" but is_error true and api_error_status set). Permanent
  * problems are non-retryable; transient ones retry under Temporal's policy.
  */
-import { AGENT_ERROR_TYPES, NON_RETRYABLE_AGENT_ERRORS, type AgentErrorType } from '../../../workflows/agentErrors.js';
+import { AGENT_ERROR_TYPES, type AgentErrorType } from '../../domain/index.js';
+import { failure as agentFailure, processFailure, type AgentFailure, type ProcessFacts } from '../agent.js';
 import type { ResultEvent } from './streamJson.js';
 
-export interface AttemptFacts {
+export interface AttemptFacts extends ProcessFacts {
   result: ResultEvent | null;
-  exitCode: number | null;
-  signal: string | null;
-  /** Why we killed the agent ourselves, if we did. */
-  killedBy: 'idle' | 'cancel' | null;
-  spawnError: { code?: string; message: string } | null;
-  stderrTail: string;
-  bin: string;
-  idleTimeoutSeconds: number;
 }
 
-export type Classification =
-  | { ok: true }
-  | { ok: false; type: AgentErrorType; retryable: boolean; message: string; nextRetryDelayMs?: number };
+export type Classification = { ok: true } | ({ ok: false } & AgentFailure);
 
 function failure(type: AgentErrorType, message: string, nextRetryDelayMs?: number): Classification {
-  return { ok: false, type, retryable: !NON_RETRYABLE_AGENT_ERRORS.includes(type), message, nextRetryDelayMs };
+  return { ok: false, ...agentFailure(type, message, nextRetryDelayMs) };
 }
+
+export const INSTALL_HINT = 'run `npm ci` (it installs @anthropic-ai/claude-code), or set CLAUDE_BIN / --claude-bin / agent.bin';
 
 const TEXT_RULES: readonly [RegExp, AgentErrorType][] = [
   [/credit balance|billing|payment required|insufficient.*(credit|quota)/i, AGENT_ERROR_TYPES.billing],
@@ -60,21 +53,11 @@ export function retryAfterMs(text: string): number | undefined {
 }
 
 export function classifyAttempt(facts: AttemptFacts): Classification {
-  if (facts.spawnError) {
-    if (facts.spawnError.code === 'ENOENT' || facts.spawnError.code === 'EACCES') {
-      return failure(
-        AGENT_ERROR_TYPES.binaryMissing,
-        `agent binary ${facts.bin} cannot be run (${facts.spawnError.code}): install @anthropic-ai/claude-code or set CLAUDE_BIN`,
-      );
-    }
-    return failure(AGENT_ERROR_TYPES.failed, `could not start the agent: ${facts.spawnError.message}`);
-  }
   const result = facts.result;
   // A successful final line stands even if the agent then lingered and had to be stopped.
-  if (result && !result.is_error && result.subtype === 'success') return { ok: true };
-  if (facts.killedBy === 'idle' && !result) {
-    return failure(AGENT_ERROR_TYPES.idle, `the agent wrote nothing for ${facts.idleTimeoutSeconds}s and was killed`);
-  }
+  if (!facts.spawnError && result && !result.is_error && result.subtype === 'success') return { ok: true };
+  const common = facts.spawnError || !result ? processFailure(facts, INSTALL_HINT) : null;
+  if (common) return { ok: false, ...common };
 
   if (!result) {
     const how = facts.signal ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode}`;

@@ -1,14 +1,14 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob } from '../../client/jobs.js';
+import { isTerminal } from '../../domain/index.js';
+import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
-import { isTerminal } from '../../../workflows/lifecycle.js';
-import type { JobStatus } from '../../../workflows/messages.js';
-import { withSession } from '../withSession.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { usd } from '../render/format.js';
 import { waitForStatus } from '../watchJob.js';
+import { withSession } from '../withSession.js';
 
 
 function report(status: JobStatus, json: boolean | undefined): void {

@@ -1,46 +1,81 @@
 /** `run` (create, test, approve, watch: the whole job in one command) and `create`. */
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
-import { approveJob, createJob, prepareJob, rejectJob } from '../../client/jobs.js';
+import { Option, type Command } from 'commander';
+import { createJob, prepareJob, type ReadContext } from '../../client/createJob.js';
+import { approveJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
+import { newestAttempts } from '../../client/units.js';
 import { loadConfig } from '../../config.js';
+import { budgetPaused, isTerminal, type JobStatus, type RejectRequest } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
-import { sourceFor } from '../../sources/index.js';
 import type { JobSpec } from '../../spec/schema.js';
-import type { NewUnit } from '../../store/jobs.js';
-import { isTerminal } from '../../../workflows/lifecycle.js';
-import type { JobStatus, RejectRequest } from '../../../workflows/messages.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { duration, usd } from '../render/format.js';
 import { testReport } from '../render/testReport.js';
-import { specFromInputs, type SpecFlags } from '../specFromFlags.js';
-import { budgetPaused, detachOnInterrupt, waitForStatus, watchUntilSettled } from '../watchJob.js';
+import { jsonFlag, specFromInputs, type SpecFlags } from '../specFromFlags.js';
+import { detachOnInterrupt, waitForStatus, watchUntilSettled } from '../watchJob.js';
 
 const SPEC_EXAMPLE = `
-Spec file (YAML); every key has a flag of the same meaning, and flags override the file:
+Sources (one per job):
+  --files GLOB [--cwd DIR] [--exclude GLOB…]   one unit per file; key: its relative path
+  --csv FILE [--delimiter C]                   one unit per row; the header names the fields
+  --json FILE [--pointer /items]               one unit per element of the array at the pointer
+  --jsonl FILE                                 one unit per line (a JSON object)
+  --sql QUERY --db URL                         one unit per row of a Postgres query (read-only);
+                                               without --db, the URL is read from SOURCE_DATABASE_URL
+  --sql QUERY --sqlite FILE                    one unit per row of an SQLite query (read-only)
+  --lines-from CMD [--cwd DIR]                 one unit per non-empty line CMD prints: {{line}} {{index}}
+  --from-module FILE [--export NAME]           one unit per record a function of your module returns
+  --key FIELD names the field that identifies each unit (default: the path, the line, or the
+  record number); --limit N takes the first N.
+
+Placeholders: {{field}}, {{a.b.c}} (nested), {{_key}}, {{_index}} (1-based), {{_json}} (the whole
+record). Files: {{file_path}} {{relative_path}} {{file_name}} {{file_extension}} {{file_size}}.
+Every unit is checked before anything runs: a record without a field the prompt uses is an error.
+
+Agents: --agent claude (default) | command | codex. --agent-command 'python3 fix.py {{_key}}' runs
+any program per unit (arguments are templates; no shell), --agent-stdin prompt writes the prompt
+to its stdin. --agent-bin overrides the program (--claude-bin for claude).
+
+Spec file (YAML); flags override its fields:
   name: summarize-docs
-  source: { type: files, glob: "docs/**/*.md", cwd: ., exclude: ["**/drafts/**"], limit: 100 }
+  source: { type: csv, path: products.csv, key: sku, limit: 100 }
   prompt: |
-    Summarize {{relative_path}} in one line.
+    Write a description of {{name}} ({{price}} EUR) to out/{{_key}}.md
   agent: { type: claude, model: sonnet, maxTurns: 10, allowedTools: [Read, Write],
-           permissionMode: acceptEdits, addDirs: unit, timeoutSeconds: 600 }
+           permissionMode: acceptEdits, timeoutSeconds: 600 }
   concurrency: 4      # units running at once
   retries: 3          # retries per unit after the first attempt
   testUnits: 1        # units run first for approval; 0 skips the test phase
   budgetUsd: 5        # pause the job when its spend reaches this
 
-Placeholders for files: {{file_path}} {{relative_path}} {{file_name}} {{file_extension}} {{file_size}}
-More agent keys: disallowedTools, appendSystemPrompt, cwd, maxBudgetUsd, idleTimeoutSeconds,
-heartbeatTimeoutSeconds, retryDelaySeconds, resumeOnRetry, rehearse, env, extraArgs, bin.`;
+Source keys: files {glob, cwd, exclude}, csv {path, delimiter}, json {path, pointer}, jsonl {path},
+sql {query, urlEnv}, sqlite {path, query}, command {command, cwd}, module {path, export}; all: key, limit.
+Agent keys (all): bin, cwd, env, timeoutSeconds, idleTimeoutSeconds, heartbeatTimeoutSeconds,
+retryDelaySeconds. claude: model, maxTurns, allowedTools, disallowedTools, permissionMode, addDirs,
+appendSystemPrompt, maxBudgetUsd, resumeOnRetry, rehearse, extraArgs. command: command, stdin,
+nonRetryableExitCodes. codex: model, sandbox, resumeOnRetry, rehearse, extraArgs.`;
 
 function addSpecOptions(command: Command): Command {
   return command
     .argument('[spec]', 'job spec file (YAML)')
     .option('--files <glob>', 'one unit per file matching this glob')
-    .option('--cwd <dir>', 'directory the glob is relative to (default: .)')
+    .option('--csv <file>', 'one unit per row of a CSV file (its header names the fields)')
+    .addOption(new Option('--json [file]', 'with FILE: one unit per element of a JSON array; alone: print JSON').preset('').argParser(jsonFlag))
+    .option('--jsonl <file>', 'one unit per line of a JSON Lines file')
+    .option('--sql <query>', 'one unit per row of a query (Postgres with --db, or SQLite with --sqlite)')
+    .option('--db <url>', 'the Postgres connection string for --sql (never stored; default: $SOURCE_DATABASE_URL)')
+    .option('--sqlite <file>', 'the SQLite file for --sql, opened read-only')
+    .option('--lines-from <command>', 'one unit per non-empty line this shell command prints')
+    .option('--from-module <file>', 'one unit per record a function of this ES module returns')
+    .option('--export <name>', 'the function of --from-module (default: the default export)')
+    .option('--pointer <pointer>', 'JSON pointer to the array in --json FILE (e.g. /data/items)')
+    .option('--delimiter <char>', 'CSV field delimiter (default: ,)')
+    .option('--key <field>', 'the field that identifies each unit')
+    .option('--cwd <dir>', 'directory the glob (or --lines-from command) starts from (default: .)')
     .option('--exclude <glob...>', 'globs to leave out')
-    .option('--limit <n>', 'only the first N matching files')
+    .option('--limit <n>', 'only the first N units')
     .option('--prompt <template>', 'prompt template, with {{placeholders}}')
     .option('--prompt-file <file>', 'read the prompt template from a file')
     .option('--name <name>', 'job name (default: from the glob)')
@@ -55,7 +90,11 @@ function addSpecOptions(command: Command): Command {
     .option('--timeout <seconds>', 'per attempt (default 600)')
     .option('--add-dirs <unit|dirs>', "'unit' (each unit's directory) or comma-separated directories")
     .option('--append-system-prompt <text>', 'appended to the agent system prompt')
-    .option('--claude-bin <path>', 'agent binary (default: CLAUDE_BIN, else the bundled claude)')
+    .addOption(new Option('--agent <type>', 'the agent that runs each unit (default: claude)').choices(['claude', 'command', 'codex']))
+    .option('--agent-command <command>', "the command agent's program and arguments, e.g. 'python3 fix.py {{_key}}'")
+    .addOption(new Option('--agent-stdin <what>', 'what the command agent gets on stdin').choices(['prompt', 'none']))
+    .option('--agent-bin <path>', "the agent's program (default: the adapter's own)")
+    .option('--claude-bin <path>', 'the claude binary (default: CLAUDE_BIN, else the bundled claude)')
     .option('--rehearse', 'run against the bundled scripted API: offline, free, deterministic');
 }
 
@@ -63,23 +102,26 @@ export function registerRunCommands(program: Command): void {
   addSpecOptions(program.command('run'))
     .description('create a job, run its test units, ask for approval, then run the rest with live progress')
     .option('-y, --yes', 'approve automatically when every test unit succeeded')
-    .option('--json', 'print the final status as one JSON document on stdout')
     .addHelpText('after', `
 Exit status: 0 when the job COMPLETED, 1 when it FAILED, was CANCELLED or was left waiting
 (test units failed under --yes, approval declined, budget reached), 2 on bad input.
-Ctrl-C detaches: the job keeps running; \`agentic-batch watch JOB\` re-attaches.
+Ctrl-C detaches: the job keeps running; \`agentic-batch watch JOB\` re-attaches (while the units
+are being read and stored, Ctrl-C creates nothing). --json alone prints the final status as JSON.
 ${SPEC_EXAMPLE}
 
 Examples:
   agentic-batch run --files 'docs/**/*.md' --prompt 'Summarize {{relative_path}} in one line.'
+  agentic-batch run --csv products.csv --key sku --prompt 'Describe {{name}} ({{price}} EUR) in out/{{_key}}.md'
+  agentic-batch run --jsonl tickets.jsonl --key id --prompt 'Triage ticket {{id}}: {{title}}'
+  agentic-batch run --sql 'SELECT id, notes FROM customers WHERE flagged' --db "$CRM_URL" --key id --prompt '…{{notes}}…'
+  agentic-batch run --lines-from "git ls-files '*.ts'" --prompt 'Add JSDoc to {{line}}'
   agentic-batch run job.yaml --concurrency 16 --yes --json`)
-    .action(action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean; json?: boolean }) => {
-      const spec = await specFromInputs(specFile, opts);
-      const config = loadConfig();
-      const units = await prepareJob(spec, config.claudeBin);
-      const session = await openSession(config, { autoStart: true });
+    .action(action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }) => {
+      const { spec, read } = await specFromInputs(specFile, opts);
+      await prepareJob(spec, read);
+      const session = await openSession(loadConfig(), { autoStart: true });
       try {
-        return await runJob(session, spec, units, opts);
+        return await runJob(session, spec, read, { yes: opts.yes, json: opts.json?.output });
       } finally {
         await session.close();
       }
@@ -87,16 +129,14 @@ Examples:
 
   addSpecOptions(program.command('create'))
     .description('create a job and start its test phase, without waiting (approve it later)')
-    .option('--json', 'print {"jobId": …} on stdout')
-    .addHelpText('after', SPEC_EXAMPLE)
-    .action(action(async (specFile: string | undefined, opts: SpecFlags & { json?: boolean }) => {
-      const spec = await specFromInputs(specFile, opts);
-      const config = loadConfig();
-      const units = await prepareJob(spec, config.claudeBin);
-      const session = await openSession(config, { autoStart: true });
+    .addHelpText('after', `--json alone prints {"jobId", "totalUnits"}.\n${SPEC_EXAMPLE}`)
+    .action(action(async (specFile: string | undefined, opts: SpecFlags) => {
+      const { spec, read } = await specFromInputs(specFile, opts);
+      await prepareJob(spec, read);
+      const session = await openSession(loadConfig(), { autoStart: true });
       try {
-        const { jobId, totalUnits } = await createJob(session, spec, units);
-        if (opts.json) printJson({ jobId, totalUnits });
+        const { jobId, totalUnits } = await storeJob(session, spec, read);
+        if (opts.json?.output) printJson({ jobId, totalUnits });
         else say(`created ${jobId}: ${totalUnits} units. Follow it with: agentic-batch watch ${jobId}`);
       } finally {
         await session.close();
@@ -104,21 +144,16 @@ Examples:
     }));
 }
 
-async function runJob(
-  session: Session,
-  spec: JobSpec,
-  units: readonly NewUnit[],
-  opts: { yes?: boolean; json?: boolean },
-): Promise<number> {
+async function runJob(session: Session, spec: JobSpec, read: ReadContext, opts: { yes?: boolean; json?: boolean }): Promise<number> {
   const started = Date.now();
-  const { jobId, totalUnits } = await createJob(session, spec, units);
-  say(`created ${jobId}: ${totalUnits} units (${sourceFor(spec.source).describe(spec.source)})`);
+  const { jobId, totalUnits } = await storeJob(session, spec, read);
+  say(`created ${jobId}: ${totalUnits} units`);
   if (session.endpoints.uiUrl) say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
 
   let status = await waitForTests(session, jobId);
   while (status.state === 'READY') {
     say('');
-    say(await testReport(session.db, status));
+    say(testReport(status, await newestAttempts(session, jobId, status.testResults.map((r) => r.unitId))));
     const decision = await decide(status, opts.yes ?? false, jobId);
     if (decision === 'leave') {
       if (opts.json) printJson(statusJson(status));
@@ -149,6 +184,18 @@ async function runJob(
   if (budgetPaused(status)) say(`raise the budget to go on: agentic-batch resume ${jobId} --budget-usd <more>`);
   say(`results: agentic-batch results ${jobId}   failures: agentic-batch units ${jobId} --status failed`);
   return status.state === 'COMPLETED' ? 0 : 1;
+}
+
+/** Create the job, saying how far reading its source has got when that takes a while. */
+async function storeJob(session: Session, spec: JobSpec, read: ReadContext) {
+  const started = Date.now();
+  let shown = started;
+  const progress = (stored: number): void => {
+    if (Date.now() - shown < 1000) return;
+    shown = Date.now();
+    say(`reading the source: ${stored.toLocaleString('en-US')} units stored…`);
+  };
+  return createJob(session, spec, read, progress);
 }
 
 async function waitForTests(session: Session, jobId: string): Promise<JobStatus> {

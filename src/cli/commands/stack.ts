@@ -2,9 +2,9 @@
 import type { Command } from 'commander';
 import { resolveEndpoints } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
+import { redactUrl } from '../../redact.js';
 import { startStackInBackground, stopBackgroundStack } from '../../stack/background.js';
 import { runStack } from '../../stack/supervisor.js';
-import { redactUrl } from '../../store/db.js';
 import { createWorker } from '../../worker/createWorker.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';

@@ -1,11 +1,10 @@
 /** A unit's attempts and their conversation events as readable text (`show JOB UNIT`). */
-import type { AttemptRow, EventRow } from '../../store/attempts.js';
-import type { UnitRow } from '../../store/units.js';
+import type { UnitConversation } from '../../client/units.js';
 import { duration, excerpt, truncate, usd } from './format.js';
 
 type Block = { type?: string; text?: string; name?: string; input?: unknown; content?: unknown; is_error?: boolean };
 
-export function formatConversation(unit: UnitRow, attempts: { attempt: AttemptRow; events: EventRow[] }[]): string {
+export function formatConversation(unit: UnitConversation['unit'], attempts: UnitConversation['attempts']): string {
   const out = [
     `unit ${unit.unitId}: ${unit.key}`,
     `status ${unit.status} · ${unit.attempts} attempt(s) in its last run · spent ${usd(unit.costUsd)}${unit.error ? ` · error: ${unit.error}` : ''}`,
@@ -26,7 +25,7 @@ export function formatConversation(unit: UnitRow, attempts: { attempt: AttemptRo
   return out.join('\n');
 }
 
-function formatEvent(e: EventRow): string[] {
+function formatEvent(e: UnitConversation['attempts'][number]['events'][number]): string[] {
   const d = e.data as Record<string, unknown>;
   const message = d.message as { content?: Block[] | string } | undefined;
   const blocks: Block[] = Array.isArray(message?.content) ? message.content : [];

@@ -3,7 +3,7 @@
  * line whenever the counts change when stderr is not a terminal (logs, CI).
  */
 import cliProgress from 'cli-progress';
-import type { JobStatus } from '../../../workflows/messages.js';
+import type { JobStatus } from '../../domain/index.js';
 import { duration, usd } from './format.js';
 
 export class ProgressView {

@@ -1,11 +1,10 @@
 /** What the test units did, shown before the user approves the batch. */
-import type { Db } from '../../store/db.js';
-import { latestAttempts } from '../../store/attempts.js';
-import type { JobStatus } from '../../../workflows/messages.js';
+import type { AttemptRow } from '../../client/units.js';
+import type { JobStatus } from '../../domain/index.js';
 import { duration, excerpt, usd } from './format.js';
 
-export async function testReport(db: Db, status: JobStatus): Promise<string> {
-  const attempts = await latestAttempts(db, status.jobId, status.testResults.map((r) => r.unitId));
+/** `attempts`: the newest attempt of each test unit. */
+export function testReport(status: JobStatus, attempts: readonly AttemptRow[]): string {
   const byUnit = new Map(attempts.map((a) => [a.unitId, a]));
   const blocks = status.testResults.map((r) => {
     const a = byUnit.get(r.unitId);

@@ -1,6 +1,6 @@
 /**
- * Run one agent process: stdin closed, stdout read line by line as it arrives, a tail of stderr
- * kept. The agent gets its own process group, so the tools it spawned (Bash) can be killed with
+ * Run one agent process: stdin written (or closed), stdout read line by line as it arrives, a
+ * tail of stderr kept (and its lines handed on, when asked). The agent gets its own process group, so the tools it spawned (Bash) can be killed with
  * it: on cancellation, when it goes silent, when it lingers after its final line, and always at
  * the end. On Linux it also dies with the worker (parent-death signal), so a crashed worker
  * leaves no agent running while Temporal retries the unit elsewhere.
@@ -14,6 +14,8 @@ export interface AgentProcessOptions {
   args: readonly string[];
   cwd: string;
   env: Record<string, string>;
+  /** Written to stdin, which is then closed; null closes it at once. */
+  stdin?: string | null;
   /** Aborting kills the agent (Temporal cancellation, worker shutdown). */
   signal: AbortSignal;
   /** Kill the agent when it writes nothing for this long. */
@@ -22,7 +24,9 @@ export interface AgentProcessOptions {
    * Called with the complete stdout lines of each chunk, in order; the next chunk waits for it.
    * Returning true says the agent's final line has arrived: it then gets a short grace to exit.
    */
-  onLines: (lines: string[]) => Promise<boolean>;
+  onStdout: (lines: string[]) => Promise<boolean>;
+  /** Called with the complete stderr lines of each chunk, when given. */
+  onStderr?: (lines: string[]) => void;
   /** How long an agent may linger after its final line (default 10 s). */
   exitGraceMs?: number;
 }
@@ -60,7 +64,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     cwd: options.cwd,
     env: options.env,
     extendEnv: true,
-    stdin: 'ignore',
+    stdin: options.stdin == null ? 'ignore' : 'pipe',
     buffer: false,
     reject: false,
     detached: true,
@@ -84,10 +88,20 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   else options.signal.addEventListener('abort', onAbort, { once: true });
   touch();
 
+  // An agent that exits without reading its input must not fail the attempt with EPIPE.
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end(options.stdin);
+
   // Decode as a stream, so a character split between two chunks is not mangled.
   child.stderr?.setEncoding('utf8');
+  let stderrPending = '';
   child.stderr?.on('data', (chunk: string) => {
+    touch();
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    if (!options.onStderr) return;
+    const lines = (stderrPending + chunk).split('\n');
+    stderrPending = lines.pop()!;
+    if (lines.length > 0) options.onStderr(lines);
   });
 
   try {
@@ -99,14 +113,15 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
         pending += chunk;
         const lines = pending.split('\n');
         pending = lines.pop()!;
-        if (lines.length > 0 && (await options.onLines(lines))) {
+        if (lines.length > 0 && (await options.onStdout(lines))) {
           quietLimitMs = Math.min(quietLimitMs, options.exitGraceMs ?? EXIT_GRACE_MS);
           touch();
         }
       }
-      if (pending.trim()) await options.onLines([pending]);
+      if (pending.trim()) await options.onStdout([pending]);
     }
     const result = await child;
+    if (stderrPending.trim()) options.onStderr?.([stderrPending]);
     return {
       exitCode: result.exitCode ?? null,
       signal: result.signal ?? null,

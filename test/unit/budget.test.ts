@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { budgetPaused } from '../../src/cli/watchJob.js';
-import type { JobStatus } from '../../workflows/messages.js';
+import { budgetPaused, budgetReached, type JobStatus } from '../../src/domain/index.js';
 
 const status = (over: Partial<JobStatus>): JobStatus => ({
   jobId: 'job-x',
@@ -26,5 +25,13 @@ describe('budgetPaused', () => {
     expect(budgetPaused(status({ costUsd: 0.05 }))).toBe(false);
     expect(budgetPaused(status({ budgetUsd: null }))).toBe(false);
     expect(budgetPaused(status({ state: 'RUNNING' }))).toBe(false);
+  });
+});
+
+describe('budgetReached', () => {
+  it('holds once the spend reaches the budget, never without a budget', () => {
+    expect(budgetReached(0.12, 0.12)).toBe(true);
+    expect(budgetReached(0.11, 0.12)).toBe(false);
+    expect(budgetReached(1000, null)).toBe(false);
   });
 });

@@ -19,6 +19,8 @@ export const AGENT_ERROR_TYPES = {
   idle: 'AgentIdle',
   interrupted: 'AgentInterrupted',
   failed: 'AgentFailed',
+  /** A `command` agent exited with a code the spec lists as not worth retrying. */
+  exitNonRetryable: 'AgentExitNonRetryable',
 } as const;
 
 export type AgentErrorType = (typeof AGENT_ERROR_TYPES)[keyof typeof AGENT_ERROR_TYPES];
@@ -32,4 +34,5 @@ export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
   AGENT_ERROR_TYPES.badTemplate,
   AGENT_ERROR_TYPES.maxTurns,
   AGENT_ERROR_TYPES.budget,
+  AGENT_ERROR_TYPES.exitNonRetryable,
 ];

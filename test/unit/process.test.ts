@@ -1,7 +1,7 @@
 /** The agent process runner, with real processes (small shell and node scripts). */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from '@jest/globals';
-import { runAgentProcess, type AgentProcessOptions } from '../../src/agents/agentProcess.js';
+import { runAgentProcess, type AgentProcessOptions } from '../../src/agents/process.js';
 
 function run(script: string[], options: Partial<AgentProcessOptions> = {}) {
   const lines: string[] = [];
@@ -12,7 +12,7 @@ function run(script: string[], options: Partial<AgentProcessOptions> = {}) {
     env: {},
     signal: new AbortController().signal,
     idleTimeoutMs: 10_000,
-    onLines: async (chunk) => {
+    onStdout: async (chunk) => {
       lines.push(...chunk);
       return false;
     },
@@ -81,7 +81,7 @@ describe('runAgentProcess', () => {
       signal: new AbortController().signal,
       idleTimeoutMs: 60_000,
       exitGraceMs: 300,
-      onLines: async (chunk) => {
+      onStdout: async (chunk) => {
         lines.push(...chunk);
         return chunk.includes('final');
       },
@@ -96,5 +96,27 @@ describe('runAgentProcess', () => {
     const done = await outcome;
     expect(done.exitCode).toBe(0);
     expect(await alive(Number(lines[0]))).toBe(false);
+  });
+});
+
+describe('runAgentProcess input and stderr', () => {
+  it('writes stdin, then closes it', async () => {
+    const { lines, outcome } = run(['sh', '-c', 'cat; echo "[eof]"'], { stdin: 'héllo\nworld' });
+    await outcome;
+    expect(lines).toEqual(['héllo', 'world[eof]']);
+  });
+
+  it('hands on stderr lines in order, the last one even without a newline', async () => {
+    const errLines: string[] = [];
+    const { outcome } = run(['sh', '-c', "printf 'e1\\ne2\\n' >&2; sleep 0.1; printf 'e3' >&2"], {
+      onStderr: (chunk) => errLines.push(...chunk),
+    });
+    await outcome;
+    expect(errLines).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it('does not fail when the agent exits without reading its stdin', async () => {
+    const { outcome } = run(['sh', '-c', 'exit 0'], { stdin: 'x'.repeat(1024 * 1024) });
+    expect(await outcome).toMatchObject({ exitCode: 0, spawnError: null });
   });
 });

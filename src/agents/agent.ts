@@ -1,0 +1,159 @@
+/**
+ * The agent seam: an adapter owns its CLI's command line, environment, output parsing and error
+ * classification; the activity, the workflow and the CLI know only this. Each adapter lives in
+ * its own folder and is one line of the registry in `index.ts`; the run policy (timeouts,
+ * heartbeats, retry delay) is common and declared here.
+ */
+import { z } from 'zod';
+import { AGENT_ERROR_TYPES, NON_RETRYABLE_AGENT_ERRORS, type AgentErrorType } from '../domain/index.js';
+
+const positiveInt = z.number().int().positive();
+
+/** Fields every adapter accepts: where and how long an attempt runs, and how it is retried. */
+export const runPolicyFields = {
+  /** The program to run; default: the adapter's own (CLAUDE_BIN, the bundled binary, …). */
+  bin: z.string().min(1).optional(),
+  /** Working directory of the agent; default: the source's directory (or the spec's). */
+  cwd: z.string().min(1).optional(),
+  env: z.record(z.string(), z.string()).default({}),
+  timeoutSeconds: positiveInt.default(600),
+  /** An agent silent this long is killed and the attempt retried. */
+  idleTimeoutSeconds: positiveInt.default(300),
+  /** A worker silent this long is presumed dead and the attempt retried elsewhere. */
+  heartbeatTimeoutSeconds: positiveInt.default(30),
+  /** First retry delay; it doubles each attempt, capped at 5 minutes. */
+  retryDelaySeconds: positiveInt.default(2),
+};
+
+/** What an attempt needs to know about its unit and its worker. */
+export interface AttemptContext {
+  /** The unit's own directory, when its source has one (a file's folder). */
+  unitDirectory: string | null;
+  prompt: string;
+  /** Render another of the spec's templates (a command argument) for this unit. */
+  render: (template: string) => string;
+  /** Continue this session instead of starting a new one (`resumeOnRetry`). */
+  resumeSessionId: string | null;
+  /** Base URL of the worker's scripted model APIs, when the spec rehearses. */
+  rehearsalUrl: string | null;
+}
+
+/** The process to start for one attempt. */
+export interface Invocation {
+  bin: string;
+  args: string[];
+  env: Record<string, string>;
+  /** Written to the agent's stdin, which is then closed; null: stdin is closed at once. */
+  stdin: string | null;
+}
+
+/** One conversation event, stored as it arrives. */
+export interface AgentEvent {
+  type: string;
+  subtype?: string | null;
+  data: unknown;
+}
+
+/** How the agent process ended, as the process runner saw it. */
+export interface ProcessFacts {
+  exitCode: number | null;
+  signal: string | null;
+  /** Why we killed the agent ourselves, if we did. */
+  killedBy: 'idle' | 'cancel' | null;
+  spawnError: { code?: string; message: string } | null;
+  stderrTail: string;
+  durationMs: number;
+  bin: string;
+  idleTimeoutSeconds: number;
+}
+
+/** What an attempt reported, whatever its outcome; recorded with the attempt. */
+export interface AttemptReport {
+  sessionId: string | null;
+  result: string | null;
+  isError: boolean | null;
+  subtype: string | null;
+  terminalReason: string | null;
+  apiErrorStatus: number | null;
+  numTurns: number | null;
+  costUsd: number;
+  /** As the agent measured it, if it did; else the process's wall time. */
+  durationMs: number | null;
+  toolsUsed: string[];
+}
+
+export interface AgentFailure {
+  type: AgentErrorType;
+  retryable: boolean;
+  message: string;
+  /** When the error says when to try again (retry-after). */
+  nextRetryDelayMs?: number;
+}
+
+export type AttemptVerdict = AttemptReport & { failure: AgentFailure | null };
+
+/** Reads one attempt's output as it arrives and judges it at the end. */
+export interface AttemptParser {
+  /** Conversation events from complete stdout lines, in order. */
+  stdout(lines: readonly string[]): AgentEvent[];
+  /** Conversation events from complete stderr lines (most adapters keep only the tail). */
+  stderr?(lines: readonly string[]): AgentEvent[];
+  /** The agent's final word has arrived (claude's result line): it gets a short grace to exit. */
+  finished(): boolean;
+  /** The session so far, for heartbeats and for resuming a failed attempt. */
+  sessionId(): string | null;
+  verdict(facts: ProcessFacts): AttemptVerdict;
+}
+
+export interface AgentKind<Spec extends { type: string; bin?: string }> {
+  type: Spec['type'];
+  schema: z.ZodType<Spec>;
+  /** How to get the program when it is missing. */
+  installHint: string;
+  /** The program a job with this spec runs: checked before the job is created. */
+  program(spec: Spec, env: NodeJS.ProcessEnv): string;
+  /** Templates besides the prompt that are rendered per unit (command arguments), to check like it. */
+  templates?(spec: Spec): { what: string; template: string }[];
+  /** Does the spec ask to run against the worker's scripted model API (`rehearse`)? */
+  rehearses?(spec: Spec): boolean;
+  /** Does a retry continue the failed attempt's session (`resumeOnRetry`)? */
+  resumesOnRetry?(spec: Spec): boolean;
+  /** Make the spec's relative paths absolute against `baseDir`. */
+  resolve?(spec: Spec, baseDir: string): Spec;
+  /** The command line and a fresh parser for one attempt. */
+  start(spec: Spec, ctx: AttemptContext, env: NodeJS.ProcessEnv): { invocation: Invocation; parser: AttemptParser };
+}
+
+/** A failure of `type`: retryable unless it is of a type that never is. */
+export function failure(type: AgentErrorType, message: string, nextRetryDelayMs?: number): AgentFailure {
+  return { type, message, retryable: !NON_RETRYABLE_AGENT_ERRORS.includes(type), nextRetryDelayMs };
+}
+
+/** What every adapter says the same way: the program could not start, or went silent and was killed. */
+export function processFailure(facts: ProcessFacts, installHint: string): AgentFailure | null {
+  const spawn = facts.spawnError;
+  if (spawn && (spawn.code === 'ENOENT' || spawn.code === 'EACCES')) {
+    return failure(AGENT_ERROR_TYPES.binaryMissing, `agent binary ${facts.bin} cannot be run (${spawn.code}): ${installHint}`);
+  }
+  if (spawn) return failure(AGENT_ERROR_TYPES.failed, `could not start the agent: ${spawn.message}`);
+  if (facts.killedBy === 'idle') {
+    return failure(AGENT_ERROR_TYPES.idle, `the agent wrote nothing for ${facts.idleTimeoutSeconds}s and was killed`);
+  }
+  return null;
+}
+
+/** The report of an attempt that produced nothing an adapter could read. */
+export function emptyReport(facts: Pick<ProcessFacts, 'durationMs'>): AttemptReport {
+  return {
+    sessionId: null,
+    result: null,
+    isError: null,
+    subtype: null,
+    terminalReason: null,
+    apiErrorStatus: null,
+    numTurns: null,
+    costUsd: 0,
+    durationMs: facts.durationMs,
+    toolsUsed: [],
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * Creating a job: check what can be checked without a server, then stream the source's units
+ * into Postgres (checking each against the templates on the way) and start the job's workflow.
+ * Nothing holds all units; on any failure nothing is left behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { access, constants } from 'node:fs/promises';
+import path from 'node:path';
+import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
+import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
+import { agentKind } from '../agents/index.js';
+import type { JobSettings, NewUnit } from '../domain/index.js';
+import { UsageError, UserError } from '../errors.js';
+import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
+import type { JobSpec } from '../spec/schema.js';
+import { missingPlaceholder, placeholdersIn } from '../spec/template.js';
+import { DuplicateKeyError, insertJob } from '../store/insertJob.js';
+import { deleteJob } from '../store/jobs.js';
+import { firstLine } from '../temporal/connect.js';
+import type { Session } from './session.js';
+
+export type { ReadContext };
+
+export interface CreatedJob {
+  jobId: string;
+  totalUnits: number;
+}
+
+export function newJobId(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'job';
+  return `job-${slug}-${randomBytes(4).toString('hex').slice(0, 6)}`;
+}
+
+export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): JobSettings {
+  return {
+    jobId,
+    name: spec.name,
+    totalUnits,
+    concurrency: spec.concurrency,
+    testUnits: spec.testUnits,
+    budgetUsd: spec.budgetUsd ?? null,
+    unit: {
+      timeoutSeconds: spec.agent.timeoutSeconds,
+      heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,
+      maxAttempts: spec.retries + 1,
+      retryInitialIntervalSeconds: spec.agent.retryDelaySeconds,
+    },
+  };
+}
+
+/** Everything that can be checked before any server is contacted: the source is there, the agent can run. */
+export async function prepareJob(spec: JobSpec, read: ReadContext = {}): Promise<void> {
+  await asUsageError(() => sourceKind(spec.source).check?.(spec.source, read));
+  await checkAgentProgram(spec);
+}
+
+/** Store the job and its units, then start its workflow. `onProgress` hears the units stored so far. */
+export async function createJob(
+  session: Session,
+  spec: JobSpec,
+  read: ReadContext = {},
+  onProgress?: (stored: number) => void,
+): Promise<CreatedJob> {
+  const jobId = newJobId(spec.name);
+  const kind = sourceKind(spec.source);
+  const totalUnits = await asUsageError(() =>
+    insertJob(
+      session.db,
+      { id: jobId, name: spec.name, spec, sourceType: spec.source.type, template: spec.prompt },
+      checkedUnits(spec, read),
+      onProgress,
+    ),
+  );
+  try {
+    await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
+      workflowId: jobId,
+      taskQueue: session.config.taskQueue,
+      args: [{ settings: jobSettings(jobId, spec, totalUnits) }],
+      staticSummary: `${spec.name}: ${totalUnits} units — ${kind.describe(spec.source)}`,
+      typedSearchAttributes: [{ key: jobStatusSearchAttribute, value: 'CREATED' }],
+    });
+  } catch (err) {
+    await deleteJob(session.db, jobId);
+    throw new UserError(`could not start job ${jobId}: ${firstLine(err)}`);
+  }
+  return { jobId, totalUnits };
+}
+
+/**
+ * The source's units, each checked against every template of the spec: when the source's
+ * fields come from its records, the first record without a placeholder's field stops it all.
+ */
+async function* checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
+  const kind = sourceKind(spec.source);
+  const templates = [{ what: 'the prompt', template: spec.prompt }, ...(agentKind(spec.agent).templates?.(spec.agent) ?? [])];
+  const uses = templates.flatMap(({ what, template }) => placeholdersIn(template).map((name) => ({ name, what })));
+  const names = uses.map((u) => u.name);
+  for await (const unit of unitsOf(kind, spec.source, read)) {
+    if (kind.fields === null) {
+      const missing = missingPlaceholder(names, unit.payload);
+      if (missing !== null) {
+        const where = uses.find((u) => u.name === missing)!.what;
+        const fields = Object.keys(unit.payload);
+        throw new UsageError(
+          `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
+          fields.length ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}` : 'the record is empty',
+        );
+      }
+    }
+    yield unit;
+  }
+}
+
+/** The agent's program must exist before a job is created, or every unit would fail the same way. */
+async function checkAgentProgram(spec: JobSpec): Promise<void> {
+  const kind = agentKind(spec.agent);
+  const bin = kind.program(spec.agent, process.env);
+  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin));
+  const executable = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
+  if (!(await Promise.all(candidates.map(executable))).some(Boolean)) {
+    throw new UsageError(`the ${spec.agent.type} agent's program ${bin} was not found or is not executable`, kind.installHint);
+  }
+}
+
+/** Source problems, duplicate keys and bad records are the user's to fix: exit 2, nothing created. */
+async function asUsageError<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof SourceError) throw new UsageError(err.message, err.hint);
+    if (err instanceof DuplicateKeyError) {
+      throw new UsageError(
+        `two records have the key ${JSON.stringify(err.key)}: ${err.first} and ${err.second}`,
+        'keys identify units and must be unique: choose another source.key (--key), or remove the duplicate',
+      );
+    }
+    throw err;
+  }
+}

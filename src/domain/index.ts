@@ -1,0 +1,11 @@
+/**
+ * The domain: job states and legal moves, unit states and types, agent error types, the budget
+ * rule. A leaf: it imports nothing of the project, so workflows, activities, the store, sources,
+ * agents and every front end can share it.
+ */
+export * from './agentErrors.js';
+export * from './budget.js';
+export * from './job.js';
+export * from './lifecycle.js';
+export * from './units.js';
+export * from './records.js';

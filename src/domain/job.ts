@@ -1,0 +1,46 @@
+/** A job as the workflow runs it and as every front end reads it. */
+import type { JobState } from './lifecycle.js';
+import type { TestUnitResult, UnitCounts } from './units.js';
+
+/** How each unit's agent activity is scheduled; the agent's own options live in Postgres. */
+export interface UnitRunSettings {
+  timeoutSeconds: number;
+  heartbeatTimeoutSeconds: number;
+  maxAttempts: number;
+  retryInitialIntervalSeconds: number;
+}
+
+export interface JobSettings {
+  jobId: string;
+  name: string;
+  totalUnits: number;
+  concurrency: number;
+  testUnits: number;
+  budgetUsd: number | null;
+  unit: UnitRunSettings;
+}
+
+export interface JobStatus {
+  jobId: string;
+  name: string;
+  state: JobState;
+  counts: UnitCounts;
+  costUsd: number;
+  budgetUsd: number | null;
+  concurrency: number;
+  templateVersion: number;
+  testResults: TestUnitResult[];
+  /** Why the job is PAUSED, FAILED or back in READY (e.g. "budget reached"), if it says. */
+  message: string | null;
+}
+
+export interface RejectRequest {
+  feedback: string;
+  /** A revised prompt template; without one the same template is tested again. */
+  prompt?: string;
+}
+
+export interface ResumeRequest {
+  /** Raise the budget while resuming a job that paused on it. */
+  budgetUsd?: number;
+}

@@ -1,0 +1,91 @@
+/**
+ * The `csv` source: one unit per row of an RFC 4180 file (quoted fields with delimiters, quotes
+ * and newlines; UTF-8 with or without BOM), the header row naming the fields. Parsed as a
+ * stream by csv-parse; every value is a string, as the file has it.
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { CsvError, parse } from 'csv-parse';
+import { z } from 'zod';
+import { checkReadableFile, commonSourceFields, pathField, SourceError, type SourceKind } from '../source.js';
+
+export const csvSourceSchema = z.strictObject({
+  type: z.literal('csv'),
+  path: pathField,
+  delimiter: z.string().min(1).max(4).optional(),
+  ...commonSourceFields,
+});
+export type CsvSourceSpec = z.output<typeof csvSourceSchema>;
+
+export const csvSource: SourceKind<CsvSourceSpec> = {
+  type: 'csv',
+  schema: csvSourceSchema,
+  fields: null,
+
+  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+
+  check: (spec) => checkReadableFile(spec.path, 'the CSV file'),
+
+  async *read(spec) {
+    const name = path.basename(spec.path);
+    let header: string[] | null = null;
+    const parser = createReadStream(spec.path).pipe(
+      parse({
+        bom: true,
+        delimiter: spec.delimiter,
+        raw: true,
+        info: true,
+        columns: (names: string[]) => (header = checkHeader(names, spec, name)),
+      }),
+    );
+    try {
+      for await (const { record, info, raw } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
+        // info.lines is where the record ends; a quoted field may have spanned several lines.
+        const line = info.lines - (raw.trimEnd().match(/\n/g)?.length ?? 0);
+        yield { payload: record, origin: `line ${line} of ${name}` };
+      }
+    } catch (err) {
+      throw err instanceof CsvError ? csvError(err, name) : err;
+    } finally {
+      parser.destroy();
+    }
+    if (header === null) throw new SourceError(`${name} is empty: it has no header row`, 'the first line of the CSV names the fields, e.g. sku,name,price');
+  },
+
+  empty: (spec) =>
+    new SourceError(`${path.basename(spec.path)} has a header row but no records`, 'add rows below the header, or check the file'),
+
+  describe: (spec) => `rows of ${spec.path}`,
+};
+
+function checkHeader(names: string[], spec: CsvSourceSpec, file: string): string[] {
+  const seen = new Map<string, number>();
+  names.forEach((raw, i) => {
+    const name = raw.trim();
+    if (!name) throw new SourceError(`column ${i + 1} of the header of ${file} is empty`, 'every column needs a name in the first line');
+    const before = seen.get(name);
+    if (before !== undefined) throw new SourceError(`the header of ${file} names "${name}" twice (columns ${before} and ${i + 1})`, 'give every column its own name');
+    seen.set(name, i + 1);
+  });
+  if (spec.key !== undefined && !seen.has(spec.key)) {
+    throw new SourceError(
+      `the key field "${spec.key}" is not a column of ${file} (its header: ${names.join(', ')})`,
+      'check source.key (--key); the first line of the CSV must be its header row',
+    );
+  }
+  return names.map((n) => n.trim());
+}
+
+function csvError(err: CsvError, file: string): SourceError {
+  const at = typeof err.lines === 'number' ? `line ${err.lines} of ${file}` : file;
+  if (err.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || err.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') {
+    const fields = Array.isArray(err.record) ? err.record.length : '?';
+    const expected = /columns length is (\d+)/.exec(err.message)?.[1] ?? '?';
+    return new SourceError(
+      `${at} has ${fields} field${fields === 1 ? '' : 's'}, but the header has ${expected}`,
+      'quote fields that contain the delimiter ("a, b"), or fix the row',
+    );
+  }
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new SourceError(`${at}: a quoted field is never closed`, 'close the quote, and double quotes inside it ("")');
+  return new SourceError(`${at}: ${err.message.replace(/ at line \d+$/, '')}`, 'check the CSV syntax (RFC 4180)');
+}

@@ -1,0 +1,120 @@
+/**
+ * The `files` source: one unit per file matching a glob, keyed by its path relative to the
+ * glob's directory (`source.cwd`, or an absolute glob's own static base). Only the sorted path
+ * list is held; sizes are read as the records stream out.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import fg from 'fast-glob';
+import { z } from 'zod';
+import { commonSourceFields, SourceError, type SourceKind, type SourceRecord } from '../source.js';
+
+export const FILE_PLACEHOLDERS = ['file_path', 'relative_path', 'file_name', 'file_extension', 'file_size'] as const;
+
+export const filesSourceSchema = z.strictObject({
+  type: z.literal('files'),
+  glob: z.union([z.string().min(1, 'the glob is empty'), z.array(z.string().min(1)).min(1)]),
+  cwd: z.string().min(1).default('.'),
+  exclude: z.array(z.string().min(1)).default([]),
+  ...commonSourceFields,
+});
+export type FilesSourceSpec = z.output<typeof filesSourceSchema>;
+
+/** How many files are stat-ed at once while streaming. */
+const STAT_BATCH = 256;
+
+export const filesSource: SourceKind<FilesSourceSpec> = {
+  type: 'files',
+  schema: filesSourceSchema,
+  fields: FILE_PLACEHOLDERS,
+
+  resolve(spec, baseDir) {
+    return { ...spec, cwd: path.resolve(baseDir, spec.cwd) };
+  },
+
+  async check(spec) {
+    const dir = await stat(spec.cwd).catch(() => null);
+    if (!dir?.isDirectory()) {
+      throw new SourceError(`source.cwd ${spec.cwd} is not a directory`, 'point it at the folder the glob starts from');
+    }
+  },
+
+  async *read(spec) {
+    const files = await matchingFiles(spec);
+    for (let start = 0; start < files.length; start += STAT_BATCH) {
+      const batch = files.slice(start, start + STAT_BATCH);
+      const sizes = await Promise.all(batch.map((f) => stat(f.absolute).then((s) => s.size, () => 0)));
+      yield* batch.map((f, i): SourceRecord => ({
+        naturalKey: f.relative,
+        origin: f.absolute,
+        payload: {
+          file_path: f.absolute,
+          relative_path: f.relative,
+          file_name: path.basename(f.absolute),
+          file_extension: path.extname(f.absolute).replace(/^\./, ''),
+          file_size: sizes[i],
+        },
+      }));
+    }
+  },
+
+  empty(spec) {
+    const patterns = Array.isArray(spec.glob) ? spec.glob : [spec.glob];
+    const excluding = spec.exclude.length ? ` (excluding ${spec.exclude.join(', ')})` : '';
+    return new SourceError(
+      `no files match ${patterns.join(', ')} under ${spec.cwd}${excluding}`,
+      "check the glob and source.cwd (the glob is relative to it); quote the glob so the shell doesn't expand it",
+    );
+  },
+
+  unitDirectory(payload) {
+    return typeof payload.file_path === 'string' ? path.dirname(payload.file_path) : null;
+  },
+
+  workingDirectory(spec) {
+    return spec.cwd;
+  },
+
+  describe(spec) {
+    const patterns = Array.isArray(spec.glob) ? spec.glob.join(', ') : spec.glob;
+    return `files matching ${patterns} under ${spec.cwd}`;
+  },
+};
+
+interface MatchedFile {
+  absolute: string;
+  /** Relative to the directory its glob starts from, with forward slashes: the unit's key. */
+  relative: string;
+}
+
+/** Every matching file once, sorted by key. */
+async function matchingFiles(spec: FilesSourceSpec): Promise<MatchedFile[]> {
+  const patterns = Array.isArray(spec.glob) ? spec.glob : [spec.glob];
+  const found = new Map<string, MatchedFile>();
+  for (const pattern of patterns) {
+    const { base, rest } = path.isAbsolute(pattern) ? splitStaticBase(pattern) : { base: spec.cwd, rest: pattern };
+    const ignore = spec.exclude.map((e) => (path.isAbsolute(e) ? path.relative(base, e).split(path.sep).join('/') : e));
+    let entries: string[];
+    try {
+      entries = await fg(rest, { cwd: base, ignore, onlyFiles: true, dot: false, unique: true, suppressErrors: true });
+    } catch (err) {
+      throw new SourceError(
+        `bad glob ${JSON.stringify(pattern)}: ${(err as Error).message}`,
+        'see https://github.com/mrmlnc/fast-glob#pattern-syntax',
+      );
+    }
+    for (const entry of entries) {
+      const absolute = path.resolve(base, entry);
+      found.set(absolute, { absolute, relative: path.relative(base, absolute).split(path.sep).join('/') });
+    }
+  }
+  return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+}
+
+/** `/tmp/x/**\/*.txt` → base `/tmp/x`, rest `**\/*.txt`: keys are relative to the part without wildcards. */
+function splitStaticBase(pattern: string): { base: string; rest: string } {
+  const segments = pattern.split('/');
+  let staticCount = 0;
+  while (staticCount < segments.length - 1 && !fg.isDynamicPattern(segments[staticCount]!)) staticCount += 1;
+  return { base: segments.slice(0, staticCount).join('/') || '/', rest: segments.slice(staticCount).join('/') };
+}
