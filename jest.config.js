@@ -1,6 +1,7 @@
 /**
  * ESM + ts-jest: sources import './x.js', which maps back to the .ts file.
- * Two projects: fast unit tests, and integration tests that share one real Temporal dev server
+ * Two projects: fast unit tests (test/unit, and each source's and agent's own next to it in
+ * src/), and integration tests that share one real Temporal dev server
  * and one real Postgres started by the global setup.
  */
 const shared = {
@@ -14,7 +15,7 @@ const shared = {
 export default {
   testTimeout: 180_000,
   projects: [
-    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    { ...shared, displayName: 'unit', roots: ['<rootDir>/test/unit', '<rootDir>/src'] },
     {
       ...shared,
       displayName: 'integration',

@@ -5,11 +5,13 @@
 import { z } from 'zod';
 import type { AgentKind } from './agent.js';
 import { claudeAgent } from './claude/claude.js';
+import { codexAgent } from './codex/codex.js';
 import { commandAgent } from './command/command.js';
 
 const KINDS = {
   claude: claudeAgent,
   command: commandAgent,
+  codex: codexAgent,
 };
 
 type Kinds = typeof KINDS;

@@ -51,7 +51,7 @@ export interface Decision {
 }
 
 const FAULT_SPEC = /^(401|403|400|404-model|429|529|500|hang|slow=(\d+))(?:x(\d+))?$/;
-const FAULT_MARKER = /\[\[fault:([^\]]+)\]\]/;
+export const FAULT_MARKER = /\[\[fault:([^\]]+)\]\]/;
 const SYSTEM_REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
 const WORKING_DIR = /Primary working directory: ([^\n]+)/;
 /** `to the file <path>` / `into the file <path>`; the path may be in backticks or quotes. */
@@ -82,9 +82,9 @@ export function parseFaultSpec(spec: string, model = 'unknown'): FaultSpec | und
 type Block = { type?: unknown; text?: unknown; is_error?: unknown };
 type Message = { role?: unknown; content?: unknown };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 /** Array entries that are objects: request bodies are untrusted, so anything else is skipped. */
-const objects = (value: unknown) => (Array.isArray(value) ? value.filter(isObject) : []);
+export const objects = (value: unknown) => (Array.isArray(value) ? value.filter(isObject) : []);
 
 function blocks(content: unknown): Block[] {
   return typeof content === 'string' ? [{ type: 'text', text: content }] : objects(content);
@@ -132,13 +132,13 @@ export function targetFile(prompt: string, cwd: string | undefined): string | un
   return posix.isAbsolute(path) || cwd === undefined ? path : posix.join(cwd, path);
 }
 
-const excerpt = (prompt: string) => {
+export const excerpt = (prompt: string) => {
   const flat = prompt.replace(FAULT_MARKER, '').replace(/\s+/g, ' ').trim();
   return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
 };
-const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
+export const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 24);
 /** Rough token count (≈4 characters a token) so the CLI reports a plausible, non-zero cost. */
-const tokens = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
+export const tokens = (value: unknown) => Math.max(1, Math.ceil(JSON.stringify(value ?? '').length / 4));
 
 /** Decides the reply to one Messages API request body. Never throws on odd input. */
 export function decideReply(body: unknown, defaultFault?: string): Decision {

@@ -1,8 +1,10 @@
 /**
- * Scripted Messages API: a tiny local HTTP server that speaks enough of Anthropic's Messages API
- * for the real `claude` CLI to run offline (ANTHROPIC_BASE_URL=<url>). Replies are deterministic
- * and come from scriptedAnswers.ts; this file only does HTTP.
+ * Scripted model APIs: a tiny local HTTP server that speaks enough of Anthropic's Messages API
+ * for the real `claude` CLI (ANTHROPIC_BASE_URL=<url>), and of OpenAI's Responses API for the
+ * real `codex` CLI (a provider with base_url <url>/v1), to run them offline. Replies are
+ * deterministic and come from scriptedAnswers.ts and responsesAnswers.ts; this file only does HTTP.
  *
+ * - POST /v1/responses: SSE (response.created, one response.output_item.done, response.completed).
  * - POST /v1/messages (the CLI appends `?beta=true`): SSE when `stream: true`, JSON otherwise.
  *   The model is echoed; usage is estimated from the request size so the CLI reports a cost.
  * - POST /v1/messages/count_tokens: `{"input_tokens": N}`.
@@ -17,7 +19,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decideReply, parseFaultSpec, type Decision, type Fault, type ScriptedMessage } from './scriptedAnswers.js';
+import { decideResponse, openAiError, type ScriptedResponse } from './responsesAnswers.js';
+import { decideReply, parseFaultSpec, type Fault, type FaultSpec, type ScriptedMessage } from './scriptedAnswers.js';
 
 export interface ScriptedApiOptions {
   port?: number;
@@ -46,7 +49,7 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
   const closing = new AbortController();
 
   /** Returns the fault to serve now, if any, and spends one unit of its `xN` budget. */
-  function takeFault(decision: Decision): Fault | undefined {
+  function takeFault(decision: { fault?: FaultSpec; faultKey: string }): Fault | undefined {
     if (decision.fault === undefined) return undefined;
     const served = faultsByPrompt.get(decision.faultKey) ?? 0;
     if (decision.fault.times !== undefined && served >= decision.fault.times) return undefined;
@@ -76,8 +79,39 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     else sendJson(res, 200, toJsonMessage(decision.message));
   }
 
+  async function handleResponses(body: unknown, res: http.ServerResponse): Promise<void> {
+    const decision = decideResponse(body, defaultFault);
+    const fault = takeFault(decision);
+    if (fault?.kind === 'hang') return;
+    if (fault?.kind === 'error') {
+      const { status, body: errorBody } = openAiError(fault, decision.response.model);
+      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      sendJson(res, status, errorBody, headers);
+      return;
+    }
+    if (fault?.kind === 'slow') {
+      try {
+        await sleep(fault.ms, undefined, { signal: closing.signal });
+      } catch {
+        return;
+      }
+    }
+    sendResponseStream(res, decision.response);
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && path === '/v1/responses') {
+      let body: unknown;
+      try {
+        body = JSON.parse(await readBody(req));
+      } catch (error) {
+        sendJson(res, 400, { error: { message: `scripted: ${(error as Error).message}`, type: 'invalid_request_error', code: null } });
+        return;
+      }
+      await handleResponses(body, res);
+      return;
+    }
     if (req.method === 'POST' && (path === '/v1/messages' || path === '/v1/messages/count_tokens')) {
       let body: unknown;
       try {
@@ -173,5 +207,26 @@ function sendStream(res: http.ServerResponse, m: ScriptedMessage): void {
   });
   event('message_delta', { delta: { stop_reason: m.stopReason, stop_sequence: null }, usage: { output_tokens: m.usage.output_tokens } });
   event('message_stop', {});
+  res.end();
+}
+
+/** A Responses API stream, as codex needs it: created, the one output item, completed with usage. */
+function sendResponseStream(res: http.ServerResponse, r: ScriptedResponse): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_scripted' });
+  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  const item =
+    r.item.type === 'message'
+      ? { type: 'message', id: `msg_${r.id}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: r.item.text, annotations: [] }] }
+      : { type: 'custom_tool_call', id: `ctc_${r.id}`, call_id: r.item.callId, name: r.item.name, input: r.item.input, status: 'completed' };
+  event('response.created', { response: { id: r.id, model: r.model, status: 'in_progress' } });
+  event('response.output_item.done', { output_index: 0, item });
+  const usage = {
+    input_tokens: r.usage.input_tokens,
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: r.usage.output_tokens,
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: r.usage.input_tokens + r.usage.output_tokens,
+  };
+  event('response.completed', { response: { id: r.id, model: r.model, status: 'completed', usage } });
   res.end();
 }

@@ -69,10 +69,15 @@ export const pathField = z.string().min(1, 'the path is empty');
 
 /** A file a source reads must exist and be a file: checked before anything else happens. */
 export async function checkReadableFile(file: string, what: string): Promise<void> {
-  const found = await stat(file).catch((err: NodeJS.ErrnoException) => err);
-  if (found instanceof Error) {
-    if (found.code === 'ENOENT') throw new SourceError(`${what} ${file} does not exist`, 'check the path (relative paths start at the spec file, or at your shell for flags)');
-    throw new SourceError(`cannot read ${what} ${file}: ${found.message}`);
+  let found;
+  try {
+    found = await stat(file);
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ENOENT') {
+      throw new SourceError(`${what} ${file} does not exist`, 'check the path (relative paths start at the spec file, or at your shell for flags)');
+    }
+    throw new SourceError(`cannot read ${what} ${file}: ${message}`);
   }
   if (!found.isFile()) throw new SourceError(`${what} ${file} is not a file`, 'give the path of a file');
 }

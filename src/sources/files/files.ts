@@ -115,6 +115,7 @@ async function matchingFiles(spec: FilesSourceSpec): Promise<MatchedFile[]> {
 function splitStaticBase(pattern: string): { base: string; rest: string } {
   const segments = pattern.split('/');
   let staticCount = 0;
-  while (staticCount < segments.length - 1 && !fg.isDynamicPattern(segments[staticCount]!)) staticCount += 1;
+  const isStatic = (segment: string) => segment === '' || !fg.isDynamicPattern(segment);
+  while (staticCount < segments.length - 1 && isStatic(segments[staticCount]!)) staticCount += 1;
   return { base: segments.slice(0, staticCount).join('/') || '/', rest: segments.slice(staticCount).join('/') };
 }

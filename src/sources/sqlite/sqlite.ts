@@ -48,7 +48,12 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
     } catch (err) {
       throw err instanceof SourceError ? err : queryError(err, spec);
     } finally {
-      statement?.finalize();
+      // Finalizing repeats the error of a failed step: it was reported above.
+      try {
+        statement?.finalize();
+      } catch {
+        // reported above
+      }
       db.close();
     }
   },
