@@ -48,6 +48,8 @@ export interface Decision {
   fault?: FaultSpec;
   /** Key the server counts `xN` faults under: the full unit prompt text. */
   faultKey: string;
+  /** A side request (a title, a summary) rather than the agent loop working on the unit prompt. */
+  side?: boolean;
 }
 
 const FAULT_SPEC = /^(401|403|400|404-model|429|529|500|hang|slow=(\d+))(?:x(\d+))?$/;
@@ -175,5 +177,6 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
     stopReason: content[0]!.type === 'tool_use' ? 'tool_use' : 'end_turn',
     usage: { input_tokens: tokens([req.system, req.messages, req.tools]), output_tokens: tokens(content) },
   };
-  return fault === undefined ? { message, faultKey: prompt } : { message, fault, faultKey: prompt };
+  const decision: Decision = { message, faultKey: prompt, ...(sideRequest ? { side: true } : {}) };
+  return fault === undefined ? decision : { ...decision, fault };
 }

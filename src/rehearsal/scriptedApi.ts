@@ -16,6 +16,7 @@
  *   counted per server instance, keyed by prompt text. Side requests (neither tools nor the CLI's
  *   environment block) never fault, so they cannot spend a budget.
  */
+import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +28,11 @@ export interface ScriptedApiOptions {
   host?: string;
   /** Fault SPEC applied to every unit prompt, e.g. `529x1`; defaults to $SCRIPTED_API_FAULT. */
   defaultFault?: string;
+  /**
+   * Append every unit prompt as received to this file, one JSON line `{"api","prompt"}` each:
+   * what tests check prompts against. Defaults to $SCRIPTED_API_LOG.
+   */
+  logFile?: string;
 }
 
 export interface ScriptedApi {
@@ -41,6 +47,10 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export async function startScriptedApi(options: ScriptedApiOptions = {}): Promise<ScriptedApi> {
   const defaultFault = options.defaultFault ?? process.env.SCRIPTED_API_FAULT;
+  const logFile = options.logFile ?? process.env.SCRIPTED_API_LOG;
+  const logPrompt = async (api: 'messages' | 'responses', prompt: string): Promise<void> => {
+    if (logFile) await appendFile(logFile, `${JSON.stringify({ api, prompt })}\n`);
+  };
   if (defaultFault !== undefined && parseFaultSpec(defaultFault) === undefined) {
     throw new Error(`Unknown scripted fault "${defaultFault}"`);
   }
@@ -60,6 +70,7 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
 
   async function handleMessages(body: unknown, res: http.ServerResponse): Promise<void> {
     const decision = decideReply(body, defaultFault);
+    if (!decision.side) await logPrompt('messages', decision.faultKey);
     const fault = takeFault(decision);
     if (fault?.kind === 'hang') return; // never answer; close() destroys the socket
     if (fault?.kind === 'error') {
@@ -81,6 +92,7 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
 
   async function handleResponses(body: unknown, res: http.ServerResponse): Promise<void> {
     const decision = decideResponse(body, defaultFault);
+    await logPrompt('responses', decision.faultKey);
     const fault = takeFault(decision);
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'error') {

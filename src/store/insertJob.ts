@@ -87,7 +87,7 @@ async function insertBatch(client: pg.PoolClient, jobId: string, before: number,
   const { rowCount } = await client.query(
     `INSERT INTO units (job_id, unit_id, key, payload, origin)
      SELECT $1, $2::int + ord::int, key, payload, origin
-     FROM unnest($3::text[], $4::jsonb[], $5::text[]) WITH ORDINALITY AS u(key, payload, origin, ord)
+     FROM unnest($3::text[], $4::json[], $5::text[]) WITH ORDINALITY AS u(key, payload, origin, ord)
      ON CONFLICT (job_id, key) DO NOTHING`,
     [jobId, before, keys, units.map((u) => pgJson(u.payload)), units.map((u) => u.origin)],
   );

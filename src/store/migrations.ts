@@ -98,8 +98,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
   {
     version: 2,
-    name: 'where each unit came from (line 7 of products.csv), for messages',
-    sql: `ALTER TABLE units ADD COLUMN origin text;`,
+    name: 'records as their sources wrote them; where each unit came from',
+    // json, not jsonb: {{_json}} must show a record's fields in the source's order.
+    sql: `
+      ALTER TABLE units ALTER COLUMN payload TYPE json USING payload::json;
+      ALTER TABLE units ADD COLUMN origin text;
+    `,
   },
 ];
 

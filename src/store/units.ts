@@ -152,7 +152,7 @@ export async function firstUnitMissing(
   if (fields.length === 0) return null;
   const { rows } = await db.query<{ key: string; origin: string | null; field: string }>(
     `SELECT u.key, u.origin, f.name AS field FROM units u CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS f(name, ord)
-     WHERE u.job_id = $1 AND NOT (u.payload ? f.name) AND u.payload #> string_to_array(f.name, '.') IS NULL
+     WHERE u.job_id = $1 AND NOT (u.payload::jsonb ? f.name) AND u.payload #> string_to_array(f.name, '.') IS NULL
      ORDER BY u.unit_id, f.ord LIMIT 1`,
     [jobId, fields],
   );

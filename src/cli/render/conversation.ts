@@ -48,7 +48,46 @@ function formatEvent(e: UnitConversation['attempts'][number]['events'][number]):
       return [`▶ result (${String(d.subtype)}${d.is_error ? ', error' : ''})`, excerpt(String(d.result ?? ''), 30)];
     case 'text':
       return [`  ${truncate(String(d.text ?? ''), 200)}`];
+    // The command agent: its output, line by line.
+    case 'stdout':
+      return [`  │ ${String(d.text ?? '')}`];
+    case 'stderr':
+      return [`  ! ${String(d.text ?? '')}`];
+    // Codex: a thread of items.
+    case 'thread.started':
+      return [`▶ session started · thread ${String(d.thread_id ?? '?')}`];
+    case 'item.completed':
+      return codexItem((d.item ?? {}) as Record<string, unknown>);
+    case 'turn.completed':
+      return [`▶ turn completed · ${JSON.stringify(d.usage ?? {})}`];
+    case 'turn.failed':
+      return [`▶ turn failed: ${String((d.error as { message?: unknown } | undefined)?.message ?? '')}`];
+    case 'error':
+      return [`▶ error: ${truncate(String(d.message ?? ''), 200)}`];
+    case 'turn.started':
+    case 'item.started':
+    case 'item.updated':
+      return [];
     default:
       return [`▶ ${e.type}${e.subtype ? `/${e.subtype}` : ''}`];
+  }
+}
+
+function codexItem(item: Record<string, unknown>): string[] {
+  switch (item.type) {
+    case 'agent_message':
+      return ['▶ assistant', excerpt(String(item.text ?? ''), 30)];
+    case 'reasoning':
+      return ['▶ reasoning', excerpt(String(item.text ?? ''), 10)];
+    case 'command_execution':
+      return [`▶ tool command ${truncate(String(item.command ?? ''), 160)} (exit ${String(item.exit_code ?? '?')})`, excerpt(String(item.aggregated_output ?? ''), 10)];
+    case 'file_change': {
+      const changes = Array.isArray(item.changes) ? (item.changes as { kind?: string; path?: string }[]) : [];
+      return [`▶ file change ${changes.map((c) => `${c.kind ?? '?'} ${c.path ?? '?'}`).join(', ')} (${String(item.status ?? '')})`];
+    }
+    case 'error':
+      return [`▶ warning: ${truncate(String(item.message ?? ''), 200)}`];
+    default:
+      return [`▶ ${String(item.type ?? 'item')}`];
   }
 }
