@@ -6,7 +6,7 @@ import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { placeholdersIn, RESERVED_PLACEHOLDERS, TemplateError, validateTemplate } from '../src/spec/template.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
-import { cancelUnfinishedUnits, completeUnit, firstUnitMissing, pagePendingUnits, resetUnits } from '../src/store/units.js';
+import { cancelUnfinishedUnits, completeUnit, countUnits, firstUnitMissing, pagePendingUnits, resetUnits } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
 
 export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
@@ -19,8 +19,13 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       await resetUnits(db, input.jobId, input.unitIds);
     },
 
-    async cancelUnfinishedUnits(input: { jobId: string }): Promise<number> {
-      return cancelUnfinishedUnits(db, input.jobId);
+    /** The unsettled units among ids `from`…`to` become cancelled. */
+    async cancelUnfinishedUnits(input: { jobId: string; from: number; to: number }): Promise<void> {
+      await cancelUnfinishedUnits(db, input.jobId, input.from, input.to);
+    },
+
+    async countCancelledUnits(input: { jobId: string }): Promise<number> {
+      return countUnits(db, input.jobId, 'cancelled');
     },
 
     async recordJobState(input: { jobId: string; state: JobState; costUsd: number; message: string | null }): Promise<void> {

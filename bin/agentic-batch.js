@@ -1,6 +1,14 @@
 #!/usr/bin/env node
 // Runs the compiled CLI; `npm ci` builds it (the `prepare` script).
 import { existsSync } from 'node:fs';
+import v8 from 'node:v8';
+
+// Commands stream big sources and results, making short-lived garbage fast, and V8 lets the heap
+// grow far before it collects it. Measured creating a job from a 1M-row CSV: peak RSS 270 MB by
+// default, 166 MB with this, 3% slower. It must be set before the heap grows; long-running
+// processes (a worker, the stack) keep V8's default.
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
+if (command !== 'worker' && command !== 'up') v8.setFlagsFromString('--heap-growing-percent=30');
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {

@@ -55,6 +55,9 @@ const store = proxyLocalActivities<StoreActivities>({
   retry: { maximumInterval: '30s' },
 });
 
+/** Unit ids per local activity when the job is cancelled (about a second's work each). */
+const CANCEL_SLICE = 50_000;
+
 /** Everything a run hands to the next one through continue-as-new (no unit is in flight then). */
 export interface CarriedState {
   state: JobState;
@@ -320,6 +323,14 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     dirty = false;
   };
 
+  /** Every unsettled unit becomes cancelled, a slice of ids per local activity; returns how many are. */
+  const cancelPendingUnits = async (): Promise<number> => {
+    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
+      await store.cancelUnfinishedUnits({ jobId: settings.jobId, from, to: from + CANCEL_SLICE - 1 });
+    }
+    return store.countCancelledUnits({ jobId: settings.jobId });
+  };
+
   let recordedState: JobState | null = carried ? s.state : null;
   const recordState = async (): Promise<void> => {
     if (s.state === recordedState) return;
@@ -347,7 +358,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       s.message = `cancelling: stopping ${running.size} running units`;
       await condition(() => running.size === 0, '2 minutes');
       running.clear();
-      s.cancelled = await store.cancelUnfinishedUnits({ jobId: settings.jobId });
+      s.cancelled = await cancelPendingUnits();
       moveTo('CANCELLED', 'cancelled by request');
       await recordState();
     });

@@ -90,25 +90,22 @@ export async function createJob(
  * The source's units, each checked against every template of the spec: when the source's
  * fields come from its records, the first record without a placeholder's field stops it all.
  */
-async function* checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
+function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
   const kind = sourceKind(spec.source);
   const templates = [{ what: 'the prompt', template: spec.prompt }, ...(agentKind(spec.agent).templates?.(spec.agent) ?? [])];
   const uses = templates.flatMap(({ what, template }) => placeholdersIn(template).map((name) => ({ name, what })));
   const names = uses.map((u) => u.name);
-  for await (const unit of unitsOf(kind, spec.source, read)) {
-    if (kind.fields === null) {
-      const missing = missingPlaceholder(names, unit.payload);
-      if (missing !== null) {
-        const where = uses.find((u) => u.name === missing)!.what;
-        const fields = Object.keys(unit.payload);
-        throw new UsageError(
-          `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
-          fields.length ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}` : 'the record is empty',
-        );
-      }
-    }
-    yield unit;
-  }
+  const check = (unit: NewUnit): void => {
+    const missing = missingPlaceholder(names, unit.payload);
+    if (missing === null) return;
+    const where = uses.find((u) => u.name === missing)!.what;
+    const fields = Object.keys(unit.payload);
+    throw new UsageError(
+      `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
+      fields.length ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}` : 'the record is empty',
+    );
+  };
+  return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
 }
 
 /** The agent's program must exist before a job is created, or every unit would fail the same way. */

@@ -1,10 +1,12 @@
-/** A job's results as records, JSONL or CSV, streamed a page at a time. */
+/** A job's results as records, JSONL or CSV, streamed from one snapshot of the job. */
 import { stringify } from 'csv-stringify/sync';
 import type { UnitStatus } from '../domain/index.js';
+import { streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
-import { allUnits, requireJob, type UnitRow } from './units.js';
+import { requireJob, type UnitRow } from './units.js';
 
-export function resultRecord(u: UnitRow) {
+/** The documented shape of one unit's result. */
+export function resultRecord(u: ResultRow | UnitRow) {
   return {
     unitId: u.unitId,
     key: u.key,
@@ -33,21 +35,24 @@ export const RESULT_COLUMNS = [
 
 export type ResultFormat = 'jsonl' | 'csv';
 
-/** The job's results as lines of the format (CSV starts with its header). */
-export async function* resultLines(
+/** The job's results (only those in `status`, if given) as records, a page at a time. */
+export async function* resultPages(session: Session, jobId: string, status?: UnitStatus): AsyncGenerator<ResultRecord[]> {
+  await requireJob(session, jobId);
+  for await (const rows of streamResults(session.db, jobId, status)) yield rows.map(resultRecord);
+}
+
+/** The results as text in the format, a chunk of whole lines at a time (CSV starts with its header). */
+export async function* resultText(
   session: Session,
   jobId: string,
   options: { format: ResultFormat; status?: UnitStatus },
-): AsyncGenerator<string> {
-  await requireJob(session, jobId);
-  if (options.format === 'csv') yield csvLine([...RESULT_COLUMNS]);
-  for await (const unit of allUnits(session, jobId, options.status)) {
-    const record = resultRecord(unit);
-    yield options.format === 'csv' ? csvLine(RESULT_COLUMNS.map((c) => record[c])) : JSON.stringify(record);
+): AsyncGenerator<{ text: string; units: number }> {
+  const csv = options.format === 'csv';
+  if (csv) yield { text: stringify([[...RESULT_COLUMNS]]), units: 0 };
+  for await (const page of resultPages(session, jobId, options.status)) {
+    const text = csv
+      ? stringify(page.map((r) => RESULT_COLUMNS.map((c) => r[c])))
+      : `${page.map((r) => JSON.stringify(r)).join('\n')}\n`;
+    yield { text, units: page.length };
   }
-}
-
-/** One RFC 4180 row, without its line ending (null and undefined are empty cells). */
-function csvLine(cells: unknown[]): string {
-  return stringify([cells], { record_delimiter: '' });
 }

@@ -1,18 +1,14 @@
 /**
- * Reading units, their attempts and conversations: what `units`, `show`, `results` and the test
- * report show, and what a dashboard or an MCP server will show. Pages through Postgres, so a
- * million-unit job never sits in memory.
+ * Reading jobs, units, their attempts and conversations: what `list`, `show` and the test report
+ * show, and what a dashboard or an MCP server will show. (Results: results.ts.)
  */
-import type { UnitStatus } from '../domain/index.js';
 import { UsageError } from '../errors.js';
 import { latestAttempts, listAttempts, listEvents, type AttemptRow, type EventRow } from '../store/attempts.js';
 import { getJob, listJobs as listJobRows, type JobRow } from '../store/jobs.js';
-import { findUnit, listUnits, type UnitRow } from '../store/units.js';
+import { findUnit, type UnitRow } from '../store/units.js';
 import type { Session } from './session.js';
 
 export type { AttemptRow, EventRow, JobRow, UnitRow };
-
-const PAGE = 1000;
 
 /** The job's stored record; a UsageError when there is none. */
 export async function requireJob(session: Session, jobId: string): Promise<JobRow> {
@@ -24,17 +20,6 @@ export async function requireJob(session: Session, jobId: string): Promise<JobRo
 /** Newest first. */
 export function listJobs(session: Session, limit: number): Promise<JobRow[]> {
   return listJobRows(session.db, limit);
-}
-
-/** Every unit of a job in order (only those in `status`, if given), a page at a time. */
-export async function* allUnits(session: Session, jobId: string, status?: UnitStatus): AsyncGenerator<UnitRow> {
-  let after = 0;
-  for (;;) {
-    const page = await listUnits(session.db, jobId, { status, afterUnitId: after, limit: PAGE });
-    yield* page;
-    if (page.length < PAGE) return;
-    after = page[page.length - 1]!.unitId;
-  }
 }
 
 export interface UnitConversation {

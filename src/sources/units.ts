@@ -12,10 +12,12 @@ interface CommonSpec {
   limit?: number;
 }
 
+/** `check` sees each unit before it is passed on, and stops everything by throwing. */
 export async function* unitsOf<Spec extends CommonSpec>(
   kind: SourceKind<Spec>,
   spec: Spec,
   ctx: ReadContext,
+  check: (unit: NewUnit) => void = () => undefined,
 ): AsyncGenerator<NewUnit> {
   let count = 0;
   if (spec.limit === 0) return;
@@ -28,7 +30,9 @@ export async function* unitsOf<Spec extends CommonSpec>(
         spec.key ? `choose a shorter field as source.key (now "${spec.key}")` : 'name a short identifying field with source.key (--key)',
       );
     }
-    yield { key, payload: record.payload, origin: record.origin };
+    const unit = { key, payload: record.payload, origin: record.origin };
+    check(unit);
+    yield unit;
     if (spec.limit !== undefined && count >= spec.limit) return;
   }
   if (count === 0) throw kind.empty(spec);

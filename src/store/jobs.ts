@@ -15,8 +15,9 @@ export interface JobRow {
   updatedAt: Date;
 }
 
+/** The job and everything of it (its units' attempts and events go with the units). */
 export async function deleteJob(db: Db, jobId: string): Promise<void> {
-  await db.query('DELETE FROM jobs WHERE id = $1', [jobId]);
+  await db.query('WITH units AS (DELETE FROM units WHERE job_id = $1) DELETE FROM jobs WHERE id = $1', [jobId]);
 }
 
 const JOB_COLUMNS = `id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,

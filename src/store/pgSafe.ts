@@ -11,5 +11,6 @@ export function pgText(text: string | null): string | null {
 /** JSON for a jsonb column. */
 export function pgJson(value: unknown): string {
   // Only an odd run of backslashes before u0000 is the escape of a NUL (an even run is a literal backslash).
-  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+  const json = JSON.stringify(value);
+  return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : json;
 }

@@ -50,19 +50,6 @@ export async function findUnit(db: Db, jobId: string, idOrKey: string): Promise<
   return rows[0] ?? null;
 }
 
-export async function listUnits(
-  db: Db,
-  jobId: string,
-  options: { status?: UnitStatus; afterUnitId?: number; limit?: number } = {},
-): Promise<UnitRow[]> {
-  const { rows } = await db.query<UnitRow>(
-    `SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND unit_id > $3
-     ORDER BY unit_id LIMIT $4`,
-    [jobId, options.status ?? null, options.afterUnitId ?? 0, options.limit ?? 1000],
-  );
-  return rows;
-}
-
 export interface UnitCompletion {
   status: UnitOutcomeStatus;
   runKey: string;
@@ -107,20 +94,21 @@ export async function resetUnits(db: Db, jobId: string, unitIds: readonly number
 }
 
 /**
- * On job cancellation: every unit not yet settled becomes cancelled. Returns how many units of
- * the job are cancelled now, in all: the same answer however often it runs (a local activity
- * may run again when its workflow task is retried).
+ * On job cancellation, a slice at a time: the unsettled units among ids `from` to `to` become
+ * cancelled. Unit ids are 1…total, so slices walk the primary key; one statement over a million
+ * units took 27 s, beyond what a local activity should take. Idempotent: a local activity may
+ * run again when its workflow task is retried.
  */
-export async function cancelUnfinishedUnits(db: Db, jobId: string): Promise<number> {
+export async function cancelUnfinishedUnits(db: Db, jobId: string, from: number, to: number): Promise<void> {
   await db.query(
     `UPDATE units SET status = 'cancelled', error = coalesce(error, 'job cancelled'), updated_at = now()
-     WHERE job_id = $1 AND status IN ('pending', 'running')`,
-    [jobId],
+     WHERE job_id = $1 AND unit_id BETWEEN $2 AND $3 AND status IN ('pending', 'running')`,
+    [jobId, from, to],
   );
-  const { rows } = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = 'cancelled'`,
-    [jobId],
-  );
+}
+
+export async function countUnits(db: Db, jobId: string, status: UnitStatus): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = $2', [jobId, status]);
   return rows[0]!.n;
 }
 

@@ -4,13 +4,13 @@ import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { assertJobExists } from '../../client/jobs.js';
-import { resultLines, resultRecord, type ResultFormat } from '../../client/results.js';
-import { allUnits, listJobs, requireJob, unitConversation } from '../../client/units.js';
+import { resultPages, resultRecord, resultText, type ResultFormat } from '../../client/results.js';
+import { listJobs, requireJob, unitConversation } from '../../client/units.js';
 import { UNIT_STATUSES, type UnitStatus } from '../../domain/index.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { formatConversation } from '../render/conversation.js';
-import { table, truncate, usd } from '../render/format.js';
+import { columnWidths, table, truncate, usd } from '../render/format.js';
 import { watchUntilSettled } from '../watchJob.js';
 import { withSession } from '../withSession.js';
 
@@ -62,13 +62,21 @@ export function registerInspectCommands(program: Command): void {
     .option('--json', 'print one JSON object per line')
     .action(action(async (jobId: string, opts: { status?: UnitStatus; json?: boolean }) => {
       await withSession(async (session) => {
-        await requireJob(session, jobId);
-        const rows: string[][] = [['ID', 'STATUS', 'ATTEMPTS', 'COST', 'KEY', 'ERROR']];
-        for await (const u of allUnits(session, jobId, opts.status)) {
-          if (opts.json) printJson(resultRecord(u));
-          else rows.push([String(u.unitId), u.status, String(u.attempts), usd(u.costUsd), u.key, truncate(u.error ?? '', 80)]);
+        // A page at a time: a million units never sit in memory. Columns take the first page's
+        // widths, ids the width of the largest.
+        const { totalUnits } = await requireJob(session, jobId);
+        let widths: number[] | null = null;
+        for await (const page of resultPages(session, jobId, opts.status)) {
+          if (opts.json) {
+            process.stdout.write(`${page.map((r) => JSON.stringify(r)).join('\n')}\n`);
+            continue;
+          }
+          const rows = page.map((u) => [String(u.unitId), u.status, String(u.attempts), usd(u.costUsd), u.key, truncate(u.error ?? '', 80)]);
+          if (!widths) rows.unshift(['ID', 'STATUS', 'ATTEMPTS', 'COST', 'KEY', 'ERROR']);
+          widths ??= columnWidths(rows).map((w, i) => (i === 0 ? Math.max(w, String(totalUnits).length) : w));
+          process.stdout.write(`${table(rows, widths)}\n`);
         }
-        if (!opts.json) console.log(rows.length > 1 ? table(rows) : `no ${opts.status ?? ''} units`.replace('  ', ' '));
+        if (!widths && !opts.json) console.log(`no ${opts.status ?? ''} units`.replace('  ', ' '));
       });
     }));
 
@@ -95,22 +103,21 @@ Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId"
     .action(
       action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {
         await withSession(async (session) => {
-          const lines = resultLines(session, jobId, opts);
+          const chunks = resultText(session, jobId, opts);
           const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
           const out = tmp ? createWriteStream(tmp) : process.stdout;
-          const write = (line: string) =>
-            new Promise<void>((resolve, reject) => out.write(`${line}\n`, (err) => (err ? reject(err) : resolve())));
+          const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
           let count = 0;
           try {
-            for await (const line of lines) {
-              await write(line);
-              count += 1;
+            for await (const { text, units } of chunks) {
+              await write(text);
+              count += units;
             }
             if (tmp) {
               out.end();
               await finished(out);
               await rename(tmp, opts.out!);
-              say(`wrote ${opts.format === 'csv' ? count - 1 : count} units to ${opts.out}`);
+              say(`wrote ${count} units to ${opts.out}`);
             }
           } catch (err) {
             if (tmp) {

@@ -26,8 +26,12 @@ export function excerpt(text: string, maxLines: number, indent = '    '): string
   return shown.join('\n');
 }
 
-/** Columns padded to their widest cell. */
-export function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+/** The widest cell of each column. */
+export function columnWidths(rows: string[][]): number[] {
+  return rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+}
+
+/** Columns padded to their widest cell (or to `widths`, to line up with rows printed before). */
+export function table(rows: string[][], widths = columnWidths(rows)): string {
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }

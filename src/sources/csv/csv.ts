@@ -29,20 +29,24 @@ export const csvSource: SourceKind<CsvSourceSpec> = {
   async *read(spec) {
     const name = path.basename(spec.path);
     let header: string[] | null = null;
+    // Where the previous record ended: records follow each other line by line, and a record
+    // spans as many more lines as its quoted values hold newlines.
+    let line = 0;
     const parser = createReadStream(spec.path).pipe(
       parse({
         bom: true,
         delimiter: spec.delimiter,
-        raw: true,
-        info: true,
-        columns: (names: string[]) => (header = checkHeader(names, spec, name)),
+        columns: (names: string[]) => {
+          line = 1 + newlines(names);
+          return (header = checkHeader(names, spec, name));
+        },
       }),
     );
     try {
-      for await (const { record, info, raw } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number }; raw: string }>) {
-        // info.lines is where the record ends; a quoted field may have spanned several lines.
-        const line = info.lines - (raw.trimEnd().match(/\n/g)?.length ?? 0);
-        yield { payload: record, origin: `line ${line} of ${name}` };
+      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+        const start = line + 1;
+        line = start + newlines(Object.values(record));
+        yield { payload: record, origin: `line ${start} of ${name}` };
       }
     } catch (err) {
       throw err instanceof CsvError ? csvError(err, name) : err;
@@ -57,6 +61,12 @@ export const csvSource: SourceKind<CsvSourceSpec> = {
 
   describe: (spec) => `rows of ${spec.path}`,
 };
+
+function newlines(values: readonly string[]): number {
+  let count = 0;
+  for (const value of values) for (let i = value.indexOf('\n'); i !== -1; i = value.indexOf('\n', i + 1)) count += 1;
+  return count;
+}
 
 function checkHeader(names: string[], spec: CsvSourceSpec, file: string): string[] {
   const seen = new Map<string, number>();

@@ -5,7 +5,7 @@
  * reads pages from disk as the query steps instead of loading the file.
  */
 import path from 'node:path';
-import sqlite from 'node-sqlite3-wasm';
+import type sqlite from 'node-sqlite3-wasm';
 import { z } from 'zod';
 import { checkReadableFile, commonSourceFields, jsonRecord, pathField, SourceError, type SourceKind } from '../source.js';
 
@@ -26,7 +26,7 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
 
   async check(spec) {
     await checkReadableFile(spec.path, 'the SQLite file');
-    const db = open(spec);
+    const db = await open(spec);
     try {
       prepare(db, spec).finalize();
     } finally {
@@ -35,7 +35,7 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
   },
 
   async *read(spec) {
-    const db = open(spec);
+    const db = await open(spec);
     let statement: sqlite.Statement | null = null;
     try {
       statement = prepare(db, spec);
@@ -63,9 +63,11 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
   describe: (spec) => `rows of a query on ${spec.path}`,
 };
 
-function open(spec: SqliteSourceSpec): sqlite.Database {
+/** SQLite's WebAssembly is loaded only by jobs that use it. */
+async function open(spec: SqliteSourceSpec): Promise<sqlite.Database> {
+  const { default: wasm } = await import('node-sqlite3-wasm');
   try {
-    return new sqlite.Database(spec.path, { readOnly: true });
+    return new wasm.Database(spec.path, { readOnly: true });
   } catch (err) {
     throw new SourceError(`cannot open ${spec.path} as an SQLite database: ${(err as Error).message}`, 'check that it is an SQLite file');
   }

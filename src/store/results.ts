@@ -1,0 +1,47 @@
+/**
+ * A job's results, streamed: one read-only snapshot read through a cursor, a page at a time,
+ * with only the columns a result has (no payloads). Measured on 1M units: 48 s when paging
+ * whole unit rows by key; see README for the figure now.
+ */
+import Cursor from 'pg-cursor';
+import type { UnitStatus } from '../domain/index.js';
+import type { Db } from './db.js';
+
+export interface ResultRow {
+  unitId: number;
+  key: string;
+  status: UnitStatus;
+  result: string | null;
+  error: string | null;
+  costUsd: number;
+  sessionId: string | null;
+  attempts: number;
+  durationMs: number | null;
+}
+
+const PAGE = 5000;
+
+export async function* streamResults(db: Db, jobId: string, status?: UnitStatus): AsyncGenerator<ResultRow[]> {
+  const client = await db.connect();
+  let cursor: Cursor<ResultRow> | null = null;
+  try {
+    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    cursor = client.query(
+      new Cursor<ResultRow>(
+        `SELECT unit_id AS "unitId", key, status, result, error, cost_usd AS "costUsd", session_id AS "sessionId",
+           attempts, duration_ms AS "durationMs"
+         FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit_id`,
+        [jobId, status ?? null],
+      ),
+    );
+    for (;;) {
+      const rows = await cursor.read(PAGE);
+      if (rows.length > 0) yield rows;
+      if (rows.length < PAGE) return;
+    }
+  } finally {
+    await cursor?.close().catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+  }
+}
