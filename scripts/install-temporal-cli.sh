@@ -106,8 +106,7 @@ if is_runnable "${bin_dir}/temporal"; then
 fi
 
 # 3. Build it.
-say "building the Temporal CLI: go install ${CLI_MODULE}@${CLI_VERSION}"
-say "(this takes several minutes on 2 cores; it is done once)"
+say "building the Temporal CLI with Go, about 4 minutes, once (go install ${CLI_MODULE}@${CLI_VERSION})"
 if ! go install "${CLI_MODULE}@${CLI_VERSION}" >&2; then
   alternatives 'building it with Go failed (see above)'
   exit 1

@@ -11,6 +11,7 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
+  AGENTIC_BATCH_NO_DOWNLOAD: z.string().optional(),
 });
 
 export interface Config {
@@ -22,6 +23,8 @@ export interface Config {
   temporalCliPath: string | null;
   /** Set: use this Postgres and start none. */
   databaseUrl: string | null;
+  /** Never download the Temporal CLI from the internet: build it with Go instead. */
+  noDownload: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalAddress: e.TEMPORAL_ADDRESS ?? null,
     temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
+    noDownload: ['1', 'true', 'yes'].includes((e.AGENTIC_BATCH_NO_DOWNLOAD ?? '').toLowerCase()),
   };
 }
 

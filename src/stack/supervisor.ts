@@ -5,14 +5,14 @@
  * are cancelled after a grace period and retried on the next start), then the servers stop.
  */
 import type { Config } from '../config.js';
-import { UserError } from '../errors.js';
 import { connectClient, ensureSearchAttribute } from '../temporal/connect.js';
 import { createWorker } from '../worker/createWorker.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
 import { commandLine, isAlive, stopProcess } from './processes.js';
 import { acquireStackLock, ensureHome, readStackFile, removeStack, stackPaths, writeStack } from './stackFile.js';
-import { findTemporalCli, startDownloadedDevServer, startTemporalDevServer, type DevServer } from './temporalServer.js';
+import { startEmbeddedTemporal } from './temporalCli.js';
+import type { DevServer } from './temporalServer.js';
 
 export interface SupervisorOptions {
   maxConcurrentAgents: number;
@@ -44,19 +44,8 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
     let temporalAddress = config.temporalAddress;
     let devServer: DevServer | null = null;
     if (!temporalAddress) {
-      const cliPath = await findTemporalCli(config.temporalCliPath);
-      const server = { dbFile: paths.temporalDb, port: await freePort(7233), uiPort: await freePort(8233) };
-      if (cliPath) {
-        devServer = await startTemporalDevServer({ ...server, cliPath, logFile: paths.temporalLog });
-      } else {
-        log('temporal: no Temporal CLI found (TEMPORAL_CLI_PATH, PATH, ~/go/bin/temporal); downloading one');
-        devServer = await startDownloadedDevServer(server).catch((err: unknown) => {
-          throw new UserError(
-            `the Temporal CLI was not found and could not be downloaded: ${String(err).split('\n')[0]}`,
-            'run scripts/install-temporal-cli.sh, or set TEMPORAL_ADDRESS to a running Temporal server',
-          );
-        });
-      }
+      const server = { dbFile: paths.temporalDb, port: await freePort(7233), uiPort: await freePort(8233), logFile: paths.temporalLog };
+      devServer = await startEmbeddedTemporal({ explicit: config.temporalCliPath, download: !config.noDownload }, server, log);
       cleanups.push(() => devServer!.stop());
       temporalAddress = devServer.address;
       log(`temporal: dev server on ${temporalAddress}, Web UI ${devServer.uiUrl}`);

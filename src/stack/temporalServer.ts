@@ -84,7 +84,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
  * Last resort when no Temporal CLI is installed: @temporalio/testing downloads one (needs
  * internet) and runs it as a child of this process.
  */
-export async function startDownloadedDevServer(options: Omit<DevServerOptions, 'cliPath' | 'logFile'>): Promise<DevServer> {
+export async function startDownloadedDevServer(options: Omit<DevServerOptions, 'cliPath'>): Promise<DevServer> {
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download' },
