@@ -21,8 +21,8 @@ async function goEnv(): Promise<{ bin: string; GOPATH: string; GOCACHE: string; 
 describe('first run without the Temporal CLI', () => {
   let env: Record<string, string> = {};
   const homes: string[] = [];
-  const newHome = async () => {
-    const home = await newHome();
+  const newHome = async (): Promise<string> => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-firstrun-'));
     homes.push(home);
     return home;
   };
