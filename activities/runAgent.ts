@@ -11,7 +11,13 @@ import { AGENT_ERROR_TYPES, type Phase, type UnitFinished } from '../src/domain/
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
-import { appendEvents, finishAttempt, previousSessionId, startAttempt, succeededAttempt } from '../src/store/attempts.js';
+import {
+  appendEvents,
+  finishAttempt,
+  previousSessionId,
+  startAttempt,
+  succeededAttempt,
+} from '../src/store/attempts.js';
 import { getJob, getTemplate } from '../src/store/jobs.js';
 import { completeUnit, getUnit } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
@@ -54,7 +60,14 @@ export function createRunAgent(deps: ActivityDeps) {
       error: null,
       sessionId,
     });
-    return { unitId: input.unitId, key: input.key, phase: input.phase, status: 'succeeded', costUsd: runCostUsd, error: null };
+    return {
+      unitId: input.unitId,
+      key: input.key,
+      phase: input.phase,
+      status: 'succeeded',
+      costUsd: runCostUsd,
+      error: null,
+    };
   }
 
   return async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
@@ -72,7 +85,10 @@ export function createRunAgent(deps: ActivityDeps) {
       template(input.jobId, input.templateVersion),
     ]);
     if (!spec || !unit || text === null) {
-      throw ApplicationFailure.nonRetryable(`unit ${input.unitId} of job ${input.jobId} is not in the database`, 'JobMissing');
+      throw ApplicationFailure.nonRetryable(
+        `unit ${input.unitId} of job ${input.jobId} is not in the database`,
+        'JobMissing',
+      );
     }
     const agent = spec.agent;
     const kind = agentKind(agent);
@@ -81,16 +97,22 @@ export function createRunAgent(deps: ActivityDeps) {
       try {
         return renderTemplate(t, templateUnit);
       } catch (err) {
-        if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
+        if (err instanceof TemplateError)
+          throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
         throw err;
       }
     };
 
     const prompt = render(text);
-    const resumeSessionId = kind.resumesOnRetry?.(agent) && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
+    const resumeSessionId =
+      kind.resumesOnRetry?.(agent) && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
     const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
     const unitDirectory = sourceKind(spec.source).unitDirectory?.(unit.payload) ?? null;
-    const { invocation, parser } = kind.start(agent, { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl }, process.env);
+    const { invocation, parser } = kind.start(
+      agent,
+      { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl },
+      process.env,
+    );
 
     const attemptId = await startAttempt(db, { ...input, attempt, prompt });
 
@@ -148,7 +170,10 @@ export function createRunAgent(deps: ActivityDeps) {
       // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
       // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
       if (interruptedBy) {
-        throw ApplicationFailure.retryable(`the attempt was interrupted (${interruptedBy})`, AGENT_ERROR_TYPES.interrupted);
+        throw ApplicationFailure.retryable(
+          `the attempt was interrupted (${interruptedBy})`,
+          AGENT_ERROR_TYPES.interrupted,
+        );
       }
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }

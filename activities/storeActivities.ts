@@ -6,7 +6,14 @@ import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { placeholdersIn, RESERVED_PLACEHOLDERS, TemplateError, validateTemplate } from '../src/spec/template.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
-import { cancelUnfinishedUnits, completeUnit, countUnits, firstUnitMissing, pagePendingUnits, resetUnits } from '../src/store/units.js';
+import {
+  cancelUnfinishedUnits,
+  completeUnit,
+  countUnits,
+  firstUnitMissing,
+  pagePendingUnits,
+  resetUnits,
+} from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
 
 export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
@@ -28,7 +35,12 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return countUnits(db, input.jobId, 'cancelled');
     },
 
-    async recordJobState(input: { jobId: string; state: JobState; costUsd: number; message: string | null }): Promise<void> {
+    async recordJobState(input: {
+      jobId: string;
+      state: JobState;
+      costUsd: number;
+      message: string | null;
+    }): Promise<void> {
       await recordJobState(db, input.jobId, input.state, input.costUsd, input.message);
     },
 
@@ -43,12 +55,14 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const job = await getJob(db, input.jobId);
       if (!job) throw ApplicationFailure.nonRetryable(`job ${input.jobId} is not in the database`, 'JobMissing');
       const template = input.prompt ?? (await getTemplate(db, input.jobId, input.currentVersion));
-      if (template === null) throw ApplicationFailure.nonRetryable(`template v${input.currentVersion} is missing`, 'JobMissing');
+      if (template === null)
+        throw ApplicationFailure.nonRetryable(`template v${input.currentVersion} is missing`, 'JobMissing');
       const { fields } = sourceKind((job.spec as JobSpec).source);
       try {
         validateTemplate(template, fields);
       } catch (err) {
-        if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
+        if (err instanceof TemplateError)
+          throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
         throw err;
       }
       const used = placeholdersIn(template).filter((p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p));

@@ -13,7 +13,11 @@ const opts = new Command('bench')
   .option('--units <n>', 'units in the job', positiveInt, 500)
   .option('--latency-ms <ms>', 'how long each emitted agent run takes', positiveInt, 1000)
   .option('--concurrency <n>', 'units at once, for both', positiveInt, 32)
-  .option('--create <rows>', 'instead: create a job over a CSV of this many rows, and time the commands on it', positiveInt)
+  .option(
+    '--create <rows>',
+    'instead: create a job over a CSV of this many rows, and time the commands on it',
+    positiveInt,
+  )
   .option('--json', 'print one JSON document')
   .parse()
   .opts<{ units: number; latencyMs: number; concurrency: number; create?: number; json?: boolean }>();

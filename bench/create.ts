@@ -17,7 +17,10 @@ export async function benchCreate(rows: number, json: boolean): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log('starting a private stack…');
   const servers = await startPrivateServers({ prefix: 'agentic-batch-bench-' });
-  const cleanups: (() => Promise<unknown>)[] = [() => servers.stop(), () => rm(servers.home, { recursive: true, force: true })];
+  const cleanups: (() => Promise<unknown>)[] = [
+    () => servers.stop(),
+    () => rm(servers.home, { recursive: true, force: true }),
+  ];
   try {
     const env = {
       TEMPORAL_ADDRESS: servers.temporalAddress,
@@ -35,18 +38,36 @@ export async function benchCreate(rows: number, json: boolean): Promise<void> {
     /** One CLI command, timed, with its peak RSS. */
     const cli = async (args: string[]) => {
       const started = performance.now();
-      const child = execa('node', [CLI, ...args], { env, cwd: servers.home, reject: false, stdout: 'pipe', stderr: 'pipe', buffer: true });
+      const child = execa('node', [CLI, ...args], {
+        env,
+        cwd: servers.home,
+        reject: false,
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: true,
+      });
       const rss = peakRss(child.pid!);
       const result = await child;
       const peakMb = rss.stop();
-      if (result.exitCode !== 0) throw new Error(`agentic-batch ${args[0]} exited ${result.exitCode}: ${result.stderr}`);
+      if (result.exitCode !== 0)
+        throw new Error(`agentic-batch ${args[0]} exited ${result.exitCode}: ${result.stderr}`);
       return { wallMs: Math.round(performance.now() - started), peakRssMb: peakMb, stdout: String(result.stdout) };
     };
 
     log('create…');
     const create = await cli([
-      'create', '--csv', file, '--key', 'sku', '--json', '--test-units', '1', '--agent-bin', EMITTER,
-      '--prompt', 'Write a description of {{name}} ({{price}} EUR, {{category}}) to out/{{_key}}.md',
+      'create',
+      '--csv',
+      file,
+      '--key',
+      'sku',
+      '--json',
+      '--test-units',
+      '1',
+      '--agent-bin',
+      EMITTER,
+      '--prompt',
+      'Write a description of {{name}} ({{price}} EUR, {{category}}) to out/{{_key}}.md',
     ]);
     const { jobId, totalUnits } = JSON.parse(create.stdout) as { jobId: string; totalUnits: number };
     if (totalUnits !== rows) throw new Error(`created ${totalUnits} units, expected ${rows}`);
@@ -65,7 +86,11 @@ export async function benchCreate(rows: number, json: boolean): Promise<void> {
 
     const report = {
       rows,
-      create: { wallMs: create.wallMs, peakRssMb: create.peakRssMb, rowsPerSec: Math.round(rows / (create.wallMs / 1000)) },
+      create: {
+        wallMs: create.wallMs,
+        peakRssMb: create.peakRssMb,
+        rowsPerSec: Math.round(rows / (create.wallMs / 1000)),
+      },
       onTheJob: {
         statusMs: status.wallMs,
         unitsPageMs: units.wallMs,
@@ -75,8 +100,12 @@ export async function benchCreate(rows: number, json: boolean): Promise<void> {
     };
     if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      console.log(`create over a ${rows.toLocaleString('en-US')}-row CSV: ${round(create.wallMs / 1000)} s, CLI peak RSS ${create.peakRssMb} MB (${report.create.rowsPerSec.toLocaleString('en-US')} rows/s)`);
-      console.log(`on the job: status ${status.wallMs} ms · units (1 succeeded) ${units.wallMs} ms · results of every unit ${results.wallMs} ms (peak RSS ${results.peakRssMb} MB) · cancel ${cancel.wallMs} ms`);
+      console.log(
+        `create over a ${rows.toLocaleString('en-US')}-row CSV: ${round(create.wallMs / 1000)} s, CLI peak RSS ${create.peakRssMb} MB (${report.create.rowsPerSec.toLocaleString('en-US')} rows/s)`,
+      );
+      console.log(
+        `on the job: status ${status.wallMs} ms · units (1 succeeded) ${units.wallMs} ms · results of every unit ${results.wallMs} ms (peak RSS ${results.peakRssMb} MB) · cancel ${cancel.wallMs} ms`,
+      );
     }
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
@@ -89,7 +118,10 @@ async function writeCsv(file: string, rows: number): Promise<void> {
   out.write('sku,name,price,category,description\n');
   const categories = ['lamps', 'chairs', 'desks', 'café tables', 'shelves'];
   for (let i = 1; i <= rows; i++) {
-    const description = i % 10 === 0 ? `"Solid oak, hand-finished.\nShips in ""flat-pack"" form."` : `"Sturdy, light and easy to clean; item ${i}."`;
+    const description =
+      i % 10 === 0
+        ? `"Solid oak, hand-finished.\nShips in ""flat-pack"" form."`
+        : `"Sturdy, light and easy to clean; item ${i}."`;
     const line = `SKU-${String(i).padStart(8, '0')},Product ${i},${(i % 500) + 0.99},${categories[i % 5]},${description}\n`;
     if (!out.write(line)) await new Promise<void>((r) => out.once('drain', () => r()));
   }

@@ -10,11 +10,15 @@ export const EMITTER = path.join(ROOT, 'scripts', 'stream-json-emitter.sh');
 
 export async function startWorker(env: Record<string, string>, maxConcurrentAgents: number) {
   const nodeOptions = process.env.BENCH_WORKER_NODE_OPTIONS?.split(' ').filter(Boolean) ?? [];
-  const worker = execa('node', [...nodeOptions, CLI, 'worker', '--max-concurrent-agents', String(maxConcurrentAgents)], {
-    env,
-    reject: false,
-    all: true,
-  });
+  const worker = execa(
+    'node',
+    [...nodeOptions, CLI, 'worker', '--max-concurrent-agents', String(maxConcurrentAgents)],
+    {
+      env,
+      reject: false,
+      all: true,
+    },
+  );
   let output = '';
   worker.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   while (!output.includes('worker polling')) {

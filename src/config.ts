@@ -44,4 +44,3 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noDownload: ['1', 'true', 'yes'].includes((e.AGENTIC_BATCH_NO_DOWNLOAD ?? '').toLowerCase()),
   };
 }
-

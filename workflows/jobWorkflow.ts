@@ -173,7 +173,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     {
       validator: (request) => {
         assertRequest(s.state, 'reject');
-        if (!request?.feedback?.trim()) throw new Error('reject needs feedback: say what was wrong with the test result');
+        if (!request?.feedback?.trim())
+          throw new Error('reject needs feedback: say what was wrong with the test result');
       },
     },
   );
@@ -200,7 +201,9 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
         assertRequest(s.state, 'resume');
         const budget = request?.budgetUsd ?? s.budgetUsd;
         if (budgetReached(s.costUsd, budget)) {
-          throw new Error(`the budget is spent ($${s.costUsd.toFixed(4)} of $${budget}); resume with a higher budget (--budget-usd)`);
+          throw new Error(
+            `the budget is spent ($${s.costUsd.toFixed(4)} of $${budget}); resume with a higher budget (--budget-usd)`,
+          );
         }
       },
     },
@@ -221,21 +224,35 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     running.set(unit.unitId, { ...unit, phase });
     // Unique within this run, so the attempts of this execution can be told from earlier ones.
     const activityId = `${phase}-v${s.templateVersion}-${unit.unitId}`;
-    const input = { jobId: settings.jobId, ...unit, phase, templateVersion: s.templateVersion, runKey: `${workflowInfo().runId}/${activityId}` };
-    runAgent.executeWithOptions({ ...agentOptions, activityId, summary: unit.key }, [input]).then(settle, async (err: unknown) => {
-      const outcome = isCancellation(err) ? 'cancelled' : 'failed';
-      const error = outcome === 'cancelled' ? 'cancelled' : describeFailure(err);
-      // Recording the outcome must survive the job's own cancellation.
-      const costUsd = await CancellationScope.nonCancellable(() => store.finishUnit({ ...input, status: outcome, error }));
-      settle({ ...unit, phase, status: outcome, error, costUsd });
-    });
+    const input = {
+      jobId: settings.jobId,
+      ...unit,
+      phase,
+      templateVersion: s.templateVersion,
+      runKey: `${workflowInfo().runId}/${activityId}`,
+    };
+    runAgent
+      .executeWithOptions({ ...agentOptions, activityId, summary: unit.key }, [input])
+      .then(settle, async (err: unknown) => {
+        const outcome = isCancellation(err) ? 'cancelled' : 'failed';
+        const error = outcome === 'cancelled' ? 'cancelled' : describeFailure(err);
+        // Recording the outcome must survive the job's own cancellation.
+        const costUsd = await CancellationScope.nonCancellable(() =>
+          store.finishUnit({ ...input, status: outcome, error }),
+        );
+        settle({ ...unit, phase, status: outcome, error, costUsd });
+      });
   };
 
   const runTests = async (): Promise<void> => {
     // The revision first: if it is refused, the previous test results still stand.
     if (s.revision) {
       try {
-        s.templateVersion = await store.saveTemplate({ jobId: settings.jobId, currentVersion: s.templateVersion, ...s.revision });
+        s.templateVersion = await store.saveTemplate({
+          jobId: settings.jobId,
+          currentVersion: s.templateVersion,
+          ...s.revision,
+        });
       } catch (err) {
         s.revision = null;
         moveTo('READY', `the revised prompt was not used: ${describeFailure(err)}`);

@@ -133,7 +133,10 @@ export function failure(type: AgentErrorType, message: string, nextRetryDelayMs?
 export function processFailure(facts: ProcessFacts, installHint: string): AgentFailure | null {
   const spawn = facts.spawnError;
   if (spawn && (spawn.code === 'ENOENT' || spawn.code === 'EACCES')) {
-    return failure(AGENT_ERROR_TYPES.binaryMissing, `agent binary ${facts.bin} cannot be run (${spawn.code}): ${installHint}`);
+    return failure(
+      AGENT_ERROR_TYPES.binaryMissing,
+      `agent binary ${facts.bin} cannot be run (${spawn.code}): ${installHint}`,
+    );
   }
   if (spawn) return failure(AGENT_ERROR_TYPES.failed, `could not start the agent: ${spawn.message}`);
   if (facts.killedBy === 'idle') {

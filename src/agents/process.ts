@@ -140,7 +140,12 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
 
 /** The executable a command name or path denotes, or null (checked up front: setpriv would hide ENOENT). */
 function findExecutable(bin: string, searchPath: string): string | null {
-  const candidates = bin.includes('/') ? [bin] : searchPath.split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
+  const candidates = bin.includes('/')
+    ? [bin]
+    : searchPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((d) => path.join(d, bin));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -160,7 +165,12 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function spawnErrorOf(result: { failed: boolean; code?: string; originalMessage?: string; exitCode?: number }): AgentProcessOutcome['spawnError'] {
+function spawnErrorOf(result: {
+  failed: boolean;
+  code?: string;
+  originalMessage?: string;
+  exitCode?: number;
+}): AgentProcessOutcome['spawnError'] {
   if (result.exitCode !== undefined || !result.failed) return null;
   return { code: result.code, message: result.originalMessage ?? 'spawn failed' };
 }

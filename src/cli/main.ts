@@ -13,13 +13,16 @@ const program = new Command('agentic-batch')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride()
   .hook('preAction', (cmd) => setVerbose(Boolean(cmd.optsWithGlobals().verbose)))
-  .addHelpText('after', `
+  .addHelpText(
+    'after',
+    `
 Quick start:
   agentic-batch run --files 'docs/**/*.md' --prompt 'Summarize {{relative_path}} in one line.'
 
 The first command that needs them starts Temporal, Postgres and a worker in the background
 (state in AGENTIC_BATCH_HOME, default ~/.agentic-batch). Environment: TEMPORAL_ADDRESS,
-TEMPORAL_NAMESPACE, DATABASE_URL, CLAUDE_BIN, AGENTIC_BATCH_TASK_QUEUE, TEMPORAL_CLI_PATH.`);
+TEMPORAL_NAMESPACE, DATABASE_URL, CLAUDE_BIN, AGENTIC_BATCH_TASK_QUEUE, TEMPORAL_CLI_PATH.`,
+  );
 
 registerRunCommands(program);
 registerControlCommands(program);

@@ -111,9 +111,13 @@ export async function specFromInputs(specFile: string | undefined, flags: SpecFl
       "e.g. agentic-batch run --files 'docs/**/*.md' --prompt 'Summarize {{relative_path}}'",
     );
   }
-  if (spec.prompt === undefined) throw new UsageError('no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec');
+  if (spec.prompt === undefined)
+    throw new UsageError('no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec');
   spec.name ??= defaultName(spec.source);
-  return { spec: buildSpec(spec, baseDir, specFile ?? 'command line'), read: flags.db ? { databaseUrl: flags.db } : {} };
+  return {
+    spec: buildSpec(spec, baseDir, specFile ?? 'command line'),
+    read: flags.db ? { databaseUrl: flags.db } : {},
+  };
 }
 
 function applySourceFlags(spec: Raw, flags: SpecFlags): void {
@@ -121,11 +125,16 @@ function applySourceFlags(spec: Raw, flags: SpecFlags): void {
     f === 'json' ? flags.json?.file !== undefined : flags[f] !== undefined,
   );
   if (chosen.length > 1) {
-    throw new UsageError(`give one source, not ${chosen.map((f) => FLAG_NAMES[f]).join(' and ')}`, 'a job reads its units from one source');
+    throw new UsageError(
+      `give one source, not ${chosen.map((f) => FLAG_NAMES[f]).join(' and ')}`,
+      'a job reads its units from one source',
+    );
   }
   const flag = chosen[0];
-  if (flag === 'sqlite' && flags.sql === undefined) throw new UsageError('--sqlite needs --sql QUERY: the rows it returns are the units');
-  if (flags.db !== undefined && flags.sql === undefined) throw new UsageError('--db needs --sql QUERY: the rows it returns are the units');
+  if (flag === 'sqlite' && flags.sql === undefined)
+    throw new UsageError('--sqlite needs --sql QUERY: the rows it returns are the units');
+  if (flags.db !== undefined && flags.sql === undefined)
+    throw new UsageError('--db needs --sql QUERY: the rows it returns are the units');
   if (flag !== undefined) {
     const value = flag === 'json' ? flags.json!.file! : (flags[flag] as string);
     const source = SOURCE_FLAGS[flag](value);
@@ -135,7 +144,13 @@ function applySourceFlags(spec: Raw, flags: SpecFlags): void {
   }
   if (flags.sql !== undefined) spec.source = { ...spec.source, query: flags.sql };
 
-  const modifiers = { cwd: flags.cwd, exclude: flags.exclude, pointer: flags.pointer, export: flags.export, key: flags.key };
+  const modifiers = {
+    cwd: flags.cwd,
+    exclude: flags.exclude,
+    pointer: flags.pointer,
+    export: flags.export,
+    key: flags.key,
+  };
   const given = Object.entries(modifiers).filter(([, v]) => v !== undefined);
   if ((given.length > 0 || flags.limit !== undefined || flags.delimiter !== undefined) && !spec.source) {
     spec.source = { type: 'files' }; // --cwd/--exclude alone narrow the files source, as they always did
@@ -157,7 +172,8 @@ function applyAgentFlags(spec: Raw, flags: SpecFlags): void {
   if (flags.allowedTools !== undefined) agent.allowedTools = list(flags.allowedTools);
   if (flags.permissionMode !== undefined) agent.permissionMode = flags.permissionMode;
   if (flags.timeout !== undefined) agent.timeoutSeconds = number('--timeout', flags.timeout);
-  if (flags.addDirs !== undefined) agent.addDirs = flags.addDirs === 'unit' ? 'unit' : list(flags.addDirs).map((d) => path.resolve(d));
+  if (flags.addDirs !== undefined)
+    agent.addDirs = flags.addDirs === 'unit' ? 'unit' : list(flags.addDirs).map((d) => path.resolve(d));
   if (flags.appendSystemPrompt !== undefined) agent.appendSystemPrompt = flags.appendSystemPrompt;
   const bin = flags.agentBin ?? flags.claudeBin;
   if (bin !== undefined) agent.bin = bin.includes('/') ? path.resolve(bin) : bin;

@@ -37,13 +37,17 @@ export async function waitForStatus(
   }
 }
 
-
 /** Progress until the job ends, or pauses on its budget (which needs a person to decide). */
 export async function watchUntilSettled(session: Session, jobId: string, showProgress: boolean): Promise<JobStatus> {
   const view = showProgress ? new ProgressView() : null;
   const stopDetach = detachOnInterrupt(jobId, () => view?.stop());
   try {
-    return await waitForStatus(session, jobId, (s) => isTerminal(s.state) || budgetPaused(s), (s) => view?.update(s));
+    return await waitForStatus(
+      session,
+      jobId,
+      (s) => isTerminal(s.state) || budgetPaused(s),
+      (s) => view?.update(s),
+    );
   } finally {
     view?.stop();
     stopDetach();

@@ -27,7 +27,12 @@ export interface CreatedJob {
 }
 
 export function newJobId(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'job';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'job';
   return `job-${slug}-${randomBytes(4).toString('hex').slice(0, 6)}`;
 }
 
@@ -92,7 +97,10 @@ export async function createJob(
  */
 function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
   const kind = sourceKind(spec.source);
-  const templates = [{ what: 'the prompt', template: spec.prompt }, ...(agentKind(spec.agent).templates?.(spec.agent) ?? [])];
+  const templates = [
+    { what: 'the prompt', template: spec.prompt },
+    ...(agentKind(spec.agent).templates?.(spec.agent) ?? []),
+  ];
   const uses = templates.flatMap(({ what, template }) => placeholdersIn(template).map((name) => ({ name, what })));
   const names = uses.map((u) => u.name);
   const check = (unit: NewUnit): void => {
@@ -102,7 +110,9 @@ function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit>
     const fields = Object.keys(unit.payload);
     throw new UsageError(
       `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
-      fields.length ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}` : 'the record is empty',
+      fields.length
+        ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}`
+        : 'the record is empty',
     );
   };
   return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
@@ -112,10 +122,19 @@ function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit>
 async function checkAgentProgram(spec: JobSpec): Promise<void> {
   const kind = agentKind(spec.agent);
   const bin = kind.program(spec.agent, process.env);
-  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin));
-  const executable = (file: string) => access(file, constants.X_OK).then(() => true, () => false);
+  const candidates = bin.includes('/')
+    ? [bin]
+    : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin));
+  const executable = (file: string) =>
+    access(file, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
   if (!(await Promise.all(candidates.map(executable))).some(Boolean)) {
-    throw new UsageError(`the ${spec.agent.type} agent's program ${bin} was not found or is not executable`, kind.installHint);
+    throw new UsageError(
+      `the ${spec.agent.type} agent's program ${bin} was not found or is not executable`,
+      kind.installHint,
+    );
   }
 }
 

@@ -2,19 +2,9 @@
  * The client API for jobs: create one, read its status, and drive its lifecycle. The CLI is a
  * thin layer over this; scripts can import it too.
  */
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
-import {
-  approveUpdate,
-  pauseUpdate,
-  rejectUpdate,
-  resumeUpdate,
-  statusQuery,
-} from '../../workflows/messages.js';
+import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
 import type { JobStatus, RejectRequest, ResumeRequest } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
@@ -57,8 +47,12 @@ export async function getStatus(
   } catch (err) {
     const fromDb = fromDatabaseIfNeeded ? await statusFromDatabase(session, jobId) : null;
     if (fromDb) return fromDb;
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
-    throw new UserError(`cannot read the status of ${jobId}: ${firstLine(err)}`, 'is a worker running? `agentic-batch up -d`');
+    if (err instanceof WorkflowNotFoundError)
+      throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+    throw new UserError(
+      `cannot read the status of ${jobId}: ${firstLine(err)}`,
+      'is a worker running? `agentic-batch up -d`',
+    );
   }
 }
 
@@ -90,7 +84,10 @@ async function update(
     return await run(jobHandle(session, jobId));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new UserError(`${jobId}: ${err.cause?.message ?? err.message}`, `see its state with \`agentic-batch status ${jobId}\``);
+      throw new UserError(
+        `${jobId}: ${err.cause?.message ?? err.message}`,
+        `see its state with \`agentic-batch status ${jobId}\``,
+      );
     }
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     // Not found also means "closed": an ended job takes no more messages.
@@ -100,8 +97,10 @@ async function update(
   }
 }
 
-export const approveJob = (session: Session, jobId: string) => update(session, jobId, (h) => h.executeUpdate(approveUpdate));
-export const pauseJob = (session: Session, jobId: string) => update(session, jobId, (h) => h.executeUpdate(pauseUpdate));
+export const approveJob = (session: Session, jobId: string) =>
+  update(session, jobId, (h) => h.executeUpdate(approveUpdate));
+export const pauseJob = (session: Session, jobId: string) =>
+  update(session, jobId, (h) => h.executeUpdate(pauseUpdate));
 export const resumeJob = (session: Session, jobId: string, request: ResumeRequest = {}) =>
   update(session, jobId, (h) => h.executeUpdate(resumeUpdate, { args: [request] }));
 
@@ -117,7 +116,9 @@ export async function rejectJob(session: Session, jobId: string, request: Reject
       if (err instanceof TemplateError) throw new UsageError(err.message, err.hint);
       throw err;
     }
-    const used = placeholdersIn(request.prompt).filter((p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p));
+    const used = placeholdersIn(request.prompt).filter(
+      (p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p),
+    );
     const missing = fields === null ? await firstUnitMissing(session.db, jobId, used) : null;
     if (missing) {
       throw new UsageError(

@@ -36,7 +36,11 @@ export const RESULT_COLUMNS = [
 export type ResultFormat = 'jsonl' | 'csv';
 
 /** The job's results (only those in `status`, if given) as records, a page at a time. */
-export async function* resultPages(session: Session, jobId: string, status?: UnitStatus): AsyncGenerator<ResultRecord[]> {
+export async function* resultPages(
+  session: Session,
+  jobId: string,
+  status?: UnitStatus,
+): AsyncGenerator<ResultRecord[]> {
   await requireJob(session, jobId);
   for await (const rows of streamResults(session.db, jobId, status)) yield rows.map(resultRecord);
 }

@@ -46,7 +46,10 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
         ? 'DATABASE_URL differs from the database the running stack uses'
         : null;
   if (mismatch) {
-    throw new UserError(mismatch, 'set both TEMPORAL_ADDRESS and DATABASE_URL, or restart the stack in this environment (`agentic-batch down`)');
+    throw new UserError(
+      mismatch,
+      'set both TEMPORAL_ADDRESS and DATABASE_URL, or restart the stack in this environment (`agentic-batch down`)',
+    );
   }
   return { temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl };
 }
@@ -73,7 +76,11 @@ export async function openSession(config: Config, options: { autoStart: boolean 
 }
 
 /** Open a session for one command and close it whatever happens. */
-export async function withSession<T>(config: Config, fn: (session: Session) => Promise<T>, options = { autoStart: false }): Promise<T> {
+export async function withSession<T>(
+  config: Config,
+  fn: (session: Session) => Promise<T>,
+  options = { autoStart: false },
+): Promise<T> {
   const session = await openSession(config, options);
   try {
     return await fn(session);

@@ -35,7 +35,9 @@ export async function unitConversation(session: Session, jobId: string, unitRef:
   const attempts = await listAttempts(session.db, jobId, unit.unitId);
   return {
     unit,
-    attempts: await Promise.all(attempts.map(async (attempt) => ({ attempt, events: await listEvents(session.db, attempt.id) }))),
+    attempts: await Promise.all(
+      attempts.map(async (attempt) => ({ attempt, events: await listEvents(session.db, attempt.id) })),
+    ),
   };
 }
 

@@ -3,7 +3,16 @@
  * move against it, and the update validators refuse an illegal request before it reaches history,
  * saying what would be legal.
  */
-export const JOB_STATES = ['CREATED', 'TESTING', 'READY', 'RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'] as const;
+export const JOB_STATES = [
+  'CREATED',
+  'TESTING',
+  'READY',
+  'RUNNING',
+  'PAUSED',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /** From each state, the states a job may move to. */

@@ -24,8 +24,7 @@ import {
 } from './scriptedAnswers.js';
 
 export type ResponseItem =
-  | { type: 'message'; text: string }
-  | { type: 'custom_tool_call'; callId: string; name: 'apply_patch'; input: string };
+  { type: 'message'; text: string } | { type: 'custom_tool_call'; callId: string; name: 'apply_patch'; input: string };
 
 export interface ScriptedResponse {
   id: string;
@@ -66,7 +65,13 @@ export function decideResponse(body: unknown, defaultFault?: string): ResponsesD
     cwd = texts.map((t) => CWD.exec(t)?.[1]?.trim()).find(Boolean) ?? cwd;
     if (texts.some((t) => !isContext(t) && t.trim())) human = i;
   });
-  const prompt = human >= 0 ? inputTexts(input[human]!).filter((t) => !isContext(t)).at(-1)!.trim() : '';
+  const prompt =
+    human >= 0
+      ? inputTexts(input[human]!)
+          .filter((t) => !isContext(t))
+          .at(-1)!
+          .trim()
+      : '';
   const file = targetFile(prompt, undefined);
   const outputs = input.slice(human + 1).filter((i) => i.type === 'custom_tool_call_output');
 
@@ -80,11 +85,19 @@ export function decideResponse(body: unknown, defaultFault?: string): ResponsesD
     const written = posix.isAbsolute(file) || cwd === undefined ? file : posix.join(cwd, file);
     if (outputs.length === 0) {
       const patch = `*** Begin Patch\n*** Add File: ${file}\n+Scripted output for: ${excerpt(prompt)}\n*** End Patch\n`;
-      item = { type: 'custom_tool_call', callId: `call_${hash(prompt, String(input.length))}`, name: 'apply_patch', input: patch };
+      item = {
+        type: 'custom_tool_call',
+        callId: `call_${hash(prompt, String(input.length))}`,
+        name: 'apply_patch',
+        input: patch,
+      };
     } else {
       const output = String(outputs.at(-1)!.output ?? '');
       const ok = /Success/.test(output);
-      item = { type: 'message', text: ok ? `Scripted answer: wrote ${written}` : `Scripted answer: could not write ${written}` };
+      item = {
+        type: 'message',
+        text: ok ? `Scripted answer: wrote ${written}` : `Scripted answer: could not write ${written}`,
+      };
     }
   }
 
@@ -101,14 +114,29 @@ export function decideResponse(body: unknown, defaultFault?: string): ResponsesD
 
 /** An Anthropic-worded fault as the OpenAI API would answer it: status and `{error:{message,type,code}}`. */
 export function openAiError(fault: Extract<Fault, { kind: 'error' }>, model: string): { status: number; body: object } {
-  const error = (message: string, type: string, code: string | null) => ({ error: { message, type, param: null, code } });
+  const error = (message: string, type: string, code: string | null) => ({
+    error: { message, type, param: null, code },
+  });
   switch (fault.status) {
     case 401:
-      return { status: 401, body: error('Incorrect API key provided: sk-rehearsal.', 'invalid_request_error', 'invalid_api_key') };
+      return {
+        status: 401,
+        body: error('Incorrect API key provided: sk-rehearsal.', 'invalid_request_error', 'invalid_api_key'),
+      };
     case 403:
-      return { status: 403, body: error('scripted: permission denied', 'invalid_request_error', 'unsupported_country_region_territory') };
+      return {
+        status: 403,
+        body: error('scripted: permission denied', 'invalid_request_error', 'unsupported_country_region_territory'),
+      };
     case 404:
-      return { status: 404, body: error(`The model \`${model}\` does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found') };
+      return {
+        status: 404,
+        body: error(
+          `The model \`${model}\` does not exist or you do not have access to it.`,
+          'invalid_request_error',
+          'model_not_found',
+        ),
+      };
     case 429:
       return { status: 429, body: error('scripted: rate limited', 'requests', 'rate_limit_exceeded') };
     case 529:
@@ -116,6 +144,9 @@ export function openAiError(fault: Extract<Fault, { kind: 'error' }>, model: str
     case 400:
       return { status: 400, body: error('scripted: invalid request', 'invalid_request_error', null) };
     default:
-      return { status: fault.status, body: error('The server had an error while processing your request.', 'server_error', null) };
+      return {
+        status: fault.status,
+        body: error('The server had an error while processing your request.', 'server_error', null),
+      };
   }
 }

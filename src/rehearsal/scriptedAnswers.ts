@@ -31,8 +31,7 @@ export interface FaultSpec {
 }
 
 export type Content =
-  | { type: 'text'; text: string }
-  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
 export interface ScriptedMessage {
   id: string;
@@ -63,7 +62,13 @@ const ERRORS: Record<string, Extract<Fault, { kind: 'error' }>> = {
   '400': { kind: 'error', status: 400, errorType: 'invalid_request_error', message: 'scripted: invalid request' },
   '401': { kind: 'error', status: 401, errorType: 'authentication_error', message: 'invalid x-api-key' },
   '403': { kind: 'error', status: 403, errorType: 'permission_error', message: 'scripted: permission denied' },
-  '429': { kind: 'error', status: 429, errorType: 'rate_limit_error', message: 'scripted: rate limited', retryAfterSeconds: 1 },
+  '429': {
+    kind: 'error',
+    status: 429,
+    errorType: 'rate_limit_error',
+    message: 'scripted: rate limited',
+    retryAfterSeconds: 1,
+  },
   '500': { kind: 'error', status: 500, errorType: 'api_error', message: 'Internal server error' },
   '529': { kind: 'error', status: 529, errorType: 'overloaded_error', message: 'Overloaded' },
 };
@@ -74,17 +79,21 @@ export function parseFaultSpec(spec: string, model = 'unknown'): FaultSpec | und
   if (!match) return undefined;
   const [, name, slowMs, times] = match;
   const fault: Fault =
-    name === 'hang' ? { kind: 'hang' }
-    : slowMs !== undefined ? { kind: 'slow', ms: Number(slowMs) }
-    : name === '404-model' ? { kind: 'error', status: 404, errorType: 'not_found_error', message: `model: ${model}` }
-    : ERRORS[name!]!;
+    name === 'hang'
+      ? { kind: 'hang' }
+      : slowMs !== undefined
+        ? { kind: 'slow', ms: Number(slowMs) }
+        : name === '404-model'
+          ? { kind: 'error', status: 404, errorType: 'not_found_error', message: `model: ${model}` }
+          : ERRORS[name!]!;
   return times === undefined ? { fault } : { fault, times: Number(times) };
 }
 
 type Block = { type?: unknown; text?: unknown; is_error?: unknown };
 type Message = { role?: unknown; content?: unknown };
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 /** Array entries that are objects: request bodies are untrusted, so anything else is skipped. */
 export const objects = (value: unknown) => (Array.isArray(value) ? value.filter(isObject) : []);
 
@@ -165,7 +174,9 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
     content = [{ type: 'tool_use', id: `toolu_${hash(prompt, String(messages.length))}`, name: 'Write', input }];
   } else {
     const failed = blocks(toolResults.at(-1)!.content).some((b) => b.type === 'tool_result' && b.is_error === true);
-    content = [{ type: 'text', text: failed ? `Scripted answer: could not write ${file}` : `Scripted answer: wrote ${file}` }];
+    content = [
+      { type: 'text', text: failed ? `Scripted answer: could not write ${file}` : `Scripted answer: wrote ${file}` },
+    ];
   }
 
   const marker = FAULT_MARKER.exec(prompt)?.[1] ?? defaultFault;

@@ -97,7 +97,8 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'error') {
       const { status, body: errorBody } = openAiError(fault, decision.response.model);
-      const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> =
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
       sendJson(res, status, errorBody, headers);
       return;
     }
@@ -118,7 +119,9 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
       try {
         body = JSON.parse(await readBody(req));
       } catch (error) {
-        sendJson(res, 400, { error: { message: `scripted: ${(error as Error).message}`, type: 'invalid_request_error', code: null } });
+        sendJson(res, 400, {
+          error: { message: `scripted: ${(error as Error).message}`, type: 'invalid_request_error', code: null },
+        });
         return;
       }
       await handleResponses(body, res);
@@ -181,7 +184,12 @@ function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', 'request-id': 'req_scripted', ...headers });
   res.end(JSON.stringify(value));
 }
@@ -201,8 +209,13 @@ function toJsonMessage(m: ScriptedMessage) {
 
 /** Streams the message as the real API does: start, one start/delta/stop per block, delta, stop. */
 function sendStream(res: http.ServerResponse, m: ScriptedMessage): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': 'req_scripted' });
-  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'request-id': 'req_scripted',
+  });
+  const event = (type: string, data: object) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   const start = toJsonMessage(m);
   event('message_start', {
     message: { ...start, content: [], stop_reason: null, usage: { ...start.usage, output_tokens: 1 } },
@@ -213,23 +226,47 @@ function sendStream(res: http.ServerResponse, m: ScriptedMessage): void {
       event('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
     } else {
       event('content_block_start', { index, content_block: { ...block, input: {} } });
-      event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+      event('content_block_delta', {
+        index,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+      });
     }
     event('content_block_stop', { index });
   });
-  event('message_delta', { delta: { stop_reason: m.stopReason, stop_sequence: null }, usage: { output_tokens: m.usage.output_tokens } });
+  event('message_delta', {
+    delta: { stop_reason: m.stopReason, stop_sequence: null },
+    usage: { output_tokens: m.usage.output_tokens },
+  });
   event('message_stop', {});
   res.end();
 }
 
 /** A Responses API stream, as codex needs it: created, the one output item, completed with usage. */
 function sendResponseStream(res: http.ServerResponse, r: ScriptedResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'x-request-id': 'req_scripted' });
-  const event = (type: string, data: object) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    'x-request-id': 'req_scripted',
+  });
+  const event = (type: string, data: object) =>
+    res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
   const item =
     r.item.type === 'message'
-      ? { type: 'message', id: `msg_${r.id}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: r.item.text, annotations: [] }] }
-      : { type: 'custom_tool_call', id: `ctc_${r.id}`, call_id: r.item.callId, name: r.item.name, input: r.item.input, status: 'completed' };
+      ? {
+          type: 'message',
+          id: `msg_${r.id}`,
+          role: 'assistant',
+          status: 'completed',
+          content: [{ type: 'output_text', text: r.item.text, annotations: [] }],
+        }
+      : {
+          type: 'custom_tool_call',
+          id: `ctc_${r.id}`,
+          call_id: r.item.callId,
+          name: r.item.name,
+          input: r.item.input,
+          status: 'completed',
+        };
   event('response.created', { response: { id: r.id, model: r.model, status: 'in_progress' } });
   event('response.output_item.done', { output_index: 0, item });
   const usage = {

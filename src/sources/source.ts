@@ -75,7 +75,10 @@ export async function checkReadableFile(file: string, what: string): Promise<voi
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     if (code === 'ENOENT') {
-      throw new SourceError(`${what} ${file} does not exist`, 'check the path (relative paths start at the spec file, or at your shell for flags)');
+      throw new SourceError(
+        `${what} ${file} does not exist`,
+        'check the path (relative paths start at the spec file, or at your shell for flags)',
+      );
     }
     throw new SourceError(`cannot read ${what} ${file}: ${message}`);
   }

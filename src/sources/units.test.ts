@@ -18,7 +18,9 @@ describe('units of any source: keys and limits', () => {
 
   it('refuses a key that is an object, naming the record', async () => {
     const err = await sourceError(await jsonl([{ id: { a: 1 } }], { key: 'id' }));
-    expect(err.message).toBe('the key field "id" of the record at line 1 of r.jsonl is an object, not a string or number');
+    expect(err.message).toBe(
+      'the key field "id" of the record at line 1 of r.jsonl is an object, not a string or number',
+    );
   });
 
   it('refuses a record without the key field, listing the fields it has', async () => {
@@ -29,7 +31,9 @@ describe('units of any source: keys and limits', () => {
 
   it('refuses a key longer than 512 characters', async () => {
     const err = await sourceError(await jsonl([{ id: 'k'.repeat(513) }], { key: 'id' }));
-    expect(err.message).toBe('the key of the record at line 1 of r.jsonl is 513 characters long; keys may have at most 512');
+    expect(err.message).toBe(
+      'the key of the record at line 1 of r.jsonl is 513 characters long; keys may have at most 512',
+    );
   });
 
   it('stops reading at the limit', async () => {

@@ -27,7 +27,9 @@ export async function* unitsOf<Spec extends CommonSpec>(
     if (key.length > MAX_KEY_LENGTH) {
       throw new SourceError(
         `the key of the record at ${record.origin} is ${key.length} characters long; keys may have at most ${MAX_KEY_LENGTH}`,
-        spec.key ? `choose a shorter field as source.key (now "${spec.key}")` : 'name a short identifying field with source.key (--key)',
+        spec.key
+          ? `choose a shorter field as source.key (now "${spec.key}")`
+          : 'name a short identifying field with source.key (--key)',
       );
     }
     const unit = { key, payload: record.payload, origin: record.origin };

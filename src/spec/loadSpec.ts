@@ -18,7 +18,11 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
     text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`spec file ${file} does not exist`, 'check the path, or use flags: run --files GLOB --prompt TEXT');
+    if (code === 'ENOENT')
+      throw new UsageError(
+        `spec file ${file} does not exist`,
+        'check the path, or use flags: run --files GLOB --prompt TEXT',
+      );
     throw new UsageError(`cannot read spec file ${file}: ${(err as Error).message}`);
   }
   const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -26,17 +30,26 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
     const first = doc.errors[0]!;
     const where = first.linePos?.[0] ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : '';
     const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new UsageError(`${file} is not valid YAML${where}: ${reason}`, 'fix the YAML syntax (indentation, quotes, colons)');
+    throw new UsageError(
+      `${file} is not valid YAML${where}: ${reason}`,
+      'fix the YAML syntax (indentation, quotes, colons)',
+    );
   }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     // A "billion laughs" document: aliases that expand without end.
-    throw new UsageError(`${file} cannot be read: ${(err as Error).message}`, 'use fewer YAML aliases (*name); write the values out');
+    throw new UsageError(
+      `${file} cannot be read: ${(err as Error).message}`,
+      'use fewer YAML aliases (*name); write the values out',
+    );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new UsageError(`${file} must be a YAML mapping with at least source and prompt`, 'see `agentic-batch run --help` for an example');
+    throw new UsageError(
+      `${file} must be a YAML mapping with at least source and prompt`,
+      'see `agentic-batch run --help` for an example',
+    );
   }
   return { raw, baseDir: path.dirname(path.resolve(file)) };
 }
@@ -44,7 +57,8 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
 /** Validate, resolve relative paths against baseDir, and check the templates fit the source. */
 export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpec {
   const parsed = jobSpecSchema.safeParse(raw, { reportInput: true });
-  if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, origin), hintFor(parsed.error.issues, raw));
+  if (!parsed.success)
+    throw new UsageError(formatIssues(parsed.error.issues, origin), hintFor(parsed.error.issues, raw));
   const spec = parsed.data as JobSpec;
   const sourceKindOf = sourceKind(spec.source);
   const source = sourceKindOf.resolve(spec.source, baseDir);
@@ -77,7 +91,8 @@ function formatIssues(issues: readonly z.core.$ZodIssue[], origin: string): stri
       const section = String(issue.path[0]);
       const given = (issue.input as { type?: unknown } | undefined)?.type;
       const types = section === 'agent' ? AGENT_TYPES : SOURCE_TYPES;
-      const what = given === undefined ? `${section}.type is missing` : `unknown ${section} type ${JSON.stringify(given)}`;
+      const what =
+        given === undefined ? `${section}.type is missing` : `unknown ${section} type ${JSON.stringify(given)}`;
       return `${what} (one of ${types.join(', ')})`;
     }
     const value = 'input' in issue && issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : '';
@@ -94,8 +109,15 @@ function hintFor(issues: readonly z.core.$ZodIssue[], raw: unknown): string {
     const section = (raw as Record<string, { type?: unknown } | undefined>)?.[where];
     const type = typeof section?.type === 'string' ? section.type : where === 'agent' ? 'claude' : '';
     const allowed =
-      where === '' ? Object.keys(jobSpecSchema.shape) : where === 'source' ? sourceFields(type) : where === 'agent' ? agentFields(type) : null;
-    if (allowed) return `allowed fields${where ? ` in ${where}${type ? ` (type ${type})` : ''}` : ''}: ${allowed.join(', ')}`;
+      where === ''
+        ? Object.keys(jobSpecSchema.shape)
+        : where === 'source'
+          ? sourceFields(type)
+          : where === 'agent'
+            ? agentFields(type)
+            : null;
+    if (allowed)
+      return `allowed fields${where ? ` in ${where}${type ? ` (type ${type})` : ''}` : ''}: ${allowed.join(', ')}`;
   }
   return 'see `agentic-batch run --help` for every field and its default';
 }

@@ -12,7 +12,9 @@ const positiveInt = z.number().int().positive();
 /** `agent.type` may be left out: it is `claude` unless said otherwise. */
 const agentWithDefaultType = z.preprocess(
   (value) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value) && !('type' in value) ? { type: 'claude', ...value } : value,
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !('type' in value)
+      ? { type: 'claude', ...value }
+      : value,
   agentSchema,
 );
 
@@ -21,7 +23,10 @@ export const jobSpecSchema = z.strictObject({
     .string()
     .min(1)
     .max(60)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'use letters, digits, dot, dash or underscore, starting with a letter or digit'),
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+      'use letters, digits, dot, dash or underscore, starting with a letter or digit',
+    ),
   source: sourceSchema,
   prompt: z.string().min(1, 'the prompt is empty'),
   agent: agentWithDefaultType.default(() => agentSchema.parse({ type: 'claude' })),
@@ -31,5 +36,8 @@ export const jobSpecSchema = z.strictObject({
   budgetUsd: z.number().positive().optional(),
 });
 
-export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & { source: SourceSpec; agent: AgentSpec };
+export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {
+  source: SourceSpec;
+  agent: AgentSpec;
+};
 export type { AgentSpec, SourceSpec };

@@ -6,7 +6,15 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { isAlive, stopProcess } from './processes.js';
-import { ensureHome, isSupervisor, lockHolder, readStack, readStackFile, stackPaths, type StackInfo } from './stackFile.js';
+import {
+  ensureHome,
+  isSupervisor,
+  lockHolder,
+  readStack,
+  readStackFile,
+  stackPaths,
+  type StackInfo,
+} from './stackFile.js';
 
 const CLI_ENTRY = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const START_TIMEOUT_MS = 120_000;
@@ -17,7 +25,11 @@ const BUILD_TIMEOUT_MS = 20 * 60_000;
 export type Progress = (line: string) => void;
 const toStderr: Progress = (line) => process.stderr.write(`${line}\n`);
 
-export async function startStackInBackground(config: Config, extraArgs: string[] = [], progress = toStderr): Promise<StackInfo> {
+export async function startStackInBackground(
+  config: Config,
+  extraArgs: string[] = [],
+  progress = toStderr,
+): Promise<StackInfo> {
   const running = await readStack(config.home);
   if (running) return running;
   await ensureHome(config.home);
@@ -59,7 +71,7 @@ async function waitUntilReady(config: Config, pid: number, progress: Progress): 
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new UserError("the stack did not become ready in time", `see ${supervisorLog}`);
+  throw new UserError('the stack did not become ready in time', `see ${supervisorLog}`);
 }
 
 /** Returns false when nothing was running. */

@@ -9,7 +9,20 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, cp, lstat, mkdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  cp,
+  lstat,
+  mkdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -48,7 +61,11 @@ export async function startEmbeddedPostgres(options: { home: string; port: numbe
     await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
     if (runAs) await chown(pwFile, runAs.uid, runAs.gid);
     try {
-      await execa(bins.initdb, ['-D', dataDir, '-U', USER, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--no-locale'], as);
+      await execa(
+        bins.initdb,
+        ['-D', dataDir, '-U', USER, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '-E', 'UTF8', '--no-locale'],
+        as,
+      );
     } finally {
       await rm(pwFile, { force: true });
     }
@@ -69,7 +86,8 @@ export async function startEmbeddedPostgres(options: { home: string; port: numbe
     throw new Error(`Postgres did not start: ${tail || String(err)}`);
   });
 
-  const url = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
+  const url = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
   const admin = new pg.Client({ connectionString: url('postgres') });
   await admin.connect();
   try {
@@ -94,7 +112,9 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch {
-    throw new Error(`no embedded Postgres binaries for ${platform}-${os.arch()} (${name}); set DATABASE_URL to a Postgres server`);
+    throw new Error(
+      `no embedded Postgres binaries for ${platform}-${os.arch()} (${name}); set DATABASE_URL to a Postgres server`,
+    );
   }
 }
 
@@ -108,7 +128,9 @@ const SHARED_DIR = '/var/lib/agentic-batch';
 async function binariesReachableByOthers(bins: Binaries): Promise<Binaries> {
   const native = path.dirname(path.dirname(bins.initdb));
   if (await reachableByOthers(native)) return bins;
-  const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await readFile(path.join(native, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const target = path.join(SHARED_DIR, `postgres-${os.platform()}-${os.arch()}-${version}`);
   if (!existsSync(target)) {
     await mkdir(SHARED_DIR, { recursive: true });

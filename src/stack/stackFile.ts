@@ -71,7 +71,11 @@ export async function acquireStackLock(home: string): Promise<{ release(): Promi
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = await lockHolder(home);
-      if (holder) throw new UserError(`the stack is already running or starting (pid ${holder})`, 'stop it with `agentic-batch down`');
+      if (holder)
+        throw new UserError(
+          `the stack is already running or starting (pid ${holder})`,
+          'stop it with `agentic-batch down`',
+        );
       await rm(lockFile, { force: true }); // left by a supervisor that was killed
     }
   }

@@ -44,8 +44,17 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
     let temporalAddress = config.temporalAddress;
     let devServer: DevServer | null = null;
     if (!temporalAddress) {
-      const server = { dbFile: paths.temporalDb, port: await freePort(7233), uiPort: await freePort(8233), logFile: paths.temporalLog };
-      devServer = await startEmbeddedTemporal({ explicit: config.temporalCliPath, download: !config.noDownload }, server, log);
+      const server = {
+        dbFile: paths.temporalDb,
+        port: await freePort(7233),
+        uiPort: await freePort(8233),
+        logFile: paths.temporalLog,
+      };
+      devServer = await startEmbeddedTemporal(
+        { explicit: config.temporalCliPath, download: !config.noDownload },
+        server,
+        log,
+      );
       cleanups.push(() => devServer!.stop());
       temporalAddress = devServer.address;
       log(`temporal: dev server on ${temporalAddress}, Web UI ${devServer.uiUrl}`);

@@ -7,7 +7,13 @@
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
-import { findTemporalCli, startDownloadedDevServer, startTemporalDevServer, type DevServer, type DevServerOptions } from './temporalServer.js';
+import {
+  findTemporalCli,
+  startDownloadedDevServer,
+  startTemporalDevServer,
+  type DevServer,
+  type DevServerOptions,
+} from './temporalServer.js';
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../../scripts/install-temporal-cli.sh', import.meta.url));
 
@@ -48,7 +54,8 @@ async function buildWithGo(log: (line: string) => void): Promise<string> {
   let tail = '';
   script.stderr?.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-2000);
-    for (const line of chunk.split('\n')) if (line.trim() && !line.startsWith('go: downloading')) log(`temporal: ${line.trim()}`);
+    for (const line of chunk.split('\n'))
+      if (line.trim() && !line.startsWith('go: downloading')) log(`temporal: ${line.trim()}`);
   });
   const result = await script;
   const path = String(result.stdout).trim().split('\n').pop();

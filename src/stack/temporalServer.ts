@@ -13,11 +13,21 @@ import { jobStatusSearchAttribute } from '../../workflows/messages.js';
 export async function findTemporalCli(explicit: string | null): Promise<string | null> {
   const candidates = [
     explicit,
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'temporal')),
+    ...(process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'temporal')),
     path.join(os.homedir(), 'go', 'bin', 'temporal'),
   ];
   for (const candidate of candidates) {
-    if (candidate && (await access(candidate, constants.X_OK).then(() => true, () => false))) return candidate;
+    if (
+      candidate &&
+      (await access(candidate, constants.X_OK).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return candidate;
   }
   return null;
 }
@@ -41,19 +51,29 @@ export interface DevServer {
 
 export async function startTemporalDevServer(options: DevServerOptions): Promise<DevServer> {
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(options.port),
-    '--db-filename', options.dbFile,
-    '--namespace', 'default',
-    '--search-attribute', `${jobStatusSearchAttribute.name}=Keyword`,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--db-filename',
+    options.dbFile,
+    '--namespace',
+    'default',
+    '--search-attribute',
+    `${jobStatusSearchAttribute.name}=Keyword`,
+    '--log-level',
+    'warn',
     // WAL with synchronous=NORMAL: durable across process crashes (what the stack must survive),
     // without an fsync per history write, which on a small machine made the server disk-bound.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     // Hand a unit's agent activity to the worker in the reply that schedules it: one poll less.
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
   ];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
@@ -61,7 +81,13 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     args.push('--dynamic-config-value', `${key}=${value}`);
   }
   const log = { file: options.logFile, append: true } as const;
-  const child = execa(options.cliPath, args, { stdin: 'ignore', stdout: log, stderr: log, reject: false, cleanup: true });
+  const child = execa(options.cliPath, args, {
+    stdin: 'ignore',
+    stdout: log,
+    stderr: log,
+    reject: false,
+    cleanup: true,
+  });
   const address = `127.0.0.1:${options.port}`;
   let exited = false;
   void child.then(() => {
@@ -93,7 +119,10 @@ export async function startDownloadedDevServer(options: Omit<DevServerOptions, '
       ui: options.uiPort !== null,
       uiPort: options.uiPort ?? undefined,
       searchAttributes: [jobStatusSearchAttribute],
-      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${v}`]),
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => [
+        '--dynamic-config-value',
+        `${k}=${v}`,
+      ]),
     },
   });
   return {

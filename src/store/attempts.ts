@@ -88,7 +88,13 @@ export async function appendEvents(
      SELECT $1, $2::int + ord::int - 1, type, subtype, data
      FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e(type, subtype, data, ord)
      ON CONFLICT (attempt_id, seq) DO NOTHING`,
-    [attemptId, firstSeq, events.map((e) => e.type), events.map((e) => e.subtype ?? null), events.map((e) => pgJson(e.data))],
+    [
+      attemptId,
+      firstSeq,
+      events.map((e) => e.type),
+      events.map((e) => e.subtype ?? null),
+      events.map((e) => pgJson(e.data)),
+    ],
   );
 }
 

@@ -11,7 +11,9 @@ export type Db = pg.Pool;
 
 export class DatabaseUnavailableError extends Error {
   constructor(url: string, cause: unknown) {
-    super(`cannot reach Postgres at ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`cannot reach Postgres at ${redactUrl(url)}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
     this.name = 'DatabaseUnavailableError';
   }
 }

@@ -48,7 +48,10 @@ export async function insertJob(
       pgJson(job.spec),
       job.sourceType,
     ]);
-    await client.query('INSERT INTO prompt_versions (job_id, version, template) VALUES ($1, 1, $2)', [job.id, job.template]);
+    await client.query('INSERT INTO prompt_versions (job_id, version, template) VALUES ($1, 1, $2)', [
+      job.id,
+      job.template,
+    ]);
 
     let total = 0;
     let batch = new Batch();
@@ -127,5 +130,9 @@ async function insertBatch(client: pg.PoolClient, jobId: string, before: number,
   );
   const clash = rows[0];
   if (!clash) throw new Error(`${batch.size - (rowCount ?? 0)} units of job ${jobId} were not stored`);
-  throw new DuplicateKeyError(batch.keys[clash.ord - 1]!, clash.origin ?? `unit ${clash.unitId}`, batch.origins[clash.ord - 1]!);
+  throw new DuplicateKeyError(
+    batch.keys[clash.ord - 1]!,
+    clash.origin ?? `unit ${clash.unitId}`,
+    batch.origins[clash.ord - 1]!,
+  );
 }

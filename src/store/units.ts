@@ -79,7 +79,15 @@ export async function completeUnit(
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
      RETURNING spent.run AS "runCostUsd"`,
-    [jobId, unitId, completion.status, completion.runKey, pgText(completion.result), pgText(completion.error), completion.sessionId],
+    [
+      jobId,
+      unitId,
+      completion.status,
+      completion.runKey,
+      pgText(completion.result),
+      pgText(completion.error),
+      completion.sessionId,
+    ],
   );
   return rows[0] ?? { runCostUsd: 0 };
 }
@@ -108,12 +116,18 @@ export async function cancelUnfinishedUnits(db: Db, jobId: string, from: number,
 }
 
 export async function countUnits(db: Db, jobId: string, status: UnitStatus): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = $2', [jobId, status]);
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = $2',
+    [jobId, status],
+  );
   return rows[0]!.n;
 }
 
 /** Units by status and everything spent on them: Postgres' own view of a job's progress. */
-export async function unitTotals(db: Db, jobId: string): Promise<{ counts: Record<UnitStatus, number>; costUsd: number }> {
+export async function unitTotals(
+  db: Db,
+  jobId: string,
+): Promise<{ counts: Record<UnitStatus, number>; costUsd: number }> {
   const { rows } = await db.query<{ status: UnitStatus; n: number; cost: number }>(
     'SELECT status, count(*)::int AS n, sum(cost_usd) AS cost FROM units WHERE job_id = $1 GROUP BY status',
     [jobId],

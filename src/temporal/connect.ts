@@ -24,7 +24,10 @@ export async function ensureSearchAttribute(connection: ConnectionLike, namespac
   if (customAttributes && jobStatusSearchAttribute.name in customAttributes) return;
   await connection.operatorService
     .addSearchAttributes({
-      namespace, searchAttributes: { [jobStatusSearchAttribute.name]: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+      namespace,
+      searchAttributes: {
+        [jobStatusSearchAttribute.name]: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      },
     })
     .catch((err: unknown) => {
       if (!/already exists/i.test(String(err))) throw err;

@@ -26,10 +26,12 @@ export async function createWorker(
     throw new UserError(`the workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing`, 'run `npm run build` first');
   }
   const db = await openDatabase(endpoints.databaseUrl);
-  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress }).catch(async (err: unknown) => {
-    await db.end();
-    throw new UserError(`cannot reach Temporal at ${endpoints.temporalAddress}: ${String(err).split('\n')[0]}`);
-  });
+  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress }).catch(
+    async (err: unknown) => {
+      await db.end();
+      throw new UserError(`cannot reach Temporal at ${endpoints.temporalAddress}: ${String(err).split('\n')[0]}`);
+    },
+  );
   let rehearsal: ReturnType<typeof startScriptedApi> | null = null;
   const rehearsalApiUrl = async (): Promise<string> => {
     rehearsal ??= startScriptedApi();

@@ -14,7 +14,10 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-agents-'));
-  await writeFile(path.join(dir, 'tickets.jsonl'), ['ok-1', 'flaky-2', 'broken-3', 'ok-4'].map((id) => JSON.stringify({ id })).join('\n'));
+  await writeFile(
+    path.join(dir, 'tickets.jsonl'),
+    ['ok-1', 'flaky-2', 'broken-3', 'ok-4'].map((id) => JSON.stringify({ id })).join('\n'),
+  );
 });
 
 async function run(args: string[]): Promise<StatusJson> {
@@ -53,11 +56,19 @@ concurrency: 2
     const status = await run(['command.yaml']);
     expect(status).toMatchObject({ status: 'FAILED', counts: { total: 4, succeeded: 3, failed: 1 } });
 
-    const results = parseJsonl<{ key: string; status: string; result: string | null; error: string | null; attempts: number }>(
-      (await h.cli(['results', status.jobId])).stdout,
-    );
+    const results = parseJsonl<{
+      key: string;
+      status: string;
+      result: string | null;
+      error: string | null;
+      attempts: number;
+    }>((await h.cli(['results', status.jobId])).stdout);
     const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
-    expect(byKey['ok-1']).toMatchObject({ status: 'succeeded', attempts: 1, result: 'fixed ok-1\nprompt was: Fix ticket ok-1' });
+    expect(byKey['ok-1']).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      result: 'fixed ok-1\nprompt was: Fix ticket ok-1',
+    });
     expect(byKey['flaky-2']).toMatchObject({ status: 'succeeded', attempts: 2 });
     expect(byKey['broken-3']).toMatchObject({ status: 'failed', attempts: 1 });
     expect(byKey['broken-3']!.error).toBe('AgentExitNonRetryable: fix.sh exited with code 4: cannot fix broken-3');
@@ -96,9 +107,13 @@ concurrency: 3
     expect(status.costUsd).toBeGreaterThan(0);
 
     for (const id of ['ok-1', 'flaky-2', 'broken-3']) {
-      expect(await readFile(path.join(dir, 'notes', `${id}.txt`), 'utf8')).toContain(`${id}: write a note to the file notes/${id}.txt`);
+      expect(await readFile(path.join(dir, 'notes', `${id}.txt`), 'utf8')).toContain(
+        `${id}: write a note to the file notes/${id}.txt`,
+      );
     }
-    const results = parseJsonl<{ key: string; result: string; attempts: number; sessionId: string }>((await h.cli(['results', status.jobId])).stdout);
+    const results = parseJsonl<{ key: string; result: string; attempts: number; sessionId: string }>(
+      (await h.cli(['results', status.jobId])).stdout,
+    );
     for (const r of results) {
       expect(r.result).toBe(`Scripted answer: wrote ${path.join(dir, 'notes', `${r.key}.txt`)}`);
       expect(r.attempts).toBe(2);

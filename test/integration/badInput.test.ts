@@ -20,7 +20,12 @@ describe('bad input', () => {
 
   const ok = ['--files', 'docs/*.md', '--prompt', 'Summarize {{relative_path}}.', '--rehearse'];
 
-  async function expectError(args: string[], exitCode: 1 | 2, message: string | RegExp, env: Record<string, string> = {}) {
+  async function expectError(
+    args: string[],
+    exitCode: 1 | 2,
+    message: string | RegExp,
+    env: Record<string, string> = {},
+  ) {
     const r = await h.cli(args, { cwd: dir, env });
     expect(r.exitCode).toBe(exitCode);
     const [first, second] = r.stderr.trim().split('\n');
@@ -31,7 +36,8 @@ describe('bad input', () => {
     expect(r.stdout).toBe('');
   }
 
-  it('a spec file that does not exist', () => expectError(['run', 'nope.yaml'], 2, 'spec file nope.yaml does not exist'));
+  it('a spec file that does not exist', () =>
+    expectError(['run', 'nope.yaml'], 2, 'spec file nope.yaml does not exist'));
 
   it('invalid YAML', async () => {
     await writeFile(path.join(dir, 'broken.yaml'), 'name: x\nsource: { type: files\nprompt: "y"\n');
@@ -39,29 +45,52 @@ describe('bad input', () => {
   });
 
   it('an unknown field', async () => {
-    await writeFile(path.join(dir, 'extra.yaml'), 'source: { type: files, glob: "docs/*.md" }\nprompt: "Do {{file_name}}"\ncolour: blue\n');
+    await writeFile(
+      path.join(dir, 'extra.yaml'),
+      'source: { type: files, glob: "docs/*.md" }\nprompt: "Do {{file_name}}"\ncolour: blue\n',
+    );
     await expectError(['run', 'extra.yaml'], 2, 'unknown field "colour"');
   });
 
   it('an empty glob', () => expectError(['run', '--files', '', '--prompt', 'x'], 2, 'source.glob: the glob is empty'));
 
   it('a glob matching nothing', () =>
-    expectError(['run', '--files', 'nothing/**/*.txt', '--prompt', 'x'], 2, /no files match nothing\/\*\*\/\*\.txt under /));
+    expectError(
+      ['run', '--files', 'nothing/**/*.txt', '--prompt', 'x'],
+      2,
+      /no files match nothing\/\*\*\/\*\.txt under /,
+    ));
 
   it('an unknown placeholder', () =>
-    expectError(['run', '--files', 'docs/*.md', '--prompt', 'Fix {{filename}}'], 2, 'unknown placeholder {{filename}} in the prompt'));
+    expectError(
+      ['run', '--files', 'docs/*.md', '--prompt', 'Fix {{filename}}'],
+      2,
+      'unknown placeholder {{filename}} in the prompt',
+    ));
 
   it('concurrency 0', () => expectError(['run', ...ok, '--concurrency', '0'], 2, /concurrency: .*\(got 0\)/));
 
   it('a missing claude binary', () =>
-    expectError(['run', ...ok, '--claude-bin', '/nonexistent/claude'], 2, "the claude agent's program /nonexistent/claude was not found"));
+    expectError(
+      ['run', ...ok, '--claude-bin', '/nonexistent/claude'],
+      2,
+      "the claude agent's program /nonexistent/claude was not found",
+    ));
 
   it('a missing source file', () =>
-    expectError(['run', '--csv', 'nope.csv', '--prompt', 'x'], 2, /^error: the CSV file \/.*\/nope\.csv does not exist$/));
+    expectError(
+      ['run', '--csv', 'nope.csv', '--prompt', 'x'],
+      2,
+      /^error: the CSV file \/.*\/nope\.csv does not exist$/,
+    ));
 
   it('a CSV with a ragged row, naming its line', async () => {
     await writeFile(path.join(dir, 'ragged.csv'), 'sku,name\nA1,a\nA2\n');
-    await expectError(['run', '--csv', 'ragged.csv', '--prompt', '{{name}}'], 2, 'line 3 of ragged.csv has 1 field, but the header has 2');
+    await expectError(
+      ['run', '--csv', 'ragged.csv', '--prompt', '{{name}}'],
+      2,
+      'line 3 of ragged.csv has 1 field, but the header has 2',
+    );
   });
 
   it('a CSV without a header row', async () => {
@@ -80,35 +109,67 @@ describe('bad input', () => {
 
   it('a record without the key field', async () => {
     await writeFile(path.join(dir, 'nokey.jsonl'), '{"id":1}\n{"title":"t"}\n');
-    await expectError(['run', '--jsonl', 'nokey.jsonl', '--key', 'id', '--prompt', 'x'], 2, 'the record at line 2 of nokey.jsonl has no value for the key field "id"');
+    await expectError(
+      ['run', '--jsonl', 'nokey.jsonl', '--key', 'id', '--prompt', 'x'],
+      2,
+      'the record at line 2 of nokey.jsonl has no value for the key field "id"',
+    );
   });
 
   it('JSON that is not an array at the pointer, and a bad pointer', async () => {
     await writeFile(path.join(dir, 'obj.json'), '{"items":{"a":1}}');
-    await expectError(['run', '--json', 'obj.json', '--pointer', '/items', '--prompt', 'x'], 2, 'the value at pointer /items of obj.json is not an array');
-    await expectError(['run', '--json', 'obj.json', '--pointer', 'items', '--prompt', 'x'], 2, 'the JSON pointer "items" must be empty or start with "/"');
+    await expectError(
+      ['run', '--json', 'obj.json', '--pointer', '/items', '--prompt', 'x'],
+      2,
+      'the value at pointer /items of obj.json is not an array',
+    );
+    await expectError(
+      ['run', '--json', 'obj.json', '--pointer', 'items', '--prompt', 'x'],
+      2,
+      'the JSON pointer "items" must be empty or start with "/"',
+    );
   });
 
   it('a malformed JSONL line, naming it', async () => {
     await writeFile(path.join(dir, 'bad.jsonl'), '{"id":1}\n{"id":\n');
-    await expectError(['run', '--jsonl', 'bad.jsonl', '--prompt', 'x'], 2, /^error: line 2 of bad\.jsonl is not valid JSON: /);
+    await expectError(
+      ['run', '--jsonl', 'bad.jsonl', '--prompt', 'x'],
+      2,
+      /^error: line 2 of bad\.jsonl is not valid JSON: /,
+    );
   });
 
   it('a query with no rows', async () => {
     const db = new sqlite.Database(path.join(dir, 'empty.db'));
     db.exec('CREATE TABLE t (id INTEGER)');
     db.close();
-    await expectError(['run', '--sql', 'SELECT id FROM t', '--sqlite', 'empty.db', '--prompt', 'x {{id}}'], 2, 'the query returned no rows from empty.db');
+    await expectError(
+      ['run', '--sql', 'SELECT id FROM t', '--sqlite', 'empty.db', '--prompt', 'x {{id}}'],
+      2,
+      'the query returned no rows from empty.db',
+    );
   });
 
   it('a source command that fails, with its stderr', () =>
-    expectError(['run', '--lines-from', 'echo a; echo "fatal: not a git repository" >&2; exit 128', '--prompt', 'x'], 2, /exited with code 128: fatal: not a git repository$/));
+    expectError(
+      ['run', '--lines-from', 'echo a; echo "fatal: not a git repository" >&2; exit 128', '--prompt', 'x'],
+      2,
+      /exited with code 128: fatal: not a git repository$/,
+    ));
 
   it('a module that throws, or exports no function', async () => {
     await writeFile(path.join(dir, 'throws.mjs'), 'export default function* () { throw new Error("no API token"); }\n');
     await writeFile(path.join(dir, 'nofn.mjs'), 'export const rows = [];\n');
-    await expectError(['run', '--from-module', 'throws.mjs', '--prompt', 'x'], 2, 'the source module throws.mjs threw: no API token');
-    await expectError(['run', '--from-module', 'nofn.mjs', '--prompt', 'x'], 2, 'the source module nofn.mjs exports no function named "default"');
+    await expectError(
+      ['run', '--from-module', 'throws.mjs', '--prompt', 'x'],
+      2,
+      'the source module throws.mjs threw: no API token',
+    );
+    await expectError(
+      ['run', '--from-module', 'nofn.mjs', '--prompt', 'x'],
+      2,
+      'the source module nofn.mjs exports no function named "default"',
+    );
   });
 
   it('a record without a field the prompt uses, naming it and its line', async () => {
@@ -121,15 +182,25 @@ describe('bad input', () => {
   });
 
   it('an unknown agent type', async () => {
-    await writeFile(path.join(dir, 'agent.yaml'), 'source: { type: files, glob: "docs/*.md" }\nprompt: "x"\nagent: { type: gpt }\n');
+    await writeFile(
+      path.join(dir, 'agent.yaml'),
+      'source: { type: files, glob: "docs/*.md" }\nprompt: "x"\nagent: { type: gpt }\n',
+    );
     await expectError(['run', 'agent.yaml'], 2, 'unknown agent type "gpt" (one of claude, command, codex)');
   });
 
   it('a command agent whose program does not exist', () =>
-    expectError(['run', ...ok.slice(0, 4), '--agent-command', 'fixer-that-does-not-exist {{_key}}'], 2, "the command agent's program fixer-that-does-not-exist was not found"));
+    expectError(
+      ['run', ...ok.slice(0, 4), '--agent-command', 'fixer-that-does-not-exist {{_key}}'],
+      2,
+      "the command agent's program fixer-that-does-not-exist was not found",
+    ));
 
   it('a YAML alias bomb', async () => {
-    const levels = Array.from({ length: 10 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`);
+    const levels = Array.from(
+      { length: 10 },
+      (_, i) => `l${i + 1}: &l${i + 1} [${Array(10).fill(`*l${i}`).join(', ')}]`,
+    );
     await writeFile(path.join(dir, 'bomb.yaml'), `l0: &l0 "lol"\n${levels.join('\n')}\nprompt: x\n`);
     await expectError(['run', 'bomb.yaml'], 2, /^error: bomb\.yaml cannot be read: .*alias/i);
   });
@@ -155,7 +226,24 @@ describe('bad input', () => {
   });
 
   it('has --help on every command', async () => {
-    const commands = ['run', 'create', 'approve', 'reject', 'pause', 'resume', 'cancel', 'status', 'list', 'watch', 'units', 'show', 'results', 'up', 'down', 'worker'];
+    const commands = [
+      'run',
+      'create',
+      'approve',
+      'reject',
+      'pause',
+      'resume',
+      'cancel',
+      'status',
+      'list',
+      'watch',
+      'units',
+      'show',
+      'results',
+      'up',
+      'down',
+      'worker',
+    ];
     for (const command of commands) {
       const r = await h.cli([command, '--help']);
       expect(r.exitCode).toBe(0);

@@ -22,7 +22,11 @@ describe('cancel', () => {
     });
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
     await waitForStatus(h, jobId, (s) => s.counts.running === 3);
-    await waitFor(async () => (await agentsWith(token)).split('\n').filter(Boolean).length >= 3, 30_000, 'three agents');
+    await waitFor(
+      async () => (await agentsWith(token)).split('\n').filter(Boolean).length >= 3,
+      30_000,
+      'three agents',
+    );
 
     const cancelled = await h.cliJson<{ status: string; counts: Record<string, number> }>(['cancel', jobId]);
     expect(cancelled).toMatchObject({
@@ -36,7 +40,9 @@ describe('cancel', () => {
       [jobId],
     );
     expect(units).toEqual([{ status: 'cancelled', n: 6 }]);
-    const attempts = await h.query<{ error_type: string }>('SELECT error_type FROM attempts WHERE job_id = $1', [jobId]);
+    const attempts = await h.query<{ error_type: string }>('SELECT error_type FROM attempts WHERE job_id = $1', [
+      jobId,
+    ]);
     expect(attempts.map((a) => a.error_type)).toEqual(['Cancelled', 'Cancelled', 'Cancelled']);
 
     const client = await h.client();

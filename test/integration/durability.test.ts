@@ -6,7 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { EMITTER, useHarness, makeDocs, parseJsonl, waitFor, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
+import {
+  EMITTER,
+  useHarness,
+  makeDocs,
+  parseJsonl,
+  waitFor,
+  waitForStatus,
+  writeSpec,
+  type StatusJson,
+} from '../support/harness.js';
 
 const agentsWith = async (token: string) => (await execa('pgrep', ['-f', token], { reject: false })).stdout.trim();
 
@@ -62,7 +71,19 @@ describe('durability', () => {
     await h.startWorker();
     const dir = await makeDocs(90);
     const run = await h.cli(
-      ['run', '--files', 'docs/*.md', '--prompt', 'Touch {{relative_path}}', '--claude-bin', EMITTER, '--concurrency', '10', '--yes', '--json'],
+      [
+        'run',
+        '--files',
+        'docs/*.md',
+        '--prompt',
+        'Touch {{relative_path}}',
+        '--claude-bin',
+        EMITTER,
+        '--concurrency',
+        '10',
+        '--yes',
+        '--json',
+      ],
       { cwd: dir },
     );
     expect(run.exitCode).toBe(0);
@@ -70,7 +91,9 @@ describe('durability', () => {
     expect(status.counts).toMatchObject({ total: 90, succeeded: 90, failed: 0, pending: 0 });
     // Counters crossed every continue-as-new: the emitter reports $0.001 a unit.
     expect(status.costUsd).toBeCloseTo(0.09, 9);
-    const [job] = await h.query<{ state: string; cost_usd: number }>('SELECT state, cost_usd FROM jobs WHERE id = $1', [status.jobId]);
+    const [job] = await h.query<{ state: string; cost_usd: number }>('SELECT state, cost_usd FROM jobs WHERE id = $1', [
+      status.jobId,
+    ]);
     expect(job).toEqual({ state: 'COMPLETED', cost_usd: expect.closeTo(0.09, 9) });
 
     const client = await h.client();

@@ -17,13 +17,20 @@ describe('embedded stack', () => {
     return { ...rest, AGENTIC_BATCH_HOME: home, AGENTIC_BATCH_TASK_QUEUE: 'embedded-it' };
   };
   const cli = async (args: string[], cwd?: string) => {
-    const r = await execa('node', [CLI, ...args], { env: env(), extendEnv: false, reject: false, cwd, stdin: 'ignore' });
+    const r = await execa('node', [CLI, ...args], {
+      env: env(),
+      extendEnv: false,
+      reject: false,
+      cwd,
+      stdin: 'ignore',
+    });
     return { exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
-  const status = async (jobId: string) => JSON.parse((await cli(['status', jobId, '--json'])).stdout) as {
-    status: string;
-    counts: Record<string, number>;
-  };
+  const status = async (jobId: string) =>
+    JSON.parse((await cli(['status', jobId, '--json'])).stdout) as {
+      status: string;
+      counts: Record<string, number>;
+    };
 
   beforeAll(async () => {
     home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-embedded-'));
@@ -40,14 +47,37 @@ describe('embedded stack', () => {
 
     const dir = await makeDocs(8);
     const first = await cli(
-      ['run', '--files', 'docs/*.md', '--prompt', 'Summarize {{relative_path}}.', '--rehearse', '--yes', '--json', '--test-units', '0'],
+      [
+        'run',
+        '--files',
+        'docs/*.md',
+        '--prompt',
+        'Summarize {{relative_path}}.',
+        '--rehearse',
+        '--yes',
+        '--json',
+        '--test-units',
+        '0',
+      ],
       dir,
     );
     expect(first.exitCode).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'COMPLETED', counts: { succeeded: 8 } });
 
     const created = await cli(
-      ['create', '--files', 'docs/*.md', '--prompt', '[[fault:slow=1500]] Summarize {{relative_path}}.', '--rehearse', '--test-units', '0', '--concurrency', '2', '--json'],
+      [
+        'create',
+        '--files',
+        'docs/*.md',
+        '--prompt',
+        '[[fault:slow=1500]] Summarize {{relative_path}}.',
+        '--rehearse',
+        '--test-units',
+        '0',
+        '--concurrency',
+        '2',
+        '--json',
+      ],
       dir,
     );
     const { jobId } = JSON.parse(created.stdout) as { jobId: string };

@@ -70,7 +70,9 @@ describe('failures and retries', () => {
 
   it('kills a hung agent when it goes silent, retries, and leaves no process behind', async () => {
     const token = `hang-${randomBytes(4).toString('hex')}`;
-    const { status, attempts } = await runOne(`[[fault:hangx1]] ${token} Summarize {{relative_path}}.`, { idleTimeoutSeconds: 3 });
+    const { status, attempts } = await runOne(`[[fault:hangx1]] ${token} Summarize {{relative_path}}.`, {
+      idleTimeoutSeconds: 3,
+    });
     expect(status.status).toBe('COMPLETED');
     expect(attempts.map((a) => [a.attempt, a.error_type])).toEqual([
       [1, 'AgentIdle'],
@@ -83,7 +85,12 @@ describe('failures and retries', () => {
   it('retries an agent that exits without a result line, then fails the unit', async () => {
     const { status, attempts, result } = await runOne('Summarize {{relative_path}}.', { bin: '/bin/true' });
     expect(status.status).toBe('FAILED');
-    expect(attempts.map((a) => a.error_type)).toEqual(['AgentNoResult', 'AgentNoResult', 'AgentNoResult', 'AgentNoResult']);
+    expect(attempts.map((a) => a.error_type)).toEqual([
+      'AgentNoResult',
+      'AgentNoResult',
+      'AgentNoResult',
+      'AgentNoResult',
+    ]);
     expect(result.error).toMatch(/^AgentNoResult: the agent exited with code 0 without a result/);
   });
 });

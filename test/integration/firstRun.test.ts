@@ -14,7 +14,9 @@ import { CLI } from '../support/harness.js';
 /** This machine's Go, and its module and build caches. */
 async function goEnv(): Promise<{ bin: string; GOPATH: string; GOCACHE: string; GOMODCACHE: string }> {
   const go = (await execa('sh', ['-c', 'command -v go'])).stdout.trim();
-  const [GOPATH, GOCACHE, GOMODCACHE] = (await execa(go, ['env', 'GOPATH', 'GOCACHE', 'GOMODCACHE'])).stdout.trim().split('\n') as [string, string, string];
+  const [GOPATH, GOCACHE, GOMODCACHE] = (await execa(go, ['env', 'GOPATH', 'GOCACHE', 'GOMODCACHE'])).stdout
+    .trim()
+    .split('\n') as [string, string, string];
   return { bin: path.dirname(go), GOPATH, GOCACHE, GOMODCACHE };
 }
 

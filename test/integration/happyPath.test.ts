@@ -17,10 +17,20 @@ describe('run over files with the real claude', () => {
     dir = await makeDocs(5);
     const run = await h.cli(
       [
-        'run', '--files', 'docs/**/*.md',
-        '--prompt', 'Write a one-line summary of {{relative_path}} to the file out/{{file_name}}.txt',
-        '--rehearse', '--yes', '--json', '--concurrency', '3',
-        '--allowed-tools', 'Write,Read', '--permission-mode', 'acceptEdits',
+        'run',
+        '--files',
+        'docs/**/*.md',
+        '--prompt',
+        'Write a one-line summary of {{relative_path}} to the file out/{{file_name}}.txt',
+        '--rehearse',
+        '--yes',
+        '--json',
+        '--concurrency',
+        '3',
+        '--allowed-tools',
+        'Write,Read',
+        '--permission-mode',
+        'acceptEdits',
       ],
       { cwd: dir },
     );
@@ -51,11 +61,25 @@ describe('run over files with the real claude', () => {
     const out = await h.cli(['results', status.jobId]);
     expect(out.exitCode).toBe(0);
     const lines = parseJsonl<Record<string, unknown>>(out.stdout);
-    expect(lines.map((l) => l.key)).toEqual(['docs/doc01.md', 'docs/doc02.md', 'docs/doc03.md', 'docs/doc04.md', 'docs/doc05.md']);
+    expect(lines.map((l) => l.key)).toEqual([
+      'docs/doc01.md',
+      'docs/doc02.md',
+      'docs/doc03.md',
+      'docs/doc04.md',
+      'docs/doc05.md',
+    ]);
     for (const [i, line] of lines.entries()) {
-      expect(Object.keys(line).sort()).toEqual(
-        ['attempts', 'costUsd', 'durationMs', 'error', 'key', 'result', 'sessionId', 'status', 'unitId'],
-      );
+      expect(Object.keys(line).sort()).toEqual([
+        'attempts',
+        'costUsd',
+        'durationMs',
+        'error',
+        'key',
+        'result',
+        'sessionId',
+        'status',
+        'unitId',
+      ]);
       expect(line).toMatchObject({ unitId: i + 1, status: 'succeeded', error: null, attempts: 1 });
       expect(line.result).toBe(`Scripted answer: wrote ${path.join(dir, 'out', `doc0${i + 1}.md.txt`)}`);
       expect(line.costUsd).toBeGreaterThan(0);
@@ -94,7 +118,9 @@ describe('run over files with the real claude', () => {
     for await (const w of client.workflow.list({ query })) found.push(w.workflowId);
     expect(found).toEqual([status.jobId]);
     const running: string[] = [];
-    for await (const w of client.workflow.list({ query: `AgenticBatchStatus = "RUNNING" AND WorkflowId = "${status.jobId}"` })) {
+    for await (const w of client.workflow.list({
+      query: `AgenticBatchStatus = "RUNNING" AND WorkflowId = "${status.jobId}"`,
+    })) {
       running.push(w.workflowId);
     }
     expect(running).toEqual([]);

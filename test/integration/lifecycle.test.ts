@@ -35,7 +35,14 @@ describe('job lifecycle', () => {
     expect(badPrompt.exitCode).toBe(2);
     expect(badPrompt.stderr).toContain('unknown placeholder {{nope}}');
 
-    const rejected = await h.cli(['reject', jobId, '--feedback', 'too vague', '--prompt', 'Summarize {{relative_path}} in five words.']);
+    const rejected = await h.cli([
+      'reject',
+      jobId,
+      '--feedback',
+      'too vague',
+      '--prompt',
+      'Summarize {{relative_path}} in five words.',
+    ]);
     expect(rejected.exitCode).toBe(0);
     const retested = await waitForStatus(h, jobId, (s) => s.status === 'READY' && s.templateVersion === 2);
     expect(retested.counts).toMatchObject({ succeeded: 1, pending: 2, failed: 0 });
@@ -79,13 +86,20 @@ describe('job lifecycle', () => {
     expect((await h.cli(['approve', jobId])).exitCode).toBe(0);
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
     expect(done.counts).toMatchObject({ total: 2, succeeded: 2 });
-    const [attempt] = await h.query<{ result: string }>('SELECT result FROM attempts WHERE job_id = $1 AND unit_id = 1', [jobId]);
+    const [attempt] = await h.query<{ result: string }>(
+      'SELECT result FROM attempts WHERE job_id = $1 AND unit_id = 1',
+      [jobId],
+    );
     expect(attempt!.result).toContain('- Summarize docs/doc01.md.');
   });
 
   it('starts no unit while paused and finishes after resume', async () => {
     const dir = await makeDocs(8);
-    const jobId = await create(dir, { prompt: '[[fault:slow=1500]] Summarize {{relative_path}}.', testUnits: 0, concurrency: 2 });
+    const jobId = await create(dir, {
+      prompt: '[[fault:slow=1500]] Summarize {{relative_path}}.',
+      testUnits: 0,
+      concurrency: 2,
+    });
     await waitForStatus(h, jobId, (s) => s.status === 'RUNNING' && s.counts.succeeded >= 1 && s.counts.running >= 1);
     const paused = await h.cliJson<{ status: string }>(['pause', jobId]);
     expect(paused.status).toBe('PAUSED');
@@ -94,7 +108,10 @@ describe('job lifecycle', () => {
     const drained = await waitForStatus(h, jobId, (s) => s.counts.running === 0);
     expect(drained.status).toBe('PAUSED');
     await new Promise((r) => setTimeout(r, 3000));
-    const still = await h.cliJson<{ status: string; counts: { pending: number; succeeded: number } }>(['status', jobId]);
+    const still = await h.cliJson<{ status: string; counts: { pending: number; succeeded: number } }>([
+      'status',
+      jobId,
+    ]);
     expect(still.status).toBe('PAUSED');
     expect(still.counts.pending).toBeGreaterThan(0);
     expect(still.counts.succeeded).toBe(drained.counts.succeeded);
@@ -113,7 +130,12 @@ describe('job lifecycle', () => {
   it('pauses itself when the budget is spent and resumes with a higher one', async () => {
     const dir = await makeDocs(6);
     // Each scripted unit costs about $0.05, so the third one crosses $0.12.
-    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}}.', testUnits: 0, concurrency: 1, budgetUsd: 0.12 });
+    const jobId = await create(dir, {
+      prompt: 'Summarize {{relative_path}}.',
+      testUnits: 0,
+      concurrency: 1,
+      budgetUsd: 0.12,
+    });
     const paused = await waitForStatus(h, jobId, (s) => s.status === 'PAUSED');
     expect(paused.message).toMatch(/^budget reached: spent \$0\.1\d+ of \$0\.12$/);
     expect(paused.costUsd).toBeGreaterThanOrEqual(0.12);
@@ -131,7 +153,16 @@ describe('job lifecycle', () => {
   it('run --yes leaves the job READY and exits 1 when a test unit fails; cancel then settles every unit', async () => {
     const dir = await makeDocs(4);
     const run = await h.cli(
-      ['run', '--files', 'docs/*.md', '--prompt', '[[fault:401]] Summarize {{relative_path}}.', '--rehearse', '--yes', '--json'],
+      [
+        'run',
+        '--files',
+        'docs/*.md',
+        '--prompt',
+        '[[fault:401]] Summarize {{relative_path}}.',
+        '--rehearse',
+        '--yes',
+        '--json',
+      ],
       { cwd: dir },
     );
     expect(run.exitCode).toBe(1);
@@ -142,7 +173,10 @@ describe('job lifecycle', () => {
     expect(ready).toMatchObject({ status: 'READY', counts: { failed: 1, pending: 3 } });
 
     const cancelled = await h.cliJson<{ status: string; counts: Record<string, number> }>(['cancel', jobId]);
-    expect(cancelled).toMatchObject({ status: 'CANCELLED', counts: { total: 4, failed: 1, cancelled: 3, pending: 0, running: 0 } });
+    expect(cancelled).toMatchObject({
+      status: 'CANCELLED',
+      counts: { total: 4, failed: 1, cancelled: 3, pending: 0, running: 0 },
+    });
     const rows = await h.query<{ status: string; n: number }>(
       'SELECT status, count(*)::int AS n FROM units WHERE job_id = $1 GROUP BY status ORDER BY status',
       [jobId],

@@ -45,7 +45,10 @@ async function runClaude(api: ScriptedApi, prompt: string, args: string[] = [], 
       DISABLE_AUTOUPDATER: '1',
     },
   });
-  const lines = proc.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as StreamLine);
+  const lines = proc.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as StreamLine);
   return { exitCode: proc.exitCode, lines, result: lines.find((l) => l.type === 'result') };
 }
 
@@ -81,7 +84,12 @@ describe('scripted Messages API with the real claude CLI', () => {
     const before = api.stats();
     const run = await runClaude(api, 'Say hi [[fault:401]]');
     expect(run.exitCode).toBe(1);
-    expect(run.result).toMatchObject({ subtype: 'success', is_error: true, api_error_status: 401, terminal_reason: 'api_error' });
+    expect(run.result).toMatchObject({
+      subtype: 'success',
+      is_error: true,
+      api_error_status: 401,
+      terminal_reason: 'api_error',
+    });
     expect(api.stats()).toEqual({ requests: before.requests + 1, faultsServed: before.faultsServed + 1 });
   });
 
@@ -102,7 +110,10 @@ describe('scripted Messages API over HTTP', () => {
   it('answers non-streaming requests, count_tokens, and unknown paths', async () => {
     const api = await startScriptedApi();
     try {
-      const message = await post(`${api.url}/v1/messages`, { model: 'm-1', messages: [{ role: 'user', content: 'hi' }] });
+      const message = await post(`${api.url}/v1/messages`, {
+        model: 'm-1',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
       expect(await message.json()).toMatchObject({ type: 'message', model: 'm-1', stop_reason: 'end_turn' });
       const count = await post(`${api.url}/v1/messages/count_tokens`, { messages: [{ role: 'user', content: 'hi' }] });
       expect(await count.json()).toEqual({ input_tokens: expect.any(Number) });
@@ -125,7 +136,10 @@ describe('scripted Messages API over HTTP', () => {
     expect(await limited.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error' } });
     expect((await post(`${api.url}/v1/messages`, request)).status).toBe(200);
 
-    const hung = post(`${api.url}/v1/messages`, { ...request, messages: [{ role: 'user', content: '[[fault:hang]]' }] });
+    const hung = post(`${api.url}/v1/messages`, {
+      ...request,
+      messages: [{ role: 'user', content: '[[fault:hang]]' }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     await api.close();
     await expect(hung).rejects.toThrow();

@@ -24,10 +24,19 @@ beforeAll(async () => {
 
 /** Run a job to the end; returns its final status and its units' rows. */
 async function runJob(args: string[], env: Record<string, string> = {}) {
-  const r = await h.cli(['run', ...args, '--rehearse', '--yes', '--json', '--test-units', '1', '--concurrency', '3'], { cwd: dir, env });
+  const r = await h.cli(['run', ...args, '--rehearse', '--yes', '--json', '--test-units', '1', '--concurrency', '3'], {
+    cwd: dir,
+    env,
+  });
   if (r.exitCode !== 0) throw new Error(`run exited ${r.exitCode}: ${r.stderr}`);
   const status = JSON.parse(r.stdout) as StatusJson;
-  const units = await h.query<{ key: string; payload: Record<string, unknown>; origin: string; status: string; prompt: string }>(
+  const units = await h.query<{
+    key: string;
+    payload: Record<string, unknown>;
+    origin: string;
+    status: string;
+    prompt: string;
+  }>(
     `SELECT u.key, u.payload, u.origin, u.status, a.prompt FROM units u
      JOIN LATERAL (SELECT prompt FROM attempts WHERE job_id = u.job_id AND unit_id = u.unit_id ORDER BY id DESC LIMIT 1) a ON true
      WHERE u.job_id = $1 ORDER BY u.unit_id`,
@@ -54,8 +63,12 @@ describe('csv', () => {
       `\uFEFFsku,name,price,notes\r\n${rows.map((r) => [r.sku, r.name, r.price, r.notes].map(quote).join(',')).join('\r\n')}\r\n`,
     );
     const { status, units } = await runJob([
-      '--csv', 'products.csv', '--key', 'sku',
-      '--prompt', 'Describe {{name}} ({{price}} EUR). Notes: {{notes}} [{{_key}} #{{_index}}]',
+      '--csv',
+      'products.csv',
+      '--key',
+      'sku',
+      '--prompt',
+      'Describe {{name}} ({{price}} EUR). Notes: {{notes}} [{{_key}} #{{_index}}]',
     ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 3, succeeded: 3 } });
     const expected = rows.map((r, i) => `Describe ${r.name} (${r.price} EUR). Notes: ${r.notes} [${r.sku} #${i + 1}]`);
@@ -71,14 +84,25 @@ describe('json and jsonl', () => {
   it('reads the array at a pointer, with nested placeholders', async () => {
     await writeFile(
       path.join(dir, 'orders.json'),
-      JSON.stringify({ meta: { page: 1 }, data: { orders: [
-        { id: 'o1', customer: { name: 'Ada', address: { city: 'Lyon' } }, items: ['pen', 'ink'] },
-        { id: 'o2', customer: { name: 'Grace', address: { city: 'Oslo' } }, items: [] },
-      ] } }),
+      JSON.stringify({
+        meta: { page: 1 },
+        data: {
+          orders: [
+            { id: 'o1', customer: { name: 'Ada', address: { city: 'Lyon' } }, items: ['pen', 'ink'] },
+            { id: 'o2', customer: { name: 'Grace', address: { city: 'Oslo' } }, items: [] },
+          ],
+        },
+      }),
     );
     const { status, units } = await runJob([
-      '--json', 'orders.json', '--pointer', '/data/orders', '--key', 'id',
-      '--prompt', 'Ship {{items}} to {{customer.name}} in {{customer.address.city}} ({{_json}})',
+      '--json',
+      'orders.json',
+      '--pointer',
+      '/data/orders',
+      '--key',
+      'id',
+      '--prompt',
+      'Ship {{items}} to {{customer.name}} in {{customer.address.city}} ({{_json}})',
     ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
     expect(units.map((u) => u.prompt)).toEqual([
@@ -89,8 +113,18 @@ describe('json and jsonl', () => {
   });
 
   it('reads JSON Lines, with null rendered as nothing', async () => {
-    await writeFile(path.join(dir, 'tickets.jsonl'), '{"id":17,"title":"Login fails","body":null}\n\n{"id":18,"title":"Typo","body":"in footer"}\n');
-    const { status, units } = await runJob(['--jsonl', 'tickets.jsonl', '--key', 'id', '--prompt', 'Triage ticket {{id}}: {{title}}. Body: [{{body}}]']);
+    await writeFile(
+      path.join(dir, 'tickets.jsonl'),
+      '{"id":17,"title":"Login fails","body":null}\n\n{"id":18,"title":"Typo","body":"in footer"}\n',
+    );
+    const { status, units } = await runJob([
+      '--jsonl',
+      'tickets.jsonl',
+      '--key',
+      'id',
+      '--prompt',
+      'Triage ticket {{id}}: {{title}}. Body: [{{body}}]',
+    ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
     expect(units.map((u) => [u.key, u.prompt, u.origin])).toEqual([
       ['17', 'Triage ticket 17: Login fails. Body: []', 'line 1 of tickets.jsonl'],
@@ -127,8 +161,14 @@ describe('postgres', () => {
 
   it('runs one unit per row of the query; the URL is never stored or printed', async () => {
     const { status, units, stderr } = await runJob([
-      '--sql', 'SELECT id, email, notes, since, balance FROM customers WHERE flagged ORDER BY id', '--db', sourceUrl, '--key', 'id',
-      '--prompt', 'Customer {{id}} <{{email}}> since {{since}} owes {{balance}}: {{notes}}',
+      '--sql',
+      'SELECT id, email, notes, since, balance FROM customers WHERE flagged ORDER BY id',
+      '--db',
+      sourceUrl,
+      '--key',
+      'id',
+      '--prompt',
+      'Customer {{id}} <{{email}}> since {{since}} owes {{balance}}: {{notes}}',
     ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
     expect(units.map((u) => u.prompt)).toEqual([
@@ -142,14 +182,29 @@ describe('postgres', () => {
   });
 
   it('reads the URL from SOURCE_DATABASE_URL when no --db is given', async () => {
-    const { status } = await runJob(['--sql', 'SELECT id FROM customers WHERE id = 2', '--prompt', 'Look at customer {{id}}'], {
-      SOURCE_DATABASE_URL: sourceUrl,
-    });
+    const { status } = await runJob(
+      ['--sql', 'SELECT id FROM customers WHERE id = 2', '--prompt', 'Look at customer {{id}}'],
+      {
+        SOURCE_DATABASE_URL: sourceUrl,
+      },
+    );
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 1, succeeded: 1 } });
   });
 
   it('refuses a query that writes with Postgres’s own reason, and changes nothing', async () => {
-    const r = await h.cli(['create', '--sql', 'DELETE FROM customers RETURNING id', '--db', sourceUrl, '--prompt', 'x {{id}}', '--rehearse'], { cwd: dir });
+    const r = await h.cli(
+      [
+        'create',
+        '--sql',
+        'DELETE FROM customers RETURNING id',
+        '--db',
+        sourceUrl,
+        '--prompt',
+        'x {{id}}',
+        '--rehearse',
+      ],
+      { cwd: dir },
+    );
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^error: the query was refused: cannot execute DELETE in a read-only transaction\nhint: /);
     expect(r.stderr).not.toContain(password);
@@ -157,14 +212,22 @@ describe('postgres', () => {
   });
 
   it('names a syntax error and redacts the password of an unreachable database', async () => {
-    const bad = await h.cli(['create', '--sql', 'SELECT id FORM customers', '--db', sourceUrl, '--prompt', 'x', '--rehearse'], { cwd: dir });
+    const bad = await h.cli(
+      ['create', '--sql', 'SELECT id FORM customers', '--db', sourceUrl, '--prompt', 'x', '--rehearse'],
+      { cwd: dir },
+    );
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/^error: the query failed: syntax error at or near "customers"/);
     const url = new URL(sourceUrl);
     url.port = '1';
-    const down = await h.cli(['create', '--sql', 'SELECT 1 AS id', '--db', url.toString(), '--prompt', 'x', '--rehearse'], { cwd: dir });
+    const down = await h.cli(
+      ['create', '--sql', 'SELECT 1 AS id', '--db', url.toString(), '--prompt', 'x', '--rehearse'],
+      { cwd: dir },
+    );
     expect(down.exitCode).toBe(2);
-    expect(down.stderr).toMatch(/^error: cannot connect to the source database postgres:\/\/reader_\w+:\*\*\*@127\.0\.0\.1:1\//);
+    expect(down.stderr).toMatch(
+      /^error: cannot connect to the source database postgres:\/\/reader_\w+:\*\*\*@127\.0\.0\.1:1\//,
+    );
     expect(down.stderr + down.stdout).not.toContain(password);
   });
 });
@@ -172,15 +235,34 @@ describe('postgres', () => {
 describe('sqlite, command and module', () => {
   it('runs one unit per row of an SQLite query', async () => {
     const db = new sqlite.Database(path.join(dir, 'shop.db'));
-    db.exec("CREATE TABLE products (sku TEXT, name TEXT); INSERT INTO products VALUES ('s1', 'Kettle'), ('s2', 'Toaster');");
+    db.exec(
+      "CREATE TABLE products (sku TEXT, name TEXT); INSERT INTO products VALUES ('s1', 'Kettle'), ('s2', 'Toaster');",
+    );
     db.close();
-    const { status, units } = await runJob(['--sql', 'SELECT * FROM products ORDER BY sku', '--sqlite', 'shop.db', '--key', 'sku', '--prompt', 'Describe the {{name}}']);
+    const { status, units } = await runJob([
+      '--sql',
+      'SELECT * FROM products ORDER BY sku',
+      '--sqlite',
+      'shop.db',
+      '--key',
+      'sku',
+      '--prompt',
+      'Describe the {{name}}',
+    ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
-    expect(units.map((u) => [u.key, u.prompt])).toEqual([['s1', 'Describe the Kettle'], ['s2', 'Describe the Toaster']]);
+    expect(units.map((u) => [u.key, u.prompt])).toEqual([
+      ['s1', 'Describe the Kettle'],
+      ['s2', 'Describe the Toaster'],
+    ]);
   });
 
   it('runs one unit per line a command prints', async () => {
-    const { status, units } = await runJob(['--lines-from', "printf 'src/a.ts\\nsrc/b.ts\\n'", '--prompt', 'Add JSDoc to {{line}} (unit {{index}})']);
+    const { status, units } = await runJob([
+      '--lines-from',
+      "printf 'src/a.ts\\nsrc/b.ts\\n'",
+      '--prompt',
+      'Add JSDoc to {{line}} (unit {{index}})',
+    ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
     expect(units.map((u) => [u.key, u.prompt])).toEqual([
       ['src/a.ts', 'Add JSDoc to src/a.ts (unit 1)'],
@@ -194,12 +276,23 @@ describe('sqlite, command and module', () => {
       'export async function* tickets() { for (const id of [101, 102]) yield { id, summary: `ticket ${id}` }; }\n',
     );
     const { status, units } = await runJob([
-      '--from-module', 'records.mjs', '--export', 'tickets', '--key', 'id',
-      '--prompt', 'Summarize {{summary}} to the file out/{{_key}}.txt',
-      '--allowed-tools', 'Write', '--permission-mode', 'acceptEdits',
+      '--from-module',
+      'records.mjs',
+      '--export',
+      'tickets',
+      '--key',
+      'id',
+      '--prompt',
+      'Summarize {{summary}} to the file out/{{_key}}.txt',
+      '--allowed-tools',
+      'Write',
+      '--permission-mode',
+      'acceptEdits',
     ]);
     expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 2, succeeded: 2 } });
     expect(units.map((u) => u.key)).toEqual(['101', '102']);
-    expect(await readFile(path.join(dir, 'out', '101.txt'), 'utf8')).toContain('Summarize ticket 101 to the file out/101.txt');
+    expect(await readFile(path.join(dir, 'out', '101.txt'), 'utf8')).toContain(
+      'Summarize ticket 101 to the file out/101.txt',
+    );
   });
 });

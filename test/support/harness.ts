@@ -63,12 +63,15 @@ export class Harness {
   /** `cli` that must succeed; returns stdout parsed as JSON when asked. */
   async cliJson<T = Record<string, unknown>>(args: string[], options: { cwd?: string } = {}): Promise<T> {
     const result = await this.cli([...args, '--json'], options);
-    if (result.exitCode !== 0) throw new Error(`agentic-batch ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+    if (result.exitCode !== 0)
+      throw new Error(`agentic-batch ${args.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
     return JSON.parse(result.stdout) as T;
   }
 
   async startWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const worker = new WorkerProcess(execa('node', [CLI, 'worker'], { env: this.env(env), reject: false, stdin: 'ignore', all: true }));
+    const worker = new WorkerProcess(
+      execa('node', [CLI, 'worker'], { env: this.env(env), reject: false, stdin: 'ignore', all: true }),
+    );
     this.workers.add(worker);
     await worker.ready();
     return worker;
@@ -81,7 +84,10 @@ export class Harness {
     return this.clientPromise;
   }
 
-  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<T[]> {
     return (await this.db.query<T>(sql, params)).rows;
   }
 
@@ -123,7 +129,11 @@ export class WorkerProcess {
   }
 
   async ready(): Promise<void> {
-    await waitFor(() => this.output.includes('worker polling') || this.process.exitCode !== null, 60_000, 'worker start');
+    await waitFor(
+      () => this.output.includes('worker polling') || this.process.exitCode !== null,
+      60_000,
+      'worker start',
+    );
     if (!this.output.includes('worker polling')) throw new Error(`worker did not start:\n${this.output}`);
   }
 
@@ -140,7 +150,11 @@ export class WorkerProcess {
   }
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await predicate()) return;
@@ -155,7 +169,10 @@ export async function makeDocs(n: number, subdir = 'docs'): Promise<string> {
   await mkdir(path.join(dir, subdir), { recursive: true });
   await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      writeFile(path.join(dir, subdir, `doc${String(i + 1).padStart(2, '0')}.md`), `# Doc ${i + 1}\n\nAbout topic ${i + 1}.\n`),
+      writeFile(
+        path.join(dir, subdir, `doc${String(i + 1).padStart(2, '0')}.md`),
+        `# Doc ${i + 1}\n\nAbout topic ${i + 1}.\n`,
+      ),
     ),
   );
   return dir;
@@ -194,5 +211,9 @@ export async function waitForStatus(
 }
 
 export function parseJsonl<T = Record<string, unknown>>(text: string): T[] {
-  return text.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as T);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
 }

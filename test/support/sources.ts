@@ -4,7 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import type { NewUnit } from '../../src/domain/index.js';
-import { SourceError, sourceKind, unitsOf, type ReadContext, sourceSchema, type SourceSpec } from '../../src/sources/index.js';
+import {
+  SourceError,
+  sourceKind,
+  unitsOf,
+  type ReadContext,
+  sourceSchema,
+  type SourceSpec,
+} from '../../src/sources/index.js';
 
 /** A fresh directory with these files in it (string or Buffer contents). */
 export async function tempFiles(files: Record<string, string | Buffer>): Promise<string> {

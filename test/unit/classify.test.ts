@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect } from '@jest/globals';
-import { classifyAttempt, retryAfterMs, type AttemptFacts, type Classification } from '../../src/agents/claude/classify.js';
+import {
+  classifyAttempt,
+  retryAfterMs,
+  type AttemptFacts,
+  type Classification,
+} from '../../src/agents/claude/classify.js';
 import { parseStreamLine, type ResultEvent } from '../../src/agents/claude/streamJson.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/transcripts/', import.meta.url));
@@ -73,7 +78,9 @@ describe('classifyAttempt over the captured transcripts', () => {
 
 describe('classifyAttempt on synthetic facts', () => {
   it('a missing binary (ENOENT) is AgentBinaryMissing, non-retryable, naming the binary with a hint', () => {
-    const verdict = failed(classifyAttempt(facts({ spawnError: { code: 'ENOENT', message: 'spawn claude ENOENT' }, exitCode: null })));
+    const verdict = failed(
+      classifyAttempt(facts({ spawnError: { code: 'ENOENT', message: 'spawn claude ENOENT' }, exitCode: null })),
+    );
     expect(verdict.type).toBe('AgentBinaryMissing');
     expect(verdict.retryable).toBe(false);
     expect(verdict.message).toContain('/opt/claude/cli.js');
@@ -96,13 +103,17 @@ describe('classifyAttempt on synthetic facts', () => {
 
   it('a spawn error wins over anything else in the facts', () => {
     const verdict = failed(
-      classifyAttempt(facts({ spawnError: { code: 'ENOENT', message: 'x' }, killedBy: 'idle', result: result({ is_error: false }) })),
+      classifyAttempt(
+        facts({ spawnError: { code: 'ENOENT', message: 'x' }, killedBy: 'idle', result: result({ is_error: false }) }),
+      ),
     );
     expect(verdict.type).toBe('AgentBinaryMissing');
   });
 
   it('an agent we killed for being idle is AgentIdle, retryable, naming the timeout', () => {
-    const verdict = failed(classifyAttempt(facts({ killedBy: 'idle', idleTimeoutSeconds: 42, signal: 'SIGTERM', exitCode: null })));
+    const verdict = failed(
+      classifyAttempt(facts({ killedBy: 'idle', idleTimeoutSeconds: 42, signal: 'SIGTERM', exitCode: null })),
+    );
     expect(verdict.type).toBe('AgentIdle');
     expect(verdict.retryable).toBe(true);
     expect(verdict.message).toContain('42s');
@@ -123,7 +134,9 @@ describe('classifyAttempt on synthetic facts', () => {
 
   it('no result line: the last stderr line is quoted and classified', () => {
     const verdict = failed(
-      classifyAttempt(facts({ exitCode: 1, stderrTail: 'starting\nsome noise\nError: Invalid API key · Please run /login\n\n' })),
+      classifyAttempt(
+        facts({ exitCode: 1, stderrTail: 'starting\nsome noise\nError: Invalid API key · Please run /login\n\n' }),
+      ),
     );
     expect(verdict.type).toBe('AgentAuthError');
     expect(verdict.retryable).toBe(false);
@@ -149,7 +162,11 @@ describe('classifyAttempt on synthetic facts', () => {
     [503, 'AgentApiError', true],
     [529, 'AgentOverloaded', true],
   ] as const)('api_error_status %d is %s (retryable: %s)', (status, type, retryable) => {
-    const verdict = failed(classifyAttempt(facts({ exitCode: 1, result: result({ api_error_status: status, result: `API Error: ${status}` }) })));
+    const verdict = failed(
+      classifyAttempt(
+        facts({ exitCode: 1, result: result({ api_error_status: status, result: `API Error: ${status}` }) }),
+      ),
+    );
     expect(verdict.type).toBe(type);
     expect(verdict.retryable).toBe(retryable);
     expect(verdict.message).toContain(`API error ${status}`);
@@ -157,7 +174,14 @@ describe('classifyAttempt on synthetic facts', () => {
 
   it('a 400 whose text is about billing is AgentBillingError', () => {
     const verdict = failed(
-      classifyAttempt(facts({ result: result({ api_error_status: 400, result: 'Your credit balance is too low to access the Anthropic API.' }) })),
+      classifyAttempt(
+        facts({
+          result: result({
+            api_error_status: 400,
+            result: 'Your credit balance is too low to access the Anthropic API.',
+          }),
+        }),
+      ),
     );
     expect(verdict.type).toBe('AgentBillingError');
     expect(verdict.retryable).toBe(false);
@@ -178,13 +202,17 @@ describe('classifyAttempt on synthetic facts', () => {
     ['Overloaded', 'AgentOverloaded', true],
     ['Rate limit reached, retry after 12 seconds', 'AgentRateLimited', true],
   ] as const)('an error text without a status, "%s", is %s', (text, type, retryable) => {
-    const verdict = failed(classifyAttempt(facts({ result: result({ subtype: 'error_during_execution', result: text }) })));
+    const verdict = failed(
+      classifyAttempt(facts({ result: result({ subtype: 'error_during_execution', result: text }) })),
+    );
     expect(verdict.type).toBe(type);
     expect(verdict.retryable).toBe(retryable);
   });
 
   it('an error with an unrecognised text is a retryable AgentFailed naming the subtype', () => {
-    const verdict = failed(classifyAttempt(facts({ result: result({ subtype: 'error_during_execution', result: 'something odd' }) })));
+    const verdict = failed(
+      classifyAttempt(facts({ result: result({ subtype: 'error_during_execution', result: 'something odd' }) })),
+    );
     expect(verdict.type).toBe('AgentFailed');
     expect(verdict.retryable).toBe(true);
     expect(verdict.message).toContain('error_during_execution');
@@ -202,13 +230,19 @@ describe('classifyAttempt on synthetic facts', () => {
   });
 
   it('a long error text is truncated in the message', () => {
-    const verdict = failed(classifyAttempt(facts({ result: result({ api_error_status: 500, result: 'x'.repeat(5000) }) })));
+    const verdict = failed(
+      classifyAttempt(facts({ result: result({ api_error_status: 500, result: 'x'.repeat(5000) }) })),
+    );
     expect(verdict.message.length).toBeLessThan(400);
     expect(verdict.message.endsWith('…')).toBe(true);
   });
 
   it('a 429 that says when to retry carries nextRetryDelayMs', () => {
-    const verdict = failed(classifyAttempt(facts({ result: result({ api_error_status: 429, result: 'rate limited; retry after 30 seconds' }) })));
+    const verdict = failed(
+      classifyAttempt(
+        facts({ result: result({ api_error_status: 429, result: 'rate limited; retry after 30 seconds' }) }),
+      ),
+    );
     expect(verdict.nextRetryDelayMs).toBe(30_000);
   });
 

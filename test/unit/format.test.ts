@@ -84,7 +84,11 @@ describe('table', () => {
       ['j-1', 'RUNNING', 'docs'],
       ['job-1234', 'OK', 'a longer name'],
     ]);
-    expect(out.split('\n')).toEqual(['ID        STATE    NAME', 'j-1       RUNNING  docs', 'job-1234  OK       a longer name']);
+    expect(out.split('\n')).toEqual([
+      'ID        STATE    NAME',
+      'j-1       RUNNING  docs',
+      'job-1234  OK       a longer name',
+    ]);
   });
 
   it('does not leave trailing spaces after the last column', () => {

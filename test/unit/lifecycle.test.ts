@@ -69,8 +69,16 @@ describe('job lifecycle', () => {
   });
 
   it.each([
-    ['RUNNING', 'approve', 'cannot approve a job that is RUNNING; approve applies to a READY job, after its test units ran'],
-    ['TESTING', 'reject', 'cannot reject a job that is TESTING; reject applies to a READY job, after its test units ran'],
+    [
+      'RUNNING',
+      'approve',
+      'cannot approve a job that is RUNNING; approve applies to a READY job, after its test units ran',
+    ],
+    [
+      'TESTING',
+      'reject',
+      'cannot reject a job that is TESTING; reject applies to a READY job, after its test units ran',
+    ],
     ['READY', 'pause', 'cannot pause a job that is READY; pause applies to a RUNNING job'],
     ['RUNNING', 'resume', 'cannot resume a job that is RUNNING; resume applies to a PAUSED job'],
     ['COMPLETED', 'pause', 'cannot pause a job that is COMPLETED; pause applies to a RUNNING job'],

@@ -37,7 +37,8 @@ describe('runAgentProcess', () => {
   });
 
   it('keeps a character split across two chunks intact', async () => {
-    const script = "process.stdout.write(Buffer.from([0x7b, 0x22, 0xc3])); setTimeout(() => process.stdout.write(Buffer.from([0xa9, 0x22, 0x7d, 0x0a])), 100);";
+    const script =
+      'process.stdout.write(Buffer.from([0x7b, 0x22, 0xc3])); setTimeout(() => process.stdout.write(Buffer.from([0xa9, 0x22, 0x7d, 0x0a])), 100);';
     const { lines, outcome } = run([process.execPath, '-e', script]);
     await outcome;
     expect(lines).toEqual(['{"é"}']);

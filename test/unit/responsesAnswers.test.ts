@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { decideResponse, openAiError } from '../../src/rehearsal/responsesAnswers.js';
 import { parseFaultSpec } from '../../src/rehearsal/scriptedAnswers.js';
 
-const context = { type: 'message', role: 'user', content: [{ type: 'input_text', text: '<environment_context>\n  <cwd>/work/dir</cwd>\n</environment_context>' }] };
+const context = {
+  type: 'message',
+  role: 'user',
+  content: [{ type: 'input_text', text: '<environment_context>\n  <cwd>/work/dir</cwd>\n</environment_context>' }],
+};
 const user = (text: string) => ({ type: 'message', role: 'user', content: [{ type: 'input_text', text }] });
 
 describe('decideResponse', () => {
@@ -21,10 +25,22 @@ describe('decideResponse', () => {
     expect((first.response.item as { input: string }).input).toBe(
       '*** Begin Patch\n*** Add File: out/a.txt\n+Scripted output for: Write a summary to the file out/a.txt\n*** End Patch\n',
     );
-    const done = decideResponse({ input: [context, user(prompt), { type: 'custom_tool_call' }, { type: 'custom_tool_call_output', output: 'Success. Updated' }] });
+    const done = decideResponse({
+      input: [
+        context,
+        user(prompt),
+        { type: 'custom_tool_call' },
+        { type: 'custom_tool_call_output', output: 'Success. Updated' },
+      ],
+    });
     expect(done.response.item).toEqual({ type: 'message', text: 'Scripted answer: wrote /work/dir/out/a.txt' });
-    const failed = decideResponse({ input: [context, user(prompt), { type: 'custom_tool_call_output', output: 'patch rejected' }] });
-    expect(failed.response.item).toEqual({ type: 'message', text: 'Scripted answer: could not write /work/dir/out/a.txt' });
+    const failed = decideResponse({
+      input: [context, user(prompt), { type: 'custom_tool_call_output', output: 'patch rejected' }],
+    });
+    expect(failed.response.item).toEqual({
+      type: 'message',
+      text: 'Scripted answer: could not write /work/dir/out/a.txt',
+    });
   });
 
   it('takes the fault marker of the prompt', () => {

@@ -13,8 +13,17 @@ function cliRequest(prompt: string, extra: Record<string, unknown> = {}) {
     system: [{ type: 'text', text: "You are a Claude agent, built on Anthropic's Claude Agent SDK." }],
     tools: [WRITE_TOOL],
     messages: [
-      { role: 'user', content: [{ type: 'text', text: REMINDER }, { type: 'text', text: prompt }] },
-      { role: 'system', content: [{ type: 'text', text: `# Environment\n - Primary working directory: ${CWD}\n - Platform: linux` }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: REMINDER },
+          { type: 'text', text: prompt },
+        ],
+      },
+      {
+        role: 'system',
+        content: [{ type: 'text', text: `# Environment\n - Primary working directory: ${CWD}\n - Platform: linux` }],
+      },
     ],
     ...extra,
   };
@@ -96,8 +105,12 @@ describe('decideReply', () => {
   it('answers a plain prompt with deterministic text that quotes it, echoing the model', () => {
     const { message } = decideReply(cliRequest('Explain monads briefly'));
     expect(message).toMatchObject({ model: 'claude-opus-5-5', stopReason: 'end_turn' });
-    expect(message.content).toEqual([{ type: 'text', text: expect.stringMatching(/^Scripted answer: .*"Explain monads briefly"/) }]);
-    expect(decideReply(cliRequest('Explain monads briefly'))).toEqual(decideReply(cliRequest('Explain monads briefly')));
+    expect(message.content).toEqual([
+      { type: 'text', text: expect.stringMatching(/^Scripted answer: .*"Explain monads briefly"/) },
+    ]);
+    expect(decideReply(cliRequest('Explain monads briefly'))).toEqual(
+      decideReply(cliRequest('Explain monads briefly')),
+    );
   });
 
   it('reports plausible usage', () => {
@@ -116,12 +129,14 @@ describe('decideReply', () => {
     const prompt = 'Document main.ts to the file docs/main.md';
     const first = decideReply(cliRequest(prompt)).message;
     expect(first.stopReason).toBe('tool_use');
-    expect(first.content).toEqual([{
-      type: 'tool_use',
-      id: expect.stringMatching(/^toolu_/),
-      name: 'Write',
-      input: { file_path: `${CWD}/docs/main.md`, content: `Scripted output for: ${prompt}\n` },
-    }]);
+    expect(first.content).toEqual([
+      {
+        type: 'tool_use',
+        id: expect.stringMatching(/^toolu_/),
+        name: 'Write',
+        input: { file_path: `${CWD}/docs/main.md`, content: `Scripted output for: ${prompt}\n` },
+      },
+    ]);
 
     const done = decideReply(afterToolResult(prompt, { content: 'File created successfully' })).message;
     expect(done.content).toEqual([{ type: 'text', text: `Scripted answer: wrote ${CWD}/docs/main.md` }]);
@@ -131,7 +146,10 @@ describe('decideReply', () => {
 
   it('answers the latest human turn of a resumed conversation', () => {
     const resumed = cliRequest('first prompt');
-    resumed.messages.push({ role: 'assistant', content: [{ type: 'text', text: 'Scripted answer: ...' }] }, { role: 'user', content: 'second prompt' } as never);
+    resumed.messages.push({ role: 'assistant', content: [{ type: 'text', text: 'Scripted answer: ...' }] }, {
+      role: 'user',
+      content: 'second prompt',
+    } as never);
     const { message, faultKey } = decideReply(resumed);
     expect(faultKey).toBe('second prompt');
     expect((message.content[0] as { text: string }).text).toContain('"second prompt"');
@@ -159,7 +177,11 @@ describe('decideReply', () => {
   });
 
   it('never faults a side request (no tools, no environment block)', () => {
-    const side = { model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'Title for: hi [[fault:401]]' }] };
+    const side = {
+      model: 'claude-haiku-5-5',
+      max_tokens: 32,
+      messages: [{ role: 'user', content: 'Title for: hi [[fault:401]]' }],
+    };
     expect(decideReply(side, '529').fault).toBeUndefined();
     expect(decideReply(side).message.content[0]).toMatchObject({ type: 'text' });
   });
@@ -169,7 +191,15 @@ describe('decideReply', () => {
   });
 
   it('never throws on odd input', () => {
-    for (const body of [null, 'text', 42, [], {}, { messages: 'x' }, { messages: [null, { role: 'user', content: [null, 7] }] }]) {
+    for (const body of [
+      null,
+      'text',
+      42,
+      [],
+      {},
+      { messages: 'x' },
+      { messages: [null, { role: 'user', content: [null, 7] }] },
+    ]) {
       expect(decideReply(body).message.content[0]).toMatchObject({ type: 'text' });
     }
   });

@@ -9,7 +9,8 @@ import type { JobSpec } from '../../src/spec/schema.js';
 
 let tmp: string;
 
-const specFromInputs = async (file: string | undefined, flags: SpecFlags): Promise<JobSpec> => (await specAndRead(file, flags)).spec;
+const specFromInputs = async (file: string | undefined, flags: SpecFlags): Promise<JobSpec> =>
+  (await specAndRead(file, flags)).spec;
 
 /** The spec's source, which these tests expect to be files. */
 function files(spec: JobSpec) {
@@ -160,7 +161,9 @@ agent:
   });
 
   it('rejects an unknown field inside source; the hint lists the source fields', async () => {
-    const err = await usageError(() => buildSpec(raw({ source: { type: 'files', glob: '*.md', globs: ['x'] } }), '/base', 'job.yaml'));
+    const err = await usageError(() =>
+      buildSpec(raw({ source: { type: 'files', glob: '*.md', globs: ['x'] } }), '/base', 'job.yaml'),
+    );
     expect(err.message).toContain('"globs"');
     expect(err.hint).toMatch(/^allowed fields in source \(type files\): /);
     expect(err.hint).toContain('exclude');
@@ -242,7 +245,12 @@ agent:
   });
 
   it('builds a whole spec from flags alone, with the defaults', async () => {
-    const spec = await specFromInputs(undefined, { files: '*.md', prompt: 'Do {{file_name}}', timeout: '90', rehearse: true });
+    const spec = await specFromInputs(undefined, {
+      files: '*.md',
+      prompt: 'Do {{file_name}}',
+      timeout: '90',
+      rehearse: true,
+    });
     expect(spec.source).toMatchObject({ type: 'files', glob: '*.md', cwd: process.cwd() });
     expect(spec.agent.timeoutSeconds).toBe(90);
     expect(claude(spec).rehearse).toBe(true);
@@ -290,8 +298,12 @@ agent:
   it('reads --prompt-file, and a missing one is a UsageError', async () => {
     const promptFile = path.join(tmp, 'prompt.txt');
     await writeFile(promptFile, 'From a file: {{file_path}}\n');
-    expect((await specFromInputs(undefined, { files: '*.md', promptFile })).prompt).toBe('From a file: {{file_path}}\n');
-    const err = await usageError(specFromInputs(undefined, { files: '*.md', promptFile: path.join(tmp, 'missing.txt') }));
+    expect((await specFromInputs(undefined, { files: '*.md', promptFile })).prompt).toBe(
+      'From a file: {{file_path}}\n',
+    );
+    const err = await usageError(
+      specFromInputs(undefined, { files: '*.md', promptFile: path.join(tmp, 'missing.txt') }),
+    );
     expect(err.message).toContain('missing.txt');
   });
 

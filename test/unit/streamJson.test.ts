@@ -5,7 +5,9 @@ import { describe, it, expect } from '@jest/globals';
 import { parseStreamLine, type StreamEvent } from '../../src/agents/claude/streamJson.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/transcripts/', import.meta.url));
-const TRANSCRIPTS = readdirSync(DIR).filter((f) => f.endsWith('.ndjson')).sort();
+const TRANSCRIPTS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.ndjson'))
+  .sort();
 
 function lines(name: string): string[] {
   return readFileSync(path.join(DIR, name), 'utf8').split('\n');
@@ -20,7 +22,14 @@ function events(name: string): StreamEvent[] {
 describe('parseStreamLine over the captured transcripts', () => {
   it('has the transcripts the tests rely on', () => {
     expect(TRANSCRIPTS).toEqual(
-      expect.arrayContaining(['happy.ndjson', 'write-tool.ndjson', 'error-401.ndjson', 'error-429.ndjson', 'error-529.ndjson', 'max-turns.ndjson']),
+      expect.arrayContaining([
+        'happy.ndjson',
+        'write-tool.ndjson',
+        'error-401.ndjson',
+        'error-429.ndjson',
+        'error-529.ndjson',
+        'max-turns.ndjson',
+      ]),
     );
   });
 
@@ -110,15 +119,25 @@ describe('parseStreamLine on unusual lines', () => {
 
   it('keeps a line that is not JSON as a text event, trimmed', () => {
     const event = parseStreamLine('  Error: something went wrong {oops  ');
-    expect(event).toEqual({ type: 'text', subtype: null, data: { text: 'Error: something went wrong {oops' }, sessionId: null, toolUses: [], result: null });
+    expect(event).toEqual({
+      type: 'text',
+      subtype: null,
+      data: { text: 'Error: something went wrong {oops' },
+      sessionId: null,
+      toolUses: [],
+      result: null,
+    });
   });
 
-  it.each(['42', '"a string"', 'null', 'true', '[1,2,3]', '[{"type":"result"}]'])('keeps JSON that is not an object (%s) as text', (line) => {
-    const event = parseStreamLine(line)!;
-    expect(event.type).toBe('text');
-    expect(event.data).toEqual({ text: line });
-    expect(event.result).toBeNull();
-  });
+  it.each(['42', '"a string"', 'null', 'true', '[1,2,3]', '[{"type":"result"}]'])(
+    'keeps JSON that is not an object (%s) as text',
+    (line) => {
+      const event = parseStreamLine(line)!;
+      expect(event.type).toBe('text');
+      expect(event.data).toEqual({ text: line });
+      expect(event.result).toBeNull();
+    },
+  );
 
   it('passes an unknown event type through with its data', () => {
     const line = JSON.stringify({ type: 'stream_event', subtype: 'delta', payload: { n: [1, 2] }, session_id: 'abc' });

@@ -25,7 +25,10 @@ function templateError(fn: () => unknown): string {
 
 describe('placeholdersIn', () => {
   it('finds each placeholder once, in order of first use, tolerating inner spaces', () => {
-    expect(placeholdersIn('Read {{file_path}} then {{ file_name }} and {{file_path}} again')).toEqual(['file_path', 'file_name']);
+    expect(placeholdersIn('Read {{file_path}} then {{ file_name }} and {{file_path}} again')).toEqual([
+      'file_path',
+      'file_name',
+    ]);
   });
 
   it('finds nothing in a prompt without placeholders, or in malformed ones', () => {

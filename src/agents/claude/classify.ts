@@ -17,11 +17,15 @@ function failure(type: AgentErrorType, message: string, nextRetryDelayMs?: numbe
   return { ok: false, ...agentFailure(type, message, nextRetryDelayMs) };
 }
 
-export const INSTALL_HINT = 'run `npm ci` (it installs @anthropic-ai/claude-code), or set CLAUDE_BIN / --claude-bin / agent.bin';
+export const INSTALL_HINT =
+  'run `npm ci` (it installs @anthropic-ai/claude-code), or set CLAUDE_BIN / --claude-bin / agent.bin';
 
 const TEXT_RULES: readonly [RegExp, AgentErrorType][] = [
   [/credit balance|billing|payment required|insufficient.*(credit|quota)/i, AGENT_ERROR_TYPES.billing],
-  [/invalid (x-)?api[ -]key|authentication_error|not logged in|please run \/login|oauth token/i, AGENT_ERROR_TYPES.auth],
+  [
+    /invalid (x-)?api[ -]key|authentication_error|not logged in|please run \/login|oauth token/i,
+    AGENT_ERROR_TYPES.auth,
+  ],
   [/permission_error|forbidden/i, AGENT_ERROR_TYPES.auth],
   [/not_found_error|model.{0,40}(not found|does not exist)|invalid model/i, AGENT_ERROR_TYPES.modelNotFound],
   [/overloaded/i, AGENT_ERROR_TYPES.overloaded],
@@ -43,7 +47,8 @@ function byStatus(status: number, text: string): AgentErrorType {
 
 /** "retry after 30 seconds" / "retry-after: 30" / "retry after 2 minutes", as milliseconds. */
 export function retryAfterMs(text: string): number | undefined {
-  const match = /retry[- ]after[^0-9]{0,12}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|m|mins?|minutes?|s|secs?|seconds?)?\b/i.exec(text);
+  const match =
+    /retry[- ]after[^0-9]{0,12}(\d+(?:\.\d+)?)\s*(ms|milliseconds?|m|mins?|minutes?|s|secs?|seconds?)?\b/i.exec(text);
   if (!match) return undefined;
   const value = Number(match[1]);
   const unit = match[2]?.toLowerCase() ?? 's';
@@ -73,8 +78,10 @@ export function classifyAttempt(facts: AttemptFacts): Classification {
     const type = byStatus(result.api_error_status, text);
     return failure(type, `API error ${result.api_error_status}${detail}`, retryAfterMs(text));
   }
-  if (result.subtype === 'error_max_turns') return failure(AGENT_ERROR_TYPES.maxTurns, `reached the turn limit (${result.num_turns ?? '?'} turns)`);
-  if (result.subtype === 'error_max_budget_usd') return failure(AGENT_ERROR_TYPES.budget, `reached the per-unit budget${detail}`);
+  if (result.subtype === 'error_max_turns')
+    return failure(AGENT_ERROR_TYPES.maxTurns, `reached the turn limit (${result.num_turns ?? '?'} turns)`);
+  if (result.subtype === 'error_max_budget_usd')
+    return failure(AGENT_ERROR_TYPES.budget, `reached the per-unit budget${detail}`);
   const rule = TEXT_RULES.find(([re]) => re.test(text));
   if (rule) return failure(rule[1], `${result.subtype}${detail}`, retryAfterMs(text));
   return failure(AGENT_ERROR_TYPES.failed, `the agent reported an error (${result.subtype})${detail}`);

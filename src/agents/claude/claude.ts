@@ -90,7 +90,14 @@ function claudeParser(): AttemptParser {
         costUsd: final?.total_cost_usd ?? 0,
         durationMs: final?.duration_ms ?? null,
         toolsUsed: [...tools],
-        failure: verdict.ok ? null : { type: verdict.type, retryable: verdict.retryable, message: verdict.message, nextRetryDelayMs: verdict.nextRetryDelayMs },
+        failure: verdict.ok
+          ? null
+          : {
+              type: verdict.type,
+              retryable: verdict.retryable,
+              message: verdict.message,
+              nextRetryDelayMs: verdict.nextRetryDelayMs,
+            },
       };
     },
   };

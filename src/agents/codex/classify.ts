@@ -7,14 +7,20 @@ import { AGENT_ERROR_TYPES, type AgentErrorType } from '../../domain/index.js';
 import { failure, type AgentFailure } from '../agent.js';
 
 const RULES: readonly [RegExp, AgentErrorType][] = [
-  [/unexpected status 40[13]|invalid_api_key|incorrect api key|missing environment variable|not logged in/i, AGENT_ERROR_TYPES.auth],
+  [
+    /unexpected status 40[13]|invalid_api_key|incorrect api key|missing environment variable|not logged in/i,
+    AGENT_ERROR_TYPES.auth,
+  ],
   [/quota exceeded|billing/i, AGENT_ERROR_TYPES.billing],
   [/usage limit/i, AGENT_ERROR_TYPES.rateLimited],
   [/unexpected status 404|model_not_found|model .{0,60}does not exist/i, AGENT_ERROR_TYPES.modelNotFound],
   [/at capacity|overloaded/i, AGENT_ERROR_TYPES.overloaded],
   [/429|rate limit/i, AGENT_ERROR_TYPES.rateLimited],
   [/context window|invalid_request_error|unexpected status 400/i, AGENT_ERROR_TYPES.invalidRequest],
-  [/high demand|unexpected status 5\d\d|stream disconnected|connection failed|idle timeout/i, AGENT_ERROR_TYPES.apiError],
+  [
+    /high demand|unexpected status 5\d\d|stream disconnected|connection failed|idle timeout/i,
+    AGENT_ERROR_TYPES.apiError,
+  ],
 ];
 
 export function classifyCodexFailure(message: string): AgentFailure {

@@ -26,26 +26,55 @@ const facts = (over: Partial<ProcessFacts> = {}): ProcessFacts => ({
 
 /** Feed a captured transcript through a fresh parser, as the activity does, and judge it. */
 function replay(name: string, s = spec(), over: Partial<ProcessFacts> = {}) {
-  const { parser } = codexAgent.start(s, { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null }, {});
+  const { parser } = codexAgent.start(
+    s,
+    { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
+    {},
+  );
   const events = parser.stdout(readFileSync(`${DIR}${name}.jsonl`, 'utf8').split('\n'));
   return { events, finished: parser.finished(), verdict: parser.verdict(facts(over)) };
 }
 
 describe('codex invocation', () => {
   it('runs exec --json with least privilege, no endless reconnects, and the prompt after --', () => {
-    const { invocation } = codexAgent.start(spec({ model: 'gpt-5.5' }), { prompt: '-x', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null }, { CODEX_BIN: '/opt/codex' });
+    const { invocation } = codexAgent.start(
+      spec({ model: 'gpt-5.5' }),
+      { prompt: '-x', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
+      { CODEX_BIN: '/opt/codex' },
+    );
     expect(invocation.bin).toBe('/opt/codex');
     expect(invocation.args).toEqual([
-      'exec', '--json', '--skip-git-repo-check', '--sandbox', 'read-only',
-      '--disable', 'unbounded_connection_retries', '--model', 'gpt-5.5', '--', '-x',
+      'exec',
+      '--json',
+      '--skip-git-repo-check',
+      '--sandbox',
+      'read-only',
+      '--disable',
+      'unbounded_connection_retries',
+      '--model',
+      'gpt-5.5',
+      '--',
+      '-x',
     ]);
     expect(invocation.stdin).toBeNull();
   });
 
   it('rehearses through its own provider with retries off, and resumes a thread', () => {
-    const { invocation } = codexAgent.start(spec({ rehearse: true }), { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: 'th-1', rehearsalUrl: 'http://127.0.0.1:9' }, {});
+    const { invocation } = codexAgent.start(
+      spec({ rehearse: true }),
+      {
+        prompt: 'p',
+        render: (t) => t,
+        unitDirectory: null,
+        resumeSessionId: 'th-1',
+        rehearsalUrl: 'http://127.0.0.1:9',
+      },
+      {},
+    );
     expect(invocation.args).toContain('model_provider=agentic_batch_rehearsal');
-    expect(invocation.args.join(' ')).toMatch(/base_url="http:\/\/127\.0\.0\.1:9\/v1".*request_max_retries=0, stream_max_retries=0/);
+    expect(invocation.args.join(' ')).toMatch(
+      /base_url="http:\/\/127\.0\.0\.1:9\/v1".*request_max_retries=0, stream_max_retries=0/,
+    );
     expect(invocation.args.slice(-4)).toEqual(['resume', 'th-1', '--', 'p']);
     expect(invocation.env.AGENTIC_BATCH_REHEARSAL_KEY).toMatch(/^sk-rehearsal/);
     expect(invocation.env.CODEX_HOME).toMatch(/agentic-batch-codex-rehearsal-/);
@@ -54,7 +83,9 @@ describe('codex invocation', () => {
 
 describe('codex verdicts over captured transcripts', () => {
   it('a text answer succeeds with the last agent message and the thread id', () => {
-    const { verdict, finished } = replay('a_text', spec({ pricing: { input: 2, cachedInput: 0.5, output: 8 } }), { exitCode: 0 });
+    const { verdict, finished } = replay('a_text', spec({ pricing: { input: 2, cachedInput: 0.5, output: 8 } }), {
+      exitCode: 0,
+    });
     expect(finished).toBe(true);
     expect(verdict.failure).toBeNull();
     expect(verdict.result).toBe('Hello from the scripted server.');
@@ -108,11 +139,24 @@ describe('codex verdicts over captured transcripts', () => {
   });
 
   it('without a finished turn: a missing binary, a silent agent, or a crash with its stderr', () => {
-    const parse = () => codexAgent.start(spec(), { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null }, {}).parser;
-    expect(parse().verdict(facts({ spawnError: { code: 'ENOENT', message: 'x' } })).failure).toMatchObject({ type: 'AgentBinaryMissing', retryable: false });
+    const parse = () =>
+      codexAgent.start(
+        spec(),
+        { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
+        {},
+      ).parser;
+    expect(parse().verdict(facts({ spawnError: { code: 'ENOENT', message: 'x' } })).failure).toMatchObject({
+      type: 'AgentBinaryMissing',
+      retryable: false,
+    });
     expect(parse().verdict(facts({ killedBy: 'idle' })).failure).toMatchObject({ type: 'AgentIdle', retryable: true });
-    const crash = parse().verdict(facts({ stderrTail: 'WARNING: noise\nError: thread/resume failed: no rollout found\n' }));
-    expect(crash.failure).toMatchObject({ type: 'AgentNoResult', message: 'codex exited with code 1 without finishing its turn: Error: thread/resume failed: no rollout found' });
+    const crash = parse().verdict(
+      facts({ stderrTail: 'WARNING: noise\nError: thread/resume failed: no rollout found\n' }),
+    );
+    expect(crash.failure).toMatchObject({
+      type: 'AgentNoResult',
+      message: 'codex exited with code 1 without finishing its turn: Error: thread/resume failed: no rollout found',
+    });
   });
 });
 

@@ -59,7 +59,12 @@ export const codexAgent: AgentKind<CodexAgentSpec> = {
     const childEnv: Record<string, string> = { ...spec.env };
     if (ctx.rehearsalUrl) {
       const provider = `{name="agentic-batch rehearsal", base_url="${ctx.rehearsalUrl}/v1", env_key="${REHEARSAL_KEY_ENV}", wire_api="responses", request_max_retries=0, stream_max_retries=0}`;
-      args.push('-c', `model_provider=${REHEARSAL_PROVIDER}`, '-c', `model_providers.${REHEARSAL_PROVIDER}=${provider}`);
+      args.push(
+        '-c',
+        `model_provider=${REHEARSAL_PROVIDER}`,
+        '-c',
+        `model_providers.${REHEARSAL_PROVIDER}=${provider}`,
+      );
       childEnv[REHEARSAL_KEY_ENV] = 'sk-rehearsal-not-a-real-key';
       // A private home: rehearsals must not mix with the user's own codex sessions.
       childEnv.CODEX_HOME ??= path.join(os.tmpdir(), `agentic-batch-codex-rehearsal-${os.userInfo().uid}`);
@@ -118,8 +123,19 @@ function codexParser(spec: CodexAgentSpec): AttemptParser {
       if (common && (facts.spawnError || failed === null)) return { ...report, failure: common };
       if (failed !== null) return { ...report, failure: classifyCodexFailure(failed) };
       const how = facts.signal ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode}`;
-      const stderr = facts.stderrTail.trim().split('\n').filter((l) => !l.startsWith('WARNING:')).slice(0, 2).join(' | ');
-      return { ...report, failure: failure(AGENT_ERROR_TYPES.noResult, `codex ${how} without finishing its turn${stderr ? `: ${stderr}` : ''}`) };
+      const stderr = facts.stderrTail
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('WARNING:'))
+        .slice(0, 2)
+        .join(' | ');
+      return {
+        ...report,
+        failure: failure(
+          AGENT_ERROR_TYPES.noResult,
+          `codex ${how} without finishing its turn${stderr ? `: ${stderr}` : ''}`,
+        ),
+      };
     },
   };
 }
@@ -128,7 +144,10 @@ function codexParser(spec: CodexAgentSpec): AttemptParser {
 function cost(usage: CodexUsage, pricing: NonNullable<CodexAgentSpec['pricing']>): number {
   const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
   const fresh = usage.input_tokens - cached;
-  return (fresh * pricing.input + cached * (pricing.cachedInput ?? pricing.input) + usage.output_tokens * pricing.output) / 1e6;
+  return (
+    (fresh * pricing.input + cached * (pricing.cachedInput ?? pricing.input) + usage.output_tokens * pricing.output) /
+    1e6
+  );
 }
 
 const TRIPLES: Record<string, string> = {

@@ -70,7 +70,8 @@ export function parseCodexLine(line: string): CodexEvent | null {
   const item = itemEvent.safeParse(data);
   if (item.success) {
     event.subtype = item.data.item.type;
-    if (item.data.type === 'item.completed' && item.data.item.type === 'agent_message') event.message = item.data.item.text ?? '';
+    if (item.data.type === 'item.completed' && item.data.item.type === 'agent_message')
+      event.message = item.data.item.text ?? '';
     if (item.data.type === 'item.completed') event.tool = TOOL_ITEMS[item.data.item.type] ?? null;
   }
   const completed = turnCompleted.safeParse(data);

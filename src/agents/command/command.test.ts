@@ -6,7 +6,11 @@ import { commandAgent, MAX_RESULT_BYTES } from './command.js';
 async function run(command: string[], over: Record<string, unknown> = {}, prompt = 'the prompt') {
   const spec = commandAgent.schema.parse({ type: 'command', command, ...over });
   const render = (t: string) => t.replaceAll('{{_key}}', 'unit-7');
-  const { invocation, parser } = commandAgent.start(spec, { prompt, render, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null }, {});
+  const { invocation, parser } = commandAgent.start(
+    spec,
+    { prompt, render, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
+    {},
+  );
   const events: { type: string; data: unknown }[] = [];
   const outcome = await runAgentProcess({
     ...invocation,
@@ -24,7 +28,10 @@ async function run(command: string[], over: Record<string, unknown> = {}, prompt
 
 describe('command agent', () => {
   it('renders each argument, runs no shell, and takes stdout as the result', async () => {
-    const { invocation, verdict, events } = await run(['node', '-e', 'console.log(process.argv[1]); console.error("note")', '{{_key}} $HOME;'], {});
+    const { invocation, verdict, events } = await run(
+      ['node', '-e', 'console.log(process.argv[1]); console.error("note")', '{{_key}} $HOME;'],
+      {},
+    );
     expect(invocation.args).toEqual(['-e', 'console.log(process.argv[1]); console.error("note")', 'unit-7 $HOME;']);
     expect(verdict.failure).toBeNull();
     expect(verdict.result).toBe('unit-7 $HOME;');
@@ -43,7 +50,12 @@ describe('command agent', () => {
 
   it('fails on a non-zero exit, retryably unless the code is listed', async () => {
     const retryable = await run(['sh', '-c', 'echo partial; echo "disk full" >&2; exit 3']);
-    expect(retryable.verdict.failure).toEqual({ type: 'AgentFailed', retryable: true, message: 'sh exited with code 3: disk full', nextRetryDelayMs: undefined });
+    expect(retryable.verdict.failure).toEqual({
+      type: 'AgentFailed',
+      retryable: true,
+      message: 'sh exited with code 3: disk full',
+      nextRetryDelayMs: undefined,
+    });
     const permanent = await run(['sh', '-c', 'exit 4'], { nonRetryableExitCodes: [4] });
     expect(permanent.verdict.failure).toMatchObject({ type: 'AgentExitNonRetryable', retryable: false });
   });

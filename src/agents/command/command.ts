@@ -32,12 +32,15 @@ export const commandAgent: AgentKind<CommandAgentSpec> = {
 
   program: (spec) => spec.bin ?? spec.command[0]!,
 
-  templates: (spec) => spec.command.slice(1).map((template, i) => ({ what: `argument ${i + 1} of agent.command`, template })),
+  templates: (spec) =>
+    spec.command.slice(1).map((template, i) => ({ what: `argument ${i + 1} of agent.command`, template })),
 
   resolve: (spec, baseDir) => {
     const program = spec.command[0]!;
     // A relative path names a file next to the spec; a bare name is looked up on PATH.
-    return program.includes('/') ? { ...spec, command: [path.resolve(baseDir, program), ...spec.command.slice(1)] } : spec;
+    return program.includes('/')
+      ? { ...spec, command: [path.resolve(baseDir, program), ...spec.command.slice(1)] }
+      : spec;
   },
 
   start(spec, ctx, env) {
@@ -49,9 +52,14 @@ export const commandAgent: AgentKind<CommandAgentSpec> = {
       bytes += Buffer.byteLength(text);
       stdout += text;
       // Cut at the limit without splitting a character.
-      if (bytes > MAX_RESULT_BYTES) stdout = Buffer.from(stdout).subarray(0, MAX_RESULT_BYTES).toString('utf8').replace(/\uFFFD$/, '');
+      if (bytes > MAX_RESULT_BYTES)
+        stdout = Buffer.from(stdout)
+          .subarray(0, MAX_RESULT_BYTES)
+          .toString('utf8')
+          .replace(/\uFFFD$/, '');
     };
-    const events = (type: 'stdout' | 'stderr', lines: readonly string[]): AgentEvent[] => lines.map((text) => ({ type, data: { text } }));
+    const events = (type: 'stdout' | 'stderr', lines: readonly string[]): AgentEvent[] =>
+      lines.map((text) => ({ type, data: { text } }));
     return {
       invocation: {
         bin: commandAgent.program(spec, env),
@@ -68,7 +76,12 @@ export const commandAgent: AgentKind<CommandAgentSpec> = {
         finished: () => false,
         sessionId: () => null,
         verdict(facts) {
-          const report = { ...emptyReport(facts), result: stdout.replace(/\n$/, ''), isError: facts.exitCode !== 0, durationMs: null };
+          const report = {
+            ...emptyReport(facts),
+            result: stdout.replace(/\n$/, ''),
+            isError: facts.exitCode !== 0,
+            durationMs: null,
+          };
           const common = processFailure(facts, INSTALL_HINT);
           if (common) return { ...report, failure: common };
           if (facts.exitCode === 0) return { ...report, failure: null };

@@ -10,12 +10,13 @@ import { usd } from '../render/format.js';
 import { waitForStatus } from '../watchJob.js';
 import { withSession } from '../withSession.js';
 
-
 function report(status: JobStatus, json: boolean | undefined): void {
   if (json) return printJson(statusJson(status));
   const { counts } = status;
-  say(`${status.jobId} is ${status.state}${status.message ? ` (${status.message})` : ''}: ` +
-    `${counts.succeeded}/${counts.total} succeeded, ${counts.failed} failed, ${counts.running} running · ${usd(status.costUsd)}`);
+  say(
+    `${status.jobId} is ${status.state}${status.message ? ` (${status.message})` : ''}: ` +
+      `${counts.succeeded}/${counts.total} succeeded, ${counts.failed} failed, ${counts.running} running · ${usd(status.costUsd)}`,
+  );
 }
 
 export function registerControlCommands(program: Command): void {
@@ -23,62 +24,87 @@ export function registerControlCommands(program: Command): void {
     .command('approve <job>')
     .description('approve a READY job: its remaining units start running')
     .option('--json', 'print the new status as JSON')
-    .action(action(async (jobId: string, opts: { json?: boolean }) => report(await withSession((s) => approveJob(s, jobId)), opts.json)));
+    .action(
+      action(async (jobId: string, opts: { json?: boolean }) =>
+        report(await withSession((s) => approveJob(s, jobId)), opts.json),
+      ),
+    );
 
   program
     .command('reject <job>')
-    .description('reject a READY job\'s test result: back to TESTING, with a revised prompt if given')
+    .description("reject a READY job's test result: back to TESTING, with a revised prompt if given")
     .requiredOption('--feedback <text>', 'what was wrong with the test result')
     .option('--prompt <template>', 'the revised prompt template')
     .option('--json', 'print the new status as JSON')
-    .action(action(async (jobId: string, opts: { feedback: string; prompt?: string; json?: boolean }) => {
-      if (!opts.feedback.trim()) throw new UsageError('--feedback is empty: say what was wrong with the test result');
-      report(await withSession((s) => rejectJob(s, jobId, { feedback: opts.feedback, prompt: opts.prompt })), opts.json);
-    }));
+    .action(
+      action(async (jobId: string, opts: { feedback: string; prompt?: string; json?: boolean }) => {
+        if (!opts.feedback.trim()) throw new UsageError('--feedback is empty: say what was wrong with the test result');
+        report(
+          await withSession((s) => rejectJob(s, jobId, { feedback: opts.feedback, prompt: opts.prompt })),
+          opts.json,
+        );
+      }),
+    );
 
   program
     .command('pause <job>')
     .description('stop starting units; running ones finish')
     .option('--json', 'print the new status as JSON')
-    .action(action(async (jobId: string, opts: { json?: boolean }) => report(await withSession((s) => pauseJob(s, jobId)), opts.json)));
+    .action(
+      action(async (jobId: string, opts: { json?: boolean }) =>
+        report(await withSession((s) => pauseJob(s, jobId)), opts.json),
+      ),
+    );
 
   program
     .command('resume <job>')
     .description('resume a PAUSED job, optionally with a higher budget')
     .option('--budget-usd <usd>', 'new budget for the whole job')
     .option('--json', 'print the new status as JSON')
-    .action(action(async (jobId: string, opts: { budgetUsd?: string; json?: boolean }) => {
-      const budgetUsd = opts.budgetUsd === undefined ? undefined : Number(opts.budgetUsd);
-      if (budgetUsd !== undefined && !(budgetUsd > 0)) throw new UsageError(`--budget-usd expects an amount above 0, got "${opts.budgetUsd}"`);
-      report(await withSession((s) => resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd })), opts.json);
-    }));
+    .action(
+      action(async (jobId: string, opts: { budgetUsd?: string; json?: boolean }) => {
+        const budgetUsd = opts.budgetUsd === undefined ? undefined : Number(opts.budgetUsd);
+        if (budgetUsd !== undefined && !(budgetUsd > 0))
+          throw new UsageError(`--budget-usd expects an amount above 0, got "${opts.budgetUsd}"`);
+        report(await withSession((s) => resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd })), opts.json);
+      }),
+    );
 
   program
     .command('cancel <job>')
     .description('cancel a job: running agents are stopped, pending units marked cancelled')
     .option('--no-wait', 'return once cancellation is requested')
     .option('--json', 'print the final status as JSON')
-    .action(action(async (jobId: string, opts: { wait: boolean; json?: boolean }) => {
-      await withSession(async (session) => {
-        await cancelJob(session, jobId);
-        if (!opts.wait) return say(`cancellation of ${jobId} requested`);
-        const status = await waitForStatus(session, jobId, (s) => isTerminal(s.state));
-        report(status, opts.json);
-      });
-    }));
+    .action(
+      action(async (jobId: string, opts: { wait: boolean; json?: boolean }) => {
+        await withSession(async (session) => {
+          await cancelJob(session, jobId);
+          if (!opts.wait) return say(`cancellation of ${jobId} requested`);
+          const status = await waitForStatus(session, jobId, (s) => isTerminal(s.state));
+          report(status, opts.json);
+        });
+      }),
+    );
 
   program
     .command('status <job>')
     .description("a job's state, unit counts and cost")
     .option('--json', 'print {"jobId","status","counts","costUsd",…} as one JSON document')
-    .action(action(async (jobId: string, opts: { json?: boolean }) => {
-      const status = await withSession((s) => getStatus(s, jobId));
-      if (opts.json) return printJson(statusJson(status));
-      const { counts } = status;
-      console.log(`${status.jobId} (${status.name}): ${status.state}${status.message ? ` — ${status.message}` : ''}`);
-      console.log(`  units     ${counts.total} total · ${counts.succeeded} succeeded · ${counts.failed} failed · ${counts.cancelled} cancelled · ${counts.running} running · ${counts.pending} pending`);
-      console.log(`  cost      ${usd(status.costUsd)}${status.budgetUsd !== null ? ` of ${usd(status.budgetUsd)} budget` : ''}`);
-      console.log(`  prompt    v${status.templateVersion} · concurrency ${status.concurrency}`);
-      for (const t of status.testResults) console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
-    }));
+    .action(
+      action(async (jobId: string, opts: { json?: boolean }) => {
+        const status = await withSession((s) => getStatus(s, jobId));
+        if (opts.json) return printJson(statusJson(status));
+        const { counts } = status;
+        console.log(`${status.jobId} (${status.name}): ${status.state}${status.message ? ` — ${status.message}` : ''}`);
+        console.log(
+          `  units     ${counts.total} total · ${counts.succeeded} succeeded · ${counts.failed} failed · ${counts.cancelled} cancelled · ${counts.running} running · ${counts.pending} pending`,
+        );
+        console.log(
+          `  cost      ${usd(status.costUsd)}${status.budgetUsd !== null ? ` of ${usd(status.budgetUsd)} budget` : ''}`,
+        );
+        console.log(`  prompt    v${status.templateVersion} · concurrency ${status.concurrency}`);
+        for (const t of status.testResults)
+          console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
+      }),
+    );
 }

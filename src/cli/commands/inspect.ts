@@ -14,7 +14,8 @@ import { columnWidths, table, truncate, usd } from '../render/format.js';
 import { watchUntilSettled } from '../watchJob.js';
 import { withSession } from '../withSession.js';
 
-const statusOption = (): Option => new Option('--status <status>', 'only units in this state').choices([...UNIT_STATUSES]);
+const statusOption = (): Option =>
+  new Option('--status <status>', 'only units in this state').choices([...UNIT_STATUSES]);
 
 export function registerInspectCommands(program: Command): void {
   program
@@ -22,91 +23,118 @@ export function registerInspectCommands(program: Command): void {
     .description('jobs, newest first')
     .option('--limit <n>', 'how many', positiveInt, 50)
     .option('--json', 'print an array of {jobId,name,status,totalUnits,costUsd,createdAt}')
-    .action(action(async (opts: { limit: number; json?: boolean }) => {
-      const jobs = await withSession((s) => listJobs(s, opts.limit));
-      const rows = jobs.map((j) => ({
-        jobId: j.id,
-        name: j.name,
-        status: j.state,
-        totalUnits: j.totalUnits,
-        costUsd: j.costUsd,
-        createdAt: j.createdAt.toISOString(),
-        message: j.message,
-      }));
-      if (opts.json) return printJson(rows);
-      if (rows.length === 0) return say('no jobs yet: start one with `agentic-batch run`');
-      console.log(table([
-        ['JOB', 'STATUS', 'UNITS', 'COST', 'CREATED'],
-        ...rows.map((r) => [r.jobId, r.status, String(r.totalUnits), usd(r.costUsd), r.createdAt.replace('T', ' ').slice(0, 19)]),
-      ]));
-    }));
+    .action(
+      action(async (opts: { limit: number; json?: boolean }) => {
+        const jobs = await withSession((s) => listJobs(s, opts.limit));
+        const rows = jobs.map((j) => ({
+          jobId: j.id,
+          name: j.name,
+          status: j.state,
+          totalUnits: j.totalUnits,
+          costUsd: j.costUsd,
+          createdAt: j.createdAt.toISOString(),
+          message: j.message,
+        }));
+        if (opts.json) return printJson(rows);
+        if (rows.length === 0) return say('no jobs yet: start one with `agentic-batch run`');
+        console.log(
+          table([
+            ['JOB', 'STATUS', 'UNITS', 'COST', 'CREATED'],
+            ...rows.map((r) => [
+              r.jobId,
+              r.status,
+              String(r.totalUnits),
+              usd(r.costUsd),
+              r.createdAt.replace('T', ' ').slice(0, 19),
+            ]),
+          ]),
+        );
+      }),
+    );
 
   program
     .command('watch <job>')
     .description('live progress of a job until it ends (Ctrl-C detaches; the job keeps running)')
     .option('--json', 'print the final status as JSON')
-    .action(action(async (jobId: string, opts: { json?: boolean }) => {
-      return withSession(async (session) => {
-        await assertJobExists(session, jobId);
-        const status = await watchUntilSettled(session, jobId, true);
-        if (opts.json) printJson(statusJson(status));
-        else say(`${status.state}${status.message ? `: ${status.message}` : ''}`);
-        return status.state === 'COMPLETED' ? 0 : 1;
-      });
-    }));
+    .action(
+      action(async (jobId: string, opts: { json?: boolean }) => {
+        return withSession(async (session) => {
+          await assertJobExists(session, jobId);
+          const status = await watchUntilSettled(session, jobId, true);
+          if (opts.json) printJson(statusJson(status));
+          else say(`${status.state}${status.message ? `: ${status.message}` : ''}`);
+          return status.state === 'COMPLETED' ? 0 : 1;
+        });
+      }),
+    );
 
   program
     .command('units <job>')
     .description("a job's units with their state, attempts, cost and error")
     .addOption(statusOption())
     .option('--json', 'print one JSON object per line')
-    .action(action(async (jobId: string, opts: { status?: UnitStatus; json?: boolean }) => {
-      await withSession(async (session) => {
-        // A page at a time: a million units never sit in memory. Columns take the first page's
-        // widths, ids the width of the largest.
-        const { totalUnits } = await requireJob(session, jobId);
-        let widths: number[] | null = null;
-        for await (const page of resultPages(session, jobId, opts.status)) {
-          if (opts.json) {
-            process.stdout.write(`${page.map((r) => JSON.stringify(r)).join('\n')}\n`);
-            continue;
+    .action(
+      action(async (jobId: string, opts: { status?: UnitStatus; json?: boolean }) => {
+        await withSession(async (session) => {
+          // A page at a time: a million units never sit in memory. Columns take the first page's
+          // widths, ids the width of the largest.
+          const { totalUnits } = await requireJob(session, jobId);
+          let widths: number[] | null = null;
+          for await (const page of resultPages(session, jobId, opts.status)) {
+            if (opts.json) {
+              process.stdout.write(`${page.map((r) => JSON.stringify(r)).join('\n')}\n`);
+              continue;
+            }
+            const rows = page.map((u) => [
+              String(u.unitId),
+              u.status,
+              String(u.attempts),
+              usd(u.costUsd),
+              u.key,
+              truncate(u.error ?? '', 80),
+            ]);
+            if (!widths) rows.unshift(['ID', 'STATUS', 'ATTEMPTS', 'COST', 'KEY', 'ERROR']);
+            widths ??= columnWidths(rows).map((w, i) => (i === 0 ? Math.max(w, String(totalUnits).length) : w));
+            process.stdout.write(`${table(rows, widths)}\n`);
           }
-          const rows = page.map((u) => [String(u.unitId), u.status, String(u.attempts), usd(u.costUsd), u.key, truncate(u.error ?? '', 80)]);
-          if (!widths) rows.unshift(['ID', 'STATUS', 'ATTEMPTS', 'COST', 'KEY', 'ERROR']);
-          widths ??= columnWidths(rows).map((w, i) => (i === 0 ? Math.max(w, String(totalUnits).length) : w));
-          process.stdout.write(`${table(rows, widths)}\n`);
-        }
-        if (!widths && !opts.json) console.log(`no ${opts.status ?? ''} units`.replace('  ', ' '));
-      });
-    }));
+          if (!widths && !opts.json) console.log(`no ${opts.status ?? ''} units`.replace('  ', ' '));
+        });
+      }),
+    );
 
   program
     .command('show <job> <unit>')
     .description("a unit's conversation, attempt by attempt (unit = its id or its key)")
     .option('--json', 'print the attempts and raw events as JSON')
-    .action(action(async (jobId: string, unitRef: string, opts: { json?: boolean }) => {
-      await withSession(async (session) => {
-        const { unit, attempts } = await unitConversation(session, jobId, unitRef);
-        if (opts.json) return printJson({ unit: resultRecord(unit), attempts });
-        console.log(formatConversation(unit, attempts));
-      });
-    }));
+    .action(
+      action(async (jobId: string, unitRef: string, opts: { json?: boolean }) => {
+        await withSession(async (session) => {
+          const { unit, attempts } = await unitConversation(session, jobId, unitRef);
+          if (opts.json) return printJson({ unit: resultRecord(unit), attempts });
+          console.log(formatConversation(unit, attempts));
+        });
+      }),
+    );
 
   program
     .command('results <job>')
-    .description('export every unit\'s outcome as JSONL (default) or CSV')
+    .description("export every unit's outcome as JSONL (default) or CSV")
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .addOption(statusOption())
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
-    .addHelpText('after', `
-Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"}`)
+    .addHelpText(
+      'after',
+      `
+Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"}`,
+    )
     .action(
       action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {
         await withSession(async (session) => {
           const chunks = resultText(session, jobId, opts);
           const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
           const out = tmp ? createWriteStream(tmp) : process.stdout;
-          const write = (text: string) => new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
+          const write = (text: string) =>
+            new Promise<void>((resolve, reject) => out.write(text, (err) => (err ? reject(err) : resolve())));
           let count = 0;
           try {
             for await (const { text, units } of chunks) {

@@ -62,7 +62,11 @@ function addSpecOptions(command: Command): Command {
     .argument('[spec]', 'job spec file (YAML)')
     .option('--files <glob>', 'one unit per file matching this glob')
     .option('--csv <file>', 'one unit per row of a CSV file (its header names the fields)')
-    .addOption(new Option('--json [file]', 'with FILE: one unit per element of a JSON array; alone: print JSON').preset('').argParser(jsonFlag))
+    .addOption(
+      new Option('--json [file]', 'with FILE: one unit per element of a JSON array; alone: print JSON')
+        .preset('')
+        .argParser(jsonFlag),
+    )
     .option('--jsonl <file>', 'one unit per line of a JSON Lines file')
     .option('--sql <query>', 'one unit per row of a query (Postgres with --db, or SQLite with --sqlite)')
     .option('--db <url>', 'the Postgres connection string for --sql (never stored; default: $SOURCE_DATABASE_URL)')
@@ -90,7 +94,13 @@ function addSpecOptions(command: Command): Command {
     .option('--timeout <seconds>', 'per attempt (default 600)')
     .option('--add-dirs <unit|dirs>', "'unit' (each unit's directory) or comma-separated directories")
     .option('--append-system-prompt <text>', 'appended to the agent system prompt')
-    .addOption(new Option('--agent <type>', 'the agent that runs each unit (default: claude)').choices(['claude', 'command', 'codex']))
+    .addOption(
+      new Option('--agent <type>', 'the agent that runs each unit (default: claude)').choices([
+        'claude',
+        'command',
+        'codex',
+      ]),
+    )
     .option('--agent-command <command>', "the command agent's program and arguments, e.g. 'python3 fix.py {{_key}}'")
     .addOption(new Option('--agent-stdin <what>', 'what the command agent gets on stdin').choices(['prompt', 'none']))
     .option('--agent-bin <path>', "the agent's program (default: the adapter's own)")
@@ -102,7 +112,9 @@ export function registerRunCommands(program: Command): void {
   addSpecOptions(program.command('run'))
     .description('create a job, run its test units, ask for approval, then run the rest with live progress')
     .option('-y, --yes', 'approve automatically when every test unit succeeded')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit status: 0 when the job COMPLETED, 1 when it FAILED, was CANCELLED or was left waiting
 (test units failed under --yes, approval declined, budget reached), 2 on bad input.
 Ctrl-C detaches: the job keeps running; \`agentic-batch watch JOB\` re-attaches (while the units
@@ -115,45 +127,65 @@ Examples:
   agentic-batch run --jsonl tickets.jsonl --key id --prompt 'Triage ticket {{id}}: {{title}}'
   agentic-batch run --sql 'SELECT id, notes FROM customers WHERE flagged' --db "$CRM_URL" --key id --prompt '…{{notes}}…'
   agentic-batch run --lines-from "git ls-files '*.ts'" --prompt 'Add JSDoc to {{line}}'
-  agentic-batch run job.yaml --concurrency 16 --yes --json`)
-    .action(action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }) => {
-      const { spec, read } = await specFromInputs(specFile, opts);
-      await prepareJob(spec, read);
-      const session = await openSession(loadConfig(), { autoStart: true });
-      try {
-        return await runJob(session, spec, read, { yes: opts.yes, json: opts.json?.output });
-      } finally {
-        await session.close();
-      }
-    }));
+  agentic-batch run job.yaml --concurrency 16 --yes --json`,
+    )
+    .action(
+      action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }) => {
+        const { spec, read } = await specFromInputs(specFile, opts);
+        await prepareJob(spec, read);
+        const session = await openSession(loadConfig(), { autoStart: true });
+        try {
+          return await runJob(session, spec, read, { yes: opts.yes, json: opts.json?.output });
+        } finally {
+          await session.close();
+        }
+      }),
+    );
 
   addSpecOptions(program.command('create'))
     .description('create a job and start its test phase, without waiting (approve it later)')
     .addHelpText('after', `--json alone prints {"jobId", "totalUnits"}.\n${SPEC_EXAMPLE}`)
-    .action(action(async (specFile: string | undefined, opts: SpecFlags) => {
-      const { spec, read } = await specFromInputs(specFile, opts);
-      await prepareJob(spec, read);
-      const session = await openSession(loadConfig(), { autoStart: true });
-      try {
-        const { jobId, totalUnits } = await storeJob(session, spec, read);
-        if (opts.json?.output) printJson({ jobId, totalUnits });
-        else say(`created ${jobId}: ${totalUnits} units. Follow it with: agentic-batch watch ${jobId}`);
-      } finally {
-        await session.close();
-      }
-    }));
+    .action(
+      action(async (specFile: string | undefined, opts: SpecFlags) => {
+        const { spec, read } = await specFromInputs(specFile, opts);
+        await prepareJob(spec, read);
+        const session = await openSession(loadConfig(), { autoStart: true });
+        try {
+          const { jobId, totalUnits } = await storeJob(session, spec, read);
+          if (opts.json?.output) printJson({ jobId, totalUnits });
+          else say(`created ${jobId}: ${totalUnits} units. Follow it with: agentic-batch watch ${jobId}`);
+        } finally {
+          await session.close();
+        }
+      }),
+    );
 }
 
-async function runJob(session: Session, spec: JobSpec, read: ReadContext, opts: { yes?: boolean; json?: boolean }): Promise<number> {
+async function runJob(
+  session: Session,
+  spec: JobSpec,
+  read: ReadContext,
+  opts: { yes?: boolean; json?: boolean },
+): Promise<number> {
   const started = Date.now();
   const { jobId, totalUnits } = await storeJob(session, spec, read);
   say(`created ${jobId}: ${totalUnits} units`);
-  if (session.endpoints.uiUrl) say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
+  if (session.endpoints.uiUrl)
+    say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
 
   let status = await waitForTests(session, jobId);
   while (status.state === 'READY') {
     say('');
-    say(testReport(status, await newestAttempts(session, jobId, status.testResults.map((r) => r.unitId))));
+    say(
+      testReport(
+        status,
+        await newestAttempts(
+          session,
+          jobId,
+          status.testResults.map((r) => r.unitId),
+        ),
+      ),
+    );
     const decision = await decide(status, opts.yes ?? false, jobId);
     if (decision === 'leave') {
       if (opts.json) printJson(statusJson(status));
@@ -228,18 +260,24 @@ async function decide(status: JobStatus, autoApprove: boolean, jobId: string): P
   if (autoApprove) {
     if (failed.length === 0) return 'approve';
     say(`not approving: ${failed.length} test unit(s) failed (${failed.map((r) => r.error ?? r.status).join('; ')}).`);
-    say(`the job is READY: fix and re-test with \`agentic-batch reject ${jobId} --feedback … --prompt …\`, or approve it anyway with \`agentic-batch approve ${jobId}\``);
+    say(
+      `the job is READY: fix and re-test with \`agentic-batch reject ${jobId} --feedback … --prompt …\`, or approve it anyway with \`agentic-batch approve ${jobId}\``,
+    );
     return 'leave';
   }
   if (!process.stdin.isTTY) {
     say('stdin is not a terminal, so nobody can approve here; pass --yes to approve when the test units succeed.');
-    say(`the job is READY: approve with \`agentic-batch approve ${jobId}\`, or cancel with \`agentic-batch cancel ${jobId}\``);
+    say(
+      `the job is READY: approve with \`agentic-batch approve ${jobId}\`, or cancel with \`agentic-batch cancel ${jobId}\``,
+    );
     return 'leave';
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     for (;;) {
-      const answer = (await rl.question(`Approve and run the remaining ${remaining} units? [y/N/e] `)).trim().toLowerCase();
+      const answer = (await rl.question(`Approve and run the remaining ${remaining} units? [y/N/e] `))
+        .trim()
+        .toLowerCase();
       if (answer === 'y' || answer === 'yes') return 'approve';
       if (answer === '' || answer === 'n' || answer === 'no') {
         say(`left READY. Approve later with \`agentic-batch approve ${jobId}\`, or \`agentic-batch cancel ${jobId}\`.`);
@@ -256,7 +294,7 @@ async function decide(status: JobStatus, autoApprove: boolean, jobId: string): P
         }
         return lines.length ? { feedback, prompt: lines.join('\n') } : { feedback };
       }
-      say("answer y (approve), n (leave it READY) or e (give feedback and a revised prompt, then re-test)");
+      say('answer y (approve), n (leave it READY) or e (give feedback and a revised prompt, then re-test)');
     }
   } finally {
     rl.close();

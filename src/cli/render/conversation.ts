@@ -31,8 +31,10 @@ function formatEvent(e: UnitConversation['attempts'][number]['events'][number]):
   const blocks: Block[] = Array.isArray(message?.content) ? message.content : [];
   switch (e.type) {
     case 'system':
-      if (e.subtype === 'init') return [`▶ session started · model ${String(d.model ?? '?')} · cwd ${String(d.cwd ?? '?')}`];
-      if (e.subtype === 'api_retry') return [`▶ API retry ${String(d.attempt ?? '')}: ${String(d.error_status ?? d.error ?? '')}`];
+      if (e.subtype === 'init')
+        return [`▶ session started · model ${String(d.model ?? '?')} · cwd ${String(d.cwd ?? '?')}`];
+      if (e.subtype === 'api_retry')
+        return [`▶ API retry ${String(d.attempt ?? '')}: ${String(d.error_status ?? d.error ?? '')}`];
       return [`▶ system/${e.subtype ?? '?'}`];
     case 'assistant':
       return blocks.flatMap((b) => {
@@ -43,7 +45,10 @@ function formatEvent(e: UnitConversation['attempts'][number]['events'][number]):
     case 'user':
       return blocks
         .filter((b) => b.type === 'tool_result')
-        .map((b) => `  ↳ ${b.is_error ? 'error: ' : ''}${truncate(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''), 200)}`);
+        .map(
+          (b) =>
+            `  ↳ ${b.is_error ? 'error: ' : ''}${truncate(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''), 200)}`,
+        );
     case 'result':
       return [`▶ result (${String(d.subtype)}${d.is_error ? ', error' : ''})`, excerpt(String(d.result ?? ''), 30)];
     case 'text':
@@ -80,10 +85,15 @@ function codexItem(item: Record<string, unknown>): string[] {
     case 'reasoning':
       return ['▶ reasoning', excerpt(String(item.text ?? ''), 10)];
     case 'command_execution':
-      return [`▶ tool command ${truncate(String(item.command ?? ''), 160)} (exit ${String(item.exit_code ?? '?')})`, excerpt(String(item.aggregated_output ?? ''), 10)];
+      return [
+        `▶ tool command ${truncate(String(item.command ?? ''), 160)} (exit ${String(item.exit_code ?? '?')})`,
+        excerpt(String(item.aggregated_output ?? ''), 10),
+      ];
     case 'file_change': {
       const changes = Array.isArray(item.changes) ? (item.changes as { kind?: string; path?: string }[]) : [];
-      return [`▶ file change ${changes.map((c) => `${c.kind ?? '?'} ${c.path ?? '?'}`).join(', ')} (${String(item.status ?? '')})`];
+      return [
+        `▶ file change ${changes.map((c) => `${c.kind ?? '?'} ${c.path ?? '?'}`).join(', ')} (${String(item.status ?? '')})`,
+      ];
     }
     case 'error':
       return [`▶ warning: ${truncate(String(item.message ?? ''), 200)}`];

@@ -33,5 +33,7 @@ export function columnWidths(rows: string[][]): number[] {
 
 /** Columns padded to their widest cell (or to `widths`, to line up with rows printed before). */
 export function table(rows: string[][], widths = columnWidths(rows)): string {
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n');
 }

@@ -8,15 +8,27 @@ describe('command source', () => {
     const units = await readUnits(source({ type: 'command', command: "printf 'x\\n\\n'; ls *.ts" }, dir));
     expect(units).toEqual([
       { key: 'x', payload: { line: 'x', index: 1 }, origin: "line 1 of the output of `printf 'x\\n\\n'; ls *.ts`" },
-      { key: 'a.ts', payload: { line: 'a.ts', index: 2 }, origin: "line 3 of the output of `printf 'x\\n\\n'; ls *.ts`" },
-      { key: 'b c.ts', payload: { line: 'b c.ts', index: 3 }, origin: "line 4 of the output of `printf 'x\\n\\n'; ls *.ts`" },
+      {
+        key: 'a.ts',
+        payload: { line: 'a.ts', index: 2 },
+        origin: "line 3 of the output of `printf 'x\\n\\n'; ls *.ts`",
+      },
+      {
+        key: 'b c.ts',
+        payload: { line: 'b c.ts', index: 3 },
+        origin: "line 4 of the output of `printf 'x\\n\\n'; ls *.ts`",
+      },
     ]);
   });
 
   it('fails on a non-zero exit with the tail of stderr', async () => {
     const dir = await tempFiles({});
-    const err = await sourceError(source({ type: 'command', command: 'echo one; echo "no such table" >&2; exit 3' }, dir));
-    expect(err.message).toBe('the source command `echo one; echo "no such table" >&2; exit 3` exited with code 3: no such table');
+    const err = await sourceError(
+      source({ type: 'command', command: 'echo one; echo "no such table" >&2; exit 3' }, dir),
+    );
+    expect(err.message).toBe(
+      'the source command `echo one; echo "no such table" >&2; exit 3` exited with code 3: no such table',
+    );
   });
 
   it('stops the command once the limit is reached', async () => {

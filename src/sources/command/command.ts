@@ -47,12 +47,19 @@ export const commandSource: SourceKind<CommandSourceSpec> = {
         number += 1;
         if (!line.trim()) continue;
         index += 1;
-        yield { naturalKey: line, origin: `line ${number} of the output of \`${spec.command}\``, payload: { line, index } };
+        yield {
+          naturalKey: line,
+          origin: `line ${number} of the output of \`${spec.command}\``,
+          payload: { line, index },
+        };
       }
       const result = await child;
       finished = true;
       if (result.failed) {
-        const how = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : `failed (${result.signal ?? result.code ?? 'no exit code'})`;
+        const how =
+          result.exitCode !== undefined
+            ? `exited with code ${result.exitCode}`
+            : `failed (${result.signal ?? result.code ?? 'no exit code'})`;
         const tail = stderr.trim().split('\n').slice(-3).join(' | ');
         throw new SourceError(
           `the source command \`${spec.command}\` ${how}${tail ? `: ${tail}` : ''}`,
@@ -73,7 +80,11 @@ export const commandSource: SourceKind<CommandSourceSpec> = {
     }
   },
 
-  empty: (spec) => new SourceError(`the source command \`${spec.command}\` printed no lines`, 'each non-empty line it prints to stdout becomes a unit'),
+  empty: (spec) =>
+    new SourceError(
+      `the source command \`${spec.command}\` printed no lines`,
+      'each non-empty line it prints to stdout becomes a unit',
+    ),
 
   workingDirectory: (spec) => spec.cwd,
 

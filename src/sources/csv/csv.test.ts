@@ -8,7 +8,9 @@ const csv = async (text: string | Buffer, extra: Record<string, unknown> = {}) =
 
 describe('csv source', () => {
   it('reads RFC 4180: quoted commas, doubled quotes, newlines inside fields, unicode', async () => {
-    const spec = await csv('sku,name,notes\nA1,"Lamp, brass","say ""hi""\nsecond line"\nA2,Chaise à bascule 🪑,plain\n');
+    const spec = await csv(
+      'sku,name,notes\nA1,"Lamp, brass","say ""hi""\nsecond line"\nA2,Chaise à bascule 🪑,plain\n',
+    );
     const units = await readUnits(spec);
     expect(units.map((u) => u.payload)).toEqual([
       { sku: 'A1', name: 'Lamp, brass', notes: 'say "hi"\nsecond line' },
@@ -20,7 +22,9 @@ describe('csv source', () => {
   });
 
   it('drops a UTF-8 byte order mark, so the first header is its name', async () => {
-    const units = await readUnits(await csv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('sku,name\nA1,x\n')]), { key: 'sku' }));
+    const units = await readUnits(
+      await csv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('sku,name\nA1,x\n')]), { key: 'sku' }),
+    );
     expect(units).toEqual([{ key: 'A1', payload: { sku: 'A1', name: 'x' }, origin: 'line 2 of products.csv' }]);
   });
 
@@ -49,7 +53,9 @@ describe('csv source', () => {
     expect((await sourceError(await csv('sku,name,sku\n1,2,3\n'))).message).toBe(
       'the header of products.csv names "sku" twice (columns 1 and 3)',
     );
-    expect((await sourceError(await csv('sku,,name\n1,2,3\n'))).message).toBe('column 2 of the header of products.csv is empty');
+    expect((await sourceError(await csv('sku,,name\n1,2,3\n'))).message).toBe(
+      'column 2 of the header of products.csv is empty',
+    );
   });
 
   it('refuses a key field the header does not have, suspecting a missing header row', async () => {

@@ -53,11 +53,18 @@ export const csvSource: SourceKind<CsvSourceSpec> = {
     } finally {
       parser.destroy();
     }
-    if (header === null) throw new SourceError(`${name} is empty: it has no header row`, 'the first line of the CSV names the fields, e.g. sku,name,price');
+    if (header === null)
+      throw new SourceError(
+        `${name} is empty: it has no header row`,
+        'the first line of the CSV names the fields, e.g. sku,name,price',
+      );
   },
 
   empty: (spec) =>
-    new SourceError(`${path.basename(spec.path)} has a header row but no records`, 'add rows below the header, or check the file'),
+    new SourceError(
+      `${path.basename(spec.path)} has a header row but no records`,
+      'add rows below the header, or check the file',
+    ),
 
   describe: (spec) => `rows of ${spec.path}`,
 };
@@ -72,9 +79,17 @@ function checkHeader(names: string[], spec: CsvSourceSpec, file: string): string
   const seen = new Map<string, number>();
   names.forEach((raw, i) => {
     const name = raw.trim();
-    if (!name) throw new SourceError(`column ${i + 1} of the header of ${file} is empty`, 'every column needs a name in the first line');
+    if (!name)
+      throw new SourceError(
+        `column ${i + 1} of the header of ${file} is empty`,
+        'every column needs a name in the first line',
+      );
     const before = seen.get(name);
-    if (before !== undefined) throw new SourceError(`the header of ${file} names "${name}" twice (columns ${before} and ${i + 1})`, 'give every column its own name');
+    if (before !== undefined)
+      throw new SourceError(
+        `the header of ${file} names "${name}" twice (columns ${before} and ${i + 1})`,
+        'give every column its own name',
+      );
     seen.set(name, i + 1);
   });
   if (spec.key !== undefined && !seen.has(spec.key)) {
@@ -96,6 +111,10 @@ function csvError(err: CsvError, file: string): SourceError {
       'quote fields that contain the delimiter ("a, b"), or fix the row',
     );
   }
-  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new SourceError(`${at}: a quoted field is never closed`, 'close the quote, and double quotes inside it ("")');
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED')
+    return new SourceError(
+      `${at}: a quoted field is never closed`,
+      'close the quote, and double quotes inside it ("")',
+    );
   return new SourceError(`${at}: ${err.message.replace(/ at line \d+$/, '')}`, 'check the CSV syntax (RFC 4180)');
 }

@@ -29,7 +29,9 @@ describe('files source', () => {
 
   it('says when nothing matches, and when cwd is not a directory', async () => {
     const dir = await tempFiles({ 'a.md': '' });
-    expect((await sourceError(source({ type: 'files', glob: '*.txt' }, dir))).message).toBe(`no files match *.txt under ${dir}`);
+    expect((await sourceError(source({ type: 'files', glob: '*.txt' }, dir))).message).toBe(
+      `no files match *.txt under ${dir}`,
+    );
     expect((await sourceError(source({ type: 'files', glob: '*', cwd: 'nope' }, dir))).message).toBe(
       `source.cwd ${path.join(dir, 'nope')} is not a directory`,
     );

@@ -43,7 +43,14 @@ export const filesSource: SourceKind<FilesSourceSpec> = {
     const files = await matchingFiles(spec);
     for (let start = 0; start < files.length; start += STAT_BATCH) {
       const batch = files.slice(start, start + STAT_BATCH);
-      const sizes = await Promise.all(batch.map((f) => stat(f.absolute).then((s) => s.size, () => 0)));
+      const sizes = await Promise.all(
+        batch.map((f) =>
+          stat(f.absolute).then(
+            (s) => s.size,
+            () => 0,
+          ),
+        ),
+      );
       yield* batch.map((f, i): SourceRecord => ({
         naturalKey: f.relative,
         origin: f.absolute,

@@ -21,7 +21,9 @@ describe('parsePointer (RFC 6901)', () => {
 
 describe('json source', () => {
   it('reads each element of the top-level array, nested objects kept', async () => {
-    const units = await readUnits(await json('[{"id":1,"c":{"name":"Ada","tags":["x"]}},{"id":2,"c":null}]', { key: 'id' }));
+    const units = await readUnits(
+      await json('[{"id":1,"c":{"name":"Ada","tags":["x"]}},{"id":2,"c":null}]', { key: 'id' }),
+    );
     expect(units).toEqual([
       { key: '1', payload: { id: 1, c: { name: 'Ada', tags: ['x'] } }, origin: 'element /0 of data.json' },
       { key: '2', payload: { id: 2, c: null }, origin: 'element /1 of data.json' },
@@ -38,7 +40,9 @@ describe('json source', () => {
   it('says when the value at the pointer is not an array', async () => {
     const err = await sourceError(await json('{"items":{"a":1}}', { pointer: '/items' }));
     expect(err.message).toBe('the value at pointer /items of data.json is not an array');
-    expect((await sourceError(await json('{"a":1}'))).message).toBe('the value at the top level of data.json is not an array');
+    expect((await sourceError(await json('{"a":1}'))).message).toBe(
+      'the value at the top level of data.json is not an array',
+    );
   });
 
   it('says when nothing is at the pointer', async () => {

@@ -65,19 +65,28 @@ export const jsonSource: SourceKind<JsonSourceSpec> = {
       if (err instanceof SourceError) throw err;
       const message = (err as Error).message;
       if (/should be an array/.test(message)) {
-        throw new SourceError(`the value at ${at} of ${file} is not an array`, 'point source.pointer (--pointer) at the array of records, e.g. /items');
+        throw new SourceError(
+          `the value at ${at} of ${file} is not an array`,
+          'point source.pointer (--pointer) at the array of records, e.g. /items',
+        );
       }
       throw await syntaxError(spec.path, message);
     } finally {
       elements.destroy();
     }
     if (!found) {
-      throw new SourceError(`${file} has no value at pointer ${spec.pointer}`, 'check source.pointer (--pointer): keys separated by "/", e.g. /data/items');
+      throw new SourceError(
+        `${file} has no value at pointer ${spec.pointer}`,
+        'check source.pointer (--pointer): keys separated by "/", e.g. /data/items',
+      );
     }
   },
 
   empty: (spec) =>
-    new SourceError(`the array at ${spec.pointer || 'the top level'} of ${path.basename(spec.path)} is empty`, 'check the file and source.pointer'),
+    new SourceError(
+      `the array at ${spec.pointer || 'the top level'} of ${path.basename(spec.path)} is empty`,
+      'check the file and source.pointer',
+    ),
 
   describe: (spec) => `elements of ${spec.pointer || 'the top-level array'} in ${spec.path}`,
 };
@@ -86,7 +95,8 @@ function tokensOf(pointer: string): string[] {
   try {
     return parsePointer(pointer);
   } catch (err) {
-    if (err instanceof PointerError) throw new SourceError(err.message, 'write pointers as /key/0/key (RFC 6901); "" is the whole file');
+    if (err instanceof PointerError)
+      throw new SourceError(err.message, 'write pointers as /key/0/key (RFC 6901); "" is the whole file');
     throw err;
   }
 }
@@ -97,7 +107,10 @@ async function syntaxError(file: string, reason: string): Promise<SourceError> {
     () => '',
     (err: { line?: number; pos?: number }) => (err.line ? ` at line ${err.line}, column ${err.pos}` : ''),
   );
-  return new SourceError(`${path.basename(file)} is not valid JSON${where}: ${reason.replace(/^Parser /, '')}`, 'fix the JSON syntax');
+  return new SourceError(
+    `${path.basename(file)} is not valid JSON${where}: ${reason.replace(/^Parser /, '')}`,
+    'fix the JSON syntax',
+  );
 }
 
 function describeValue(value: unknown): string {

@@ -9,7 +9,8 @@ export function parsePointer(pointer: string): string[] {
     .slice(1)
     .split('/')
     .map((token) => {
-      if (/~(?![01])/.test(token)) throw new PointerError(`the JSON pointer "${pointer}" has a "~" not followed by 0 or 1`);
+      if (/~(?![01])/.test(token))
+        throw new PointerError(`the JSON pointer "${pointer}" has a "~" not followed by 0 or 1`);
       return token.replaceAll('~1', '/').replaceAll('~0', '~');
     });
 }

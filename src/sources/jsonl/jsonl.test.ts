@@ -8,7 +8,9 @@ const jsonl = async (text: string, extra: Record<string, unknown> = {}) => {
 
 describe('jsonl source', () => {
   it('reads one object per line, skipping blank lines, and names each by its line', async () => {
-    const units = await readUnits(await jsonl('\uFEFF{"id":"T1","title":"a"}\n\n  \r\n{"id":"T2","body":{"x":[1]}}\r\n', { key: 'id' }));
+    const units = await readUnits(
+      await jsonl('\uFEFF{"id":"T1","title":"a"}\n\n  \r\n{"id":"T2","body":{"x":[1]}}\r\n', { key: 'id' }),
+    );
     expect(units).toEqual([
       { key: 'T1', payload: { id: 'T1', title: 'a' }, origin: 'line 1 of tickets.jsonl' },
       { key: 'T2', payload: { id: 'T2', body: { x: [1] } }, origin: 'line 4 of tickets.jsonl' },
@@ -21,10 +23,14 @@ describe('jsonl source', () => {
   });
 
   it('refuses a line that is not an object', async () => {
-    expect((await sourceError(await jsonl('{"id":1}\n[1,2]\n'))).message).toBe('line 2 of tickets.jsonl is not a JSON object');
+    expect((await sourceError(await jsonl('{"id":1}\n[1,2]\n'))).message).toBe(
+      'line 2 of tickets.jsonl is not a JSON object',
+    );
   });
 
   it('says a blank file has no records', async () => {
-    expect((await sourceError(await jsonl('\n\n'))).message).toBe('tickets.jsonl has no records (it is empty or blank)');
+    expect((await sourceError(await jsonl('\n\n'))).message).toBe(
+      'tickets.jsonl has no records (it is empty or blank)',
+    );
   });
 });

@@ -39,10 +39,16 @@ export const jsonlSource: SourceKind<JsonlSourceSpec> = {
         try {
           value = JSON.parse(text);
         } catch (err) {
-          throw new SourceError(`${origin} is not valid JSON: ${(err as Error).message}`, 'each line must be one complete JSON object');
+          throw new SourceError(
+            `${origin} is not valid JSON: ${(err as Error).message}`,
+            'each line must be one complete JSON object',
+          );
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-          throw new SourceError(`${origin} is not a JSON object`, 'each line must be one JSON object, e.g. {"id": 1, "title": "…"}');
+          throw new SourceError(
+            `${origin} is not a JSON object`,
+            'each line must be one JSON object, e.g. {"id": 1, "title": "…"}',
+          );
         }
         yield { payload: value as Record<string, unknown>, origin };
       }
@@ -52,7 +58,11 @@ export const jsonlSource: SourceKind<JsonlSourceSpec> = {
     }
   },
 
-  empty: (spec) => new SourceError(`${path.basename(spec.path)} has no records (it is empty or blank)`, 'add one JSON object per line'),
+  empty: (spec) =>
+    new SourceError(
+      `${path.basename(spec.path)} has no records (it is empty or blank)`,
+      'add one JSON object per line',
+    ),
 
   describe: (spec) => `lines of ${spec.path}`,
 };

@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { checkReadableFile, commonSourceFields, jsonRecord, pathField, SourceError, type SourceKind } from '../source.js';
+import {
+  checkReadableFile,
+  commonSourceFields,
+  jsonRecord,
+  pathField,
+  SourceError,
+  type SourceKind,
+} from '../source.js';
 
 export const moduleSourceSchema = z.strictObject({
   type: z.literal('module'),
@@ -32,27 +39,37 @@ export const moduleSource: SourceKind<ModuleSourceSpec> = {
     const file = path.basename(spec.path);
     const produce = await recordsFunction(spec);
     const threw = (err: unknown) =>
-      new SourceError(`the source module ${file} threw: ${err instanceof Error ? err.message : String(err)}`, 'fix the module; it runs once, when the job is created');
+      new SourceError(
+        `the source module ${file} threw: ${err instanceof Error ? err.message : String(err)}`,
+        'fix the module; it runs once, when the job is created',
+      );
     let records: unknown;
     try {
       records = await produce();
     } catch (err) {
       throw threw(err);
     }
-    if (records === null || typeof records !== 'object' || !(Symbol.asyncIterator in records || Symbol.iterator in records)) {
+    if (
+      records === null ||
+      typeof records !== 'object' ||
+      !(Symbol.asyncIterator in records || Symbol.iterator in records)
+    ) {
       throw new SourceError(
         `${spec.export === 'default' ? 'the default export' : `the export "${spec.export}"`} of ${file} returned ${records === null ? 'null' : typeof records}, not an iterable of records`,
         'return an array, or be a generator (function*) or async generator (async function*)',
       );
     }
     let index = 0;
-    const iterator = (records as AsyncIterable<unknown> | Iterable<unknown>);
+    const iterator = records as AsyncIterable<unknown> | Iterable<unknown>;
     try {
       for await (const record of iterator) {
         index += 1;
         const origin = `record ${index} of ${file}`;
         if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-          throw new SourceError(`${origin} is not an object`, 'yield plain objects: their fields fill the {{placeholders}}');
+          throw new SourceError(
+            `${origin} is not an object`,
+            'yield plain objects: their fields fill the {{placeholders}}',
+          );
         }
         yield { payload: jsonRecord(record, origin), origin };
       }
@@ -61,7 +78,11 @@ export const moduleSource: SourceKind<ModuleSourceSpec> = {
     }
   },
 
-  empty: (spec) => new SourceError(`the source module ${path.basename(spec.path)} produced no records`, 'return or yield at least one object'),
+  empty: (spec) =>
+    new SourceError(
+      `the source module ${path.basename(spec.path)} produced no records`,
+      'return or yield at least one object',
+    ),
 
   describe: (spec) => `records from ${spec.path}${spec.export === 'default' ? '' : ` (${spec.export})`}`,
 };
@@ -76,14 +97,19 @@ async function recordsFunction(spec: ModuleSourceSpec): Promise<() => unknown> {
     const hint = /\.(c|m)?ts$/.test(spec.path)
       ? 'compile it to JavaScript first (.js or .mjs): Node runs the module as it is'
       : 'fix the module; it must be an ES module (.mjs, or .js in a "type": "module" package)';
-    throw new SourceError(`cannot load the source module ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, hint);
+    throw new SourceError(
+      `cannot load the source module ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      hint,
+    );
   }
   const candidate = exports[spec.export];
   if (typeof candidate !== 'function') {
     const functions = Object.keys(exports).filter((k) => typeof exports[k] === 'function');
     throw new SourceError(
       `the source module ${file} exports no function named "${spec.export}"`,
-      functions.length ? `its functions: ${functions.join(', ')} (choose one with source.export)` : 'export a function that returns the records: export default function* () { … }',
+      functions.length
+        ? `its functions: ${functions.join(', ')} (choose one with source.export)`
+        : 'export a function that returns the records: export default function* () { … }',
     );
   }
   return candidate as () => unknown;

@@ -14,7 +14,10 @@ import { commonSourceFields, jsonRecord, SourceError, type ReadContext, type Sou
 export const sqlSourceSchema = z.strictObject({
   type: z.literal('sql'),
   query: z.string().min(1, 'the query is empty'),
-  urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').default('SOURCE_DATABASE_URL'),
+  urlEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+    .default('SOURCE_DATABASE_URL'),
   ...commonSourceFields,
 });
 export type SqlSourceSpec = z.output<typeof sqlSourceSchema>;
@@ -63,7 +66,8 @@ export const sqlSource: SourceKind<SqlSourceSpec> = {
     }
   },
 
-  empty: () => new SourceError('the query returned no rows', 'check its WHERE clause; every row it returns becomes a unit'),
+  empty: () =>
+    new SourceError('the query returned no rows', 'check its WHERE clause; every row it returns becomes a unit'),
 
   describe: (spec) => `rows of \`${oneLine(spec.query)}\``,
 };
@@ -95,7 +99,11 @@ async function connect(url: string): Promise<pg.Client> {
   return client;
 }
 
-async function withReadOnly(spec: SqlSourceSpec, ctx: ReadContext, fn: (client: pg.Client) => Promise<void>): Promise<void> {
+async function withReadOnly(
+  spec: SqlSourceSpec,
+  ctx: ReadContext,
+  fn: (client: pg.Client) => Promise<void>,
+): Promise<void> {
   const url = databaseUrl(spec, ctx);
   const client = await connect(url);
   try {
@@ -113,13 +121,22 @@ function queryError(err: unknown, spec: SqlSourceSpec, url: string): SourceError
   const e = err as pg.DatabaseError;
   const message = scrubSecrets(e.message ?? String(err), url);
   if (e.code === '25006') {
-    return new SourceError(`the query was refused: ${message}`, 'a source query only reads (it runs in a READ ONLY transaction): use SELECT');
+    return new SourceError(
+      `the query was refused: ${message}`,
+      'a source query only reads (it runs in a READ ONLY transaction): use SELECT',
+    );
   }
   if (e.code === '42601' || e.code?.startsWith('42')) {
-    const at = e.position ? ` (at character ${e.position}: "${spec.query.slice(Number(e.position) - 1, Number(e.position) + 19)}")` : '';
+    const at = e.position
+      ? ` (at character ${e.position}: "${spec.query.slice(Number(e.position) - 1, Number(e.position) + 19)}")`
+      : '';
     return new SourceError(`the query failed: ${message}${at}`, 'fix the SQL; try it in psql first');
   }
-  if (e.code === '57014') return new SourceError(`the query took longer than ${STATEMENT_TIMEOUT}: ${message}`, 'narrow the query or add an index');
+  if (e.code === '57014')
+    return new SourceError(
+      `the query took longer than ${STATEMENT_TIMEOUT}: ${message}`,
+      'narrow the query or add an index',
+    );
   return new SourceError(`the query failed: ${message}`, 'try it in psql first');
 }
 

@@ -7,7 +7,14 @@
 import path from 'node:path';
 import type sqlite from 'node-sqlite3-wasm';
 import { z } from 'zod';
-import { checkReadableFile, commonSourceFields, jsonRecord, pathField, SourceError, type SourceKind } from '../source.js';
+import {
+  checkReadableFile,
+  commonSourceFields,
+  jsonRecord,
+  pathField,
+  SourceError,
+  type SourceKind,
+} from '../source.js';
 
 export const sqliteSourceSchema = z.strictObject({
   type: z.literal('sqlite'),
@@ -58,7 +65,11 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
     }
   },
 
-  empty: (spec) => new SourceError(`the query returned no rows from ${path.basename(spec.path)}`, 'check its WHERE clause; every row becomes a unit'),
+  empty: (spec) =>
+    new SourceError(
+      `the query returned no rows from ${path.basename(spec.path)}`,
+      'check its WHERE clause; every row becomes a unit',
+    ),
 
   describe: (spec) => `rows of a query on ${spec.path}`,
 };
@@ -69,7 +80,10 @@ async function open(spec: SqliteSourceSpec): Promise<sqlite.Database> {
   try {
     return new wasm.Database(spec.path, { readOnly: true });
   } catch (err) {
-    throw new SourceError(`cannot open ${spec.path} as an SQLite database: ${(err as Error).message}`, 'check that it is an SQLite file');
+    throw new SourceError(
+      `cannot open ${spec.path} as an SQLite database: ${(err as Error).message}`,
+      'check that it is an SQLite file',
+    );
   }
 }
 
@@ -84,8 +98,15 @@ function prepare(db: sqlite.Database, spec: SqliteSourceSpec): sqlite.Statement 
 function queryError(err: unknown, spec: SqliteSourceSpec): SourceError {
   const message = (err as Error).message;
   if (/readonly database/i.test(message)) {
-    return new SourceError(`the query was refused: ${message}`, 'a source query only reads (the file is opened read-only): use SELECT');
+    return new SourceError(
+      `the query was refused: ${message}`,
+      'a source query only reads (the file is opened read-only): use SELECT',
+    );
   }
-  if (/file is not a database/i.test(message)) return new SourceError(`${spec.path} is not an SQLite database`, 'check the path');
-  return new SourceError(`the query on ${path.basename(spec.path)} failed: ${message}`, 'fix the SQL; try it in the sqlite3 shell first');
+  if (/file is not a database/i.test(message))
+    return new SourceError(`${spec.path} is not an SQLite database`, 'check the path');
+  return new SourceError(
+    `the query on ${path.basename(spec.path)} failed: ${message}`,
+    'fix the SQL; try it in the sqlite3 shell first',
+  );
 }
