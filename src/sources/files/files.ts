@@ -1,13 +1,14 @@
 /**
  * The `files` source: one unit per file matching a glob, keyed by its path relative to the
  * glob's directory (`source.cwd`, or an absolute glob's own static base). Only the sorted path
- * list is held; sizes are read as the records stream out.
+ * list is held (to sort it); sizes are read as the records stream out.
  */
+import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { z } from 'zod';
-import { commonSourceFields, SourceError, type SourceKind, type SourceRecord } from '../source.js';
+import { commonSourceFields, SourceError, type SourceKind } from '../source.js';
 
 export const FILE_PLACEHOLDERS = ['file_path', 'relative_path', 'file_name', 'file_extension', 'file_size'] as const;
 
@@ -19,9 +20,6 @@ export const filesSourceSchema = z.strictObject({
   ...commonSourceFields,
 });
 export type FilesSourceSpec = z.output<typeof filesSourceSchema>;
-
-/** How many files are stat-ed at once while streaming. */
-const STAT_BATCH = 256;
 
 export const filesSource: SourceKind<FilesSourceSpec> = {
   type: 'files',
@@ -40,28 +38,20 @@ export const filesSource: SourceKind<FilesSourceSpec> = {
   },
 
   async *read(spec) {
-    const files = await matchingFiles(spec);
-    for (let start = 0; start < files.length; start += STAT_BATCH) {
-      const batch = files.slice(start, start + STAT_BATCH);
-      const sizes = await Promise.all(
-        batch.map((f) =>
-          stat(f.absolute).then(
-            (s) => s.size,
-            () => 0,
-          ),
-        ),
-      );
-      yield* batch.map((f, i): SourceRecord => ({
+    for (const f of await matchingFiles(spec)) {
+      const absolute = path.join(f.base, f.relative);
+      yield {
         naturalKey: f.relative,
-        origin: f.absolute,
+        origin: absolute,
         payload: {
-          file_path: f.absolute,
+          file_path: absolute,
           relative_path: f.relative,
-          file_name: path.basename(f.absolute),
-          file_extension: path.extname(f.absolute).replace(/^\./, ''),
-          file_size: sizes[i],
+          file_name: path.basename(absolute),
+          file_extension: path.extname(absolute).replace(/^\./, ''),
+          // Synchronous: a promise per stat cost 3 of the 9 s of creating a 100k-file job.
+          file_size: statSync(absolute, { throwIfNoEntry: false })?.size ?? 0,
         },
-      }));
+      };
     }
   },
 
@@ -89,15 +79,16 @@ export const filesSource: SourceKind<FilesSourceSpec> = {
 };
 
 interface MatchedFile {
-  absolute: string;
-  /** Relative to the directory its glob starts from, with forward slashes: the unit's key. */
+  /** The directory its glob starts from (one string shared by all its matches). */
+  base: string;
+  /** Relative to `base`, with forward slashes: the unit's key. */
   relative: string;
 }
 
 /** Every matching file once, sorted by key. */
 async function matchingFiles(spec: FilesSourceSpec): Promise<MatchedFile[]> {
   const patterns = Array.isArray(spec.glob) ? spec.glob : [spec.glob];
-  const found = new Map<string, MatchedFile>();
+  const found: MatchedFile[] = [];
   for (const pattern of patterns) {
     const { base, rest } = path.isAbsolute(pattern) ? splitStaticBase(pattern) : { base: spec.cwd, rest: pattern };
     const ignore = spec.exclude.map((e) => (path.isAbsolute(e) ? path.relative(base, e).split(path.sep).join('/') : e));
@@ -110,12 +101,14 @@ async function matchingFiles(spec: FilesSourceSpec): Promise<MatchedFile[]> {
         'see https://github.com/mrmlnc/fast-glob#pattern-syntax',
       );
     }
-    for (const entry of entries) {
-      const absolute = path.resolve(base, entry);
-      found.set(absolute, { absolute, relative: path.relative(base, absolute).split(path.sep).join('/') });
-    }
+    // fast-glob's entries are already relative to `base`, with forward slashes.
+    for (const relative of entries) found.push({ base, relative });
   }
-  return [...found.values()].sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+  found.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+  // Two globs may match the same file: keep it once.
+  return patterns.length === 1
+    ? found
+    : found.filter((f, i) => i === 0 || f.relative !== found[i - 1]!.relative || f.base !== found[i - 1]!.base);
 }
 
 /** `/tmp/x/**\/*.txt` → base `/tmp/x`, rest `**\/*.txt`: keys are relative to the part without wildcards. */
