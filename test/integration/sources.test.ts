@@ -8,9 +8,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
 import sqlite from 'node-sqlite3-wasm';
 import pg from 'pg';
-import { parseJsonl, useHarness, type StatusJson } from '../support/harness.js';
+import { CLI, parseJsonl, useHarness, waitFor, type StatusJson } from '../support/harness.js';
 
 const h = useHarness();
 let dir: string;
@@ -294,5 +295,45 @@ describe('sqlite, command and module', () => {
     expect(await readFile(path.join(dir, 'out', '101.txt'), 'utf8')).toContain(
       'Summarize ticket 101 to the file out/101.txt',
     );
+  });
+});
+
+describe('interrupted', () => {
+  it('Ctrl-C while the units are being stored creates nothing', async () => {
+    const rows = Array.from({ length: 400_000 }, (_, i) => `sku-${i},"item ${i}, in stock"`);
+    await writeFile(path.join(dir, 'big.csv'), `sku,name\n${rows.join('\n')}\n`);
+    const child = execa(
+      'node',
+      [
+        CLI,
+        'create',
+        '--csv',
+        'big.csv',
+        '--key',
+        'sku',
+        '--name',
+        'interrupted',
+        '--prompt',
+        'x {{name}}',
+        '--rehearse',
+      ],
+      {
+        cwd: dir,
+        env: h.env(),
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => stderr.includes('units stored'), 60_000, 'units being stored');
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(stderr).toContain('interrupted: the job was not created, and nothing was stored');
+    expect(await h.query("SELECT id FROM jobs WHERE name = 'interrupted'")).toEqual([]);
+    expect(await h.query("SELECT count(*)::int AS n FROM units WHERE job_id LIKE 'job-interrupted-%'")).toEqual([
+      { n: 0 },
+    ]);
   });
 });

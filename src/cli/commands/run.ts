@@ -218,16 +218,27 @@ async function runJob(
   return status.state === 'COMPLETED' ? 0 : 1;
 }
 
-/** Create the job, saying how far reading its source has got when that takes a while. */
+/**
+ * Create the job, saying how far reading its source has got when that takes a while. Ctrl-C
+ * meanwhile ends the process, and with it the transaction the units were going into.
+ */
 async function storeJob(session: Session, spec: JobSpec, read: ReadContext) {
-  const started = Date.now();
-  let shown = started;
+  let shown = Date.now();
   const progress = (stored: number): void => {
     if (Date.now() - shown < 1000) return;
     shown = Date.now();
     say(`reading the source: ${stored.toLocaleString('en-US')} units stored…`);
   };
-  return createJob(session, spec, read, progress);
+  const onInterrupt = (): void => {
+    say('\ninterrupted: the job was not created, and nothing was stored');
+    process.exit(130);
+  };
+  process.once('SIGINT', onInterrupt);
+  try {
+    return await createJob(session, spec, read, progress);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 async function waitForTests(session: Session, jobId: string): Promise<JobStatus> {
