@@ -5,7 +5,13 @@
  * heartbeats, retry delay) is common and declared here.
  */
 import { z } from 'zod';
-import { AGENT_ERROR_TYPES, NON_RETRYABLE_AGENT_ERRORS, type AgentErrorType } from '../domain/index.js';
+import {
+  AGENT_ERROR_TYPES,
+  NON_RETRYABLE_AGENT_ERRORS,
+  type AgentErrorType,
+  type AttemptReport,
+} from '../domain/index.js';
+import type { AgentProcessOutcome } from './process.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -54,32 +60,10 @@ export interface AgentEvent {
   data: unknown;
 }
 
-/** How the agent process ended, as the process runner saw it. */
-export interface ProcessFacts {
-  exitCode: number | null;
-  signal: string | null;
-  /** Why we killed the agent ourselves, if we did. */
-  killedBy: 'idle' | 'cancel' | null;
-  spawnError: { code?: string; message: string } | null;
-  stderrTail: string;
-  durationMs: number;
+/** How the agent process ended, as the process runner saw it, and what it ran. */
+export interface ProcessFacts extends AgentProcessOutcome {
   bin: string;
   idleTimeoutSeconds: number;
-}
-
-/** What an attempt reported, whatever its outcome; recorded with the attempt. */
-export interface AttemptReport {
-  sessionId: string | null;
-  result: string | null;
-  isError: boolean | null;
-  subtype: string | null;
-  terminalReason: string | null;
-  apiErrorStatus: number | null;
-  numTurns: number | null;
-  costUsd: number;
-  /** As the agent measured it, if it did; else the process's wall time. */
-  durationMs: number | null;
-  toolsUsed: string[];
 }
 
 export interface AgentFailure {

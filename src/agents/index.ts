@@ -2,7 +2,7 @@
  * The registry of agent adapters, by spec `agent.type`: one line per kind. The spec's `agent`
  * section is the union of the adapters' own schemas.
  */
-import { z } from 'zod';
+import { kindRegistry } from '../kinds.js';
 import type { AgentKind } from './agent.js';
 import { claudeAgent } from './claude/claude.js';
 import { codexAgent } from './codex/codex.js';
@@ -18,23 +18,16 @@ type Kinds = typeof KINDS;
 type SpecOf<K> = K extends AgentKind<infer S> ? S : never;
 /** A resolved `agent` section: one of the adapters' specs. */
 export type AgentSpec = { [T in keyof Kinds]: SpecOf<Kinds[T]> }[keyof Kinds];
-export type AgentType = keyof Kinds;
 
-export const AGENT_TYPES = Object.keys(KINDS) as AgentType[];
+const registry = kindRegistry<Kinds, AgentSpec>(KINDS);
 
-export const agentSchema = z.discriminatedUnion(
-  'type',
-  Object.values(KINDS).map((k) => k.schema) as unknown as [z.ZodObject, ...z.ZodObject[]],
-) as unknown as z.ZodType<AgentSpec>;
+export const AGENT_TYPES = registry.types;
+export const agentSchema = registry.schema;
+/** The fields an `agent` section of this type may have, for "unknown field" hints. */
+export const agentFields = registry.fields;
 
 export function agentKind<S extends AgentSpec>(spec: S): AgentKind<S> {
-  return KINDS[spec.type] as unknown as AgentKind<S>;
-}
-
-/** The fields an `agent` section of this type may have, for "unknown field" hints. */
-export function agentFields(type: string): readonly string[] | null {
-  const kind = (KINDS as Record<string, AgentKind<{ type: string }>>)[type];
-  return kind ? Object.keys((kind.schema as unknown as z.ZodObject).shape) : null;
+  return registry.kindOf(spec) as unknown as AgentKind<S>;
 }
 
 export type { AgentEvent, AgentKind, AttemptParser, AttemptVerdict, ProcessFacts } from './agent.js';

@@ -4,6 +4,7 @@
  * agents and every front end can share it.
  */
 export * from './agentErrors.js';
+export * from './attempts.js';
 export * from './budget.js';
 export * from './job.js';
 export * from './lifecycle.js';

@@ -68,24 +68,42 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     return decision.fault.fault;
   }
 
-  async function handleMessages(body: unknown, res: http.ServerResponse): Promise<void> {
-    const decision = decideReply(body, defaultFault);
-    if (!decision.side) await logPrompt('messages', decision.faultKey);
+  /**
+   * Serve the decision's fault, if its budget allows one: an error (worded by the protocol), a
+   * hang, or a delay. Returns whether the normal answer should follow.
+   */
+  async function serveFault(
+    decision: { fault?: FaultSpec; faultKey: string },
+    res: http.ServerResponse,
+    error: (fault: Extract<Fault, { kind: 'error' }>) => { status: number; body: object },
+  ): Promise<boolean> {
     const fault = takeFault(decision);
-    if (fault?.kind === 'hang') return; // never answer; close() destroys the socket
+    if (fault?.kind === 'hang') return false; // never answer; close() destroys the socket
     if (fault?.kind === 'error') {
       const headers: Record<string, string> =
         fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-      sendJson(res, fault.status, apiError(fault.errorType, fault.message), headers);
-      return;
+      const { status, body } = error(fault);
+      sendJson(res, status, body, headers);
+      return false;
     }
     if (fault?.kind === 'slow') {
       try {
         await sleep(fault.ms, undefined, { signal: closing.signal });
       } catch {
-        return; // server closing
+        return false; // server closing
       }
     }
+    return true;
+  }
+
+  async function handleMessages(body: unknown, res: http.ServerResponse): Promise<void> {
+    const decision = decideReply(body, defaultFault);
+    if (!decision.side) await logPrompt('messages', decision.faultKey);
+    const answer = await serveFault(decision, res, (f) => ({
+      status: f.status,
+      body: apiError(f.errorType, f.message),
+    }));
+    if (!answer) return;
     if ((body as { stream?: unknown }).stream === true) sendStream(res, decision.message);
     else sendJson(res, 200, toJsonMessage(decision.message));
   }
@@ -93,23 +111,8 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
   async function handleResponses(body: unknown, res: http.ServerResponse): Promise<void> {
     const decision = decideResponse(body, defaultFault);
     await logPrompt('responses', decision.faultKey);
-    const fault = takeFault(decision);
-    if (fault?.kind === 'hang') return;
-    if (fault?.kind === 'error') {
-      const { status, body: errorBody } = openAiError(fault, decision.response.model);
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-      sendJson(res, status, errorBody, headers);
-      return;
-    }
-    if (fault?.kind === 'slow') {
-      try {
-        await sleep(fault.ms, undefined, { signal: closing.signal });
-      } catch {
-        return;
-      }
-    }
-    sendResponseStream(res, decision.response);
+    if (await serveFault(decision, res, (f) => openAiError(f, decision.response.model)))
+      sendResponseStream(res, decision.response);
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

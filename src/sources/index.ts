@@ -2,7 +2,7 @@
  * The registry of unit sources, by spec `source.type`: one line per kind. The spec's `source`
  * section is the union of the kinds' own schemas.
  */
-import { z } from 'zod';
+import { kindRegistry } from '../kinds.js';
 import { commandSource } from './command/command.js';
 import { csvSource } from './csv/csv.js';
 import { filesSource } from './files/files.js';
@@ -28,23 +28,16 @@ type Kinds = typeof KINDS;
 type SpecOf<K> = K extends SourceKind<infer S> ? S : never;
 /** A resolved `source` section: one of the kinds' specs. */
 export type SourceSpec = { [T in keyof Kinds]: SpecOf<Kinds[T]> }[keyof Kinds];
-export type SourceType = keyof Kinds;
 
-export const SOURCE_TYPES = Object.keys(KINDS) as SourceType[];
+const registry = kindRegistry<Kinds, SourceSpec>(KINDS);
 
-export const sourceSchema = z.discriminatedUnion(
-  'type',
-  Object.values(KINDS).map((k) => k.schema) as unknown as [z.ZodObject, ...z.ZodObject[]],
-) as unknown as z.ZodType<SourceSpec>;
+export const SOURCE_TYPES = registry.types;
+export const sourceSchema = registry.schema;
+/** The fields a `source` section of this type may have, for "unknown field" hints. */
+export const sourceFields = registry.fields;
 
 export function sourceKind<S extends SourceSpec>(spec: S): SourceKind<S> {
-  return KINDS[spec.type] as unknown as SourceKind<S>;
-}
-
-/** The fields a `source` section of this type may have, for "unknown field" hints. */
-export function sourceFields(type: string): readonly string[] | null {
-  const kind = (KINDS as Record<string, SourceKind<{ type: string }>>)[type];
-  return kind ? Object.keys((kind.schema as unknown as z.ZodObject).shape) : null;
+  return registry.kindOf(spec) as unknown as SourceKind<S>;
 }
 
 export { SourceError, type ReadContext, type SourceKind } from './source.js';

@@ -4,6 +4,7 @@
  * in `index.ts`; keys, limits, empty sources and key checks are common and live in `units.ts`.
  */
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import type { UnitPayload } from '../domain/index.js';
 
@@ -66,6 +67,11 @@ export const commonSourceFields = {
 
 /** A path in a spec: made absolute against the spec's directory (or the shell's, for flags). */
 export const pathField = z.string().min(1, 'the path is empty');
+
+/** `resolve` for kinds that read one file at `path`. */
+export function resolvePath<Spec extends { path: string }>(spec: Spec, baseDir: string): Spec {
+  return { ...spec, path: path.resolve(baseDir, spec.path) };
+}
 
 /** A file a source reads must exist and be a file: checked before anything else happens. */
 export async function checkReadableFile(file: string, what: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
-import type { Phase } from '../domain/index.js';
+import type { AttemptReport, Phase } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgText } from './pgSafe.js';
 
@@ -13,21 +13,13 @@ export interface NewAttempt {
   prompt: string;
 }
 
-export interface AttemptOutcome {
-  sessionId: string | null;
-  result: string | null;
-  isError: boolean | null;
-  subtype: string | null;
-  terminalReason: string | null;
-  apiErrorStatus: number | null;
-  numTurns: number | null;
-  costUsd: number;
+/** What the adapter reported, and how the process and the attempt ended. */
+export interface AttemptOutcome extends Omit<AttemptReport, 'durationMs'> {
   durationMs: number;
   exitCode: number | null;
   errorType: string | null;
   error: string | null;
   stderrTail: string | null;
-  toolsUsed: string[];
 }
 
 export interface AttemptRow extends NewAttempt, AttemptOutcome {

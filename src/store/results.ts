@@ -6,18 +6,12 @@
 import Cursor from 'pg-cursor';
 import type { UnitStatus } from '../domain/index.js';
 import type { Db } from './db.js';
+import type { UnitRow } from './units.js';
 
-export interface ResultRow {
-  unitId: number;
-  key: string;
-  status: UnitStatus;
-  result: string | null;
-  error: string | null;
-  costUsd: number;
-  sessionId: string | null;
-  attempts: number;
-  durationMs: number | null;
-}
+export type ResultRow = Pick<
+  UnitRow,
+  'unitId' | 'key' | 'status' | 'result' | 'error' | 'costUsd' | 'sessionId' | 'attempts' | 'durationMs'
+>;
 
 const PAGE = 5000;
 

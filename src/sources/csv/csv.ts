@@ -7,7 +7,14 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
-import { checkReadableFile, commonSourceFields, pathField, SourceError, type SourceKind } from '../source.js';
+import {
+  checkReadableFile,
+  commonSourceFields,
+  pathField,
+  SourceError,
+  type SourceKind,
+  resolvePath,
+} from '../source.js';
 
 export const csvSourceSchema = z.strictObject({
   type: z.literal('csv'),
@@ -22,7 +29,7 @@ export const csvSource: SourceKind<CsvSourceSpec> = {
   schema: csvSourceSchema,
   fields: null,
 
-  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+  resolve: resolvePath,
 
   check: (spec) => checkReadableFile(spec.path, 'the CSV file'),
 

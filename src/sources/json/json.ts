@@ -11,7 +11,14 @@ import { verifyFile } from 'stream-json/file/verifier.js';
 import { pick } from 'stream-json/filters/pick.js';
 import { streamArray } from 'stream-json/streamers/stream-array.js';
 import { z } from 'zod';
-import { checkReadableFile, commonSourceFields, pathField, SourceError, type SourceKind } from '../source.js';
+import {
+  checkReadableFile,
+  commonSourceFields,
+  pathField,
+  SourceError,
+  type SourceKind,
+  resolvePath,
+} from '../source.js';
 import { parsePointer, PointerError } from './pointer.js';
 
 export const jsonSourceSchema = z.strictObject({
@@ -27,7 +34,7 @@ export const jsonSource: SourceKind<JsonSourceSpec> = {
   schema: jsonSourceSchema,
   fields: null,
 
-  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+  resolve: resolvePath,
 
   async check(spec) {
     tokensOf(spec.pointer);

@@ -6,7 +6,14 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { checkReadableFile, commonSourceFields, pathField, SourceError, type SourceKind } from '../source.js';
+import {
+  checkReadableFile,
+  commonSourceFields,
+  pathField,
+  SourceError,
+  type SourceKind,
+  resolvePath,
+} from '../source.js';
 
 export const jsonlSourceSchema = z.strictObject({
   type: z.literal('jsonl'),
@@ -20,7 +27,7 @@ export const jsonlSource: SourceKind<JsonlSourceSpec> = {
   schema: jsonlSourceSchema,
   fields: null,
 
-  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+  resolve: resolvePath,
 
   check: (spec) => checkReadableFile(spec.path, 'the JSONL file'),
 

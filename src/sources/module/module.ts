@@ -13,6 +13,7 @@ import {
   pathField,
   SourceError,
   type SourceKind,
+  resolvePath,
 } from '../source.js';
 
 export const moduleSourceSchema = z.strictObject({
@@ -28,7 +29,7 @@ export const moduleSource: SourceKind<ModuleSourceSpec> = {
   schema: moduleSourceSchema,
   fields: null,
 
-  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+  resolve: resolvePath,
 
   async check(spec) {
     await checkReadableFile(spec.path, 'the source module');

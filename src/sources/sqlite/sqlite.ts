@@ -14,6 +14,7 @@ import {
   pathField,
   SourceError,
   type SourceKind,
+  resolvePath,
 } from '../source.js';
 
 export const sqliteSourceSchema = z.strictObject({
@@ -29,7 +30,7 @@ export const sqliteSource: SourceKind<SqliteSourceSpec> = {
   schema: sqliteSourceSchema,
   fields: null,
 
-  resolve: (spec, baseDir) => ({ ...spec, path: path.resolve(baseDir, spec.path) }),
+  resolve: resolvePath,
 
   async check(spec) {
     await checkReadableFile(spec.path, 'the SQLite file');
