@@ -4,7 +4,7 @@
  * Nothing holds all units; on any failure nothing is left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
@@ -56,7 +56,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
 /** Everything that can be checked before any server is contacted: the source is there, the agent can run. */
 export async function prepareJob(spec: JobSpec, read: ReadContext = {}): Promise<void> {
   await asUsageError(() => sourceKind(spec.source).check?.(spec.source, read));
-  await checkAgentProgram(spec);
+  await checkAgent(spec);
 }
 
 /** Store the job and its units, then start its workflow. `onProgress` hears the units stored so far. */
@@ -118,8 +118,18 @@ function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit>
   return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
 }
 
-/** The agent's program must exist before a job is created, or every unit would fail the same way. */
-async function checkAgentProgram(spec: JobSpec): Promise<void> {
+/** The agent's program and directory must exist before a job is created, or every unit would fail the same way. */
+async function checkAgent(spec: JobSpec): Promise<void> {
+  const cwd = spec.agent.cwd;
+  if (
+    cwd &&
+    !(await stat(cwd).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new UsageError(`the agent's working directory ${cwd} is not a directory`, 'check agent.cwd');
+  }
   const kind = agentKind(spec.agent);
   const bin = kind.program(spec.agent, process.env);
   const candidates = bin.includes('/')

@@ -8,6 +8,8 @@ export interface UnitRow {
   unitId: number;
   key: string;
   payload: Record<string, unknown>;
+  /** Where the source had it: "line 7 of products.csv". */
+  origin: string | null;
   status: UnitStatus;
   templateVersion: number | null;
   result: string | null;
@@ -19,7 +21,7 @@ export interface UnitRow {
   updatedAt: Date;
 }
 
-const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, status, template_version AS "templateVersion",
+const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, origin, status, template_version AS "templateVersion",
   result, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
   updated_at AS "updatedAt"`;
 

@@ -6,7 +6,7 @@ type Block = { type?: string; text?: string; name?: string; input?: unknown; con
 
 export function formatConversation(unit: UnitConversation['unit'], attempts: UnitConversation['attempts']): string {
   const out = [
-    `unit ${unit.unitId}: ${unit.key}`,
+    `unit ${unit.unitId}: ${unit.key}${unit.origin && unit.origin !== unit.key ? ` (${unit.origin})` : ''}`,
     `status ${unit.status} · ${unit.attempts} attempt(s) in its last run · spent ${usd(unit.costUsd)}${unit.error ? ` · error: ${unit.error}` : ''}`,
   ];
   if (attempts.length === 0) out.push('', '(no attempts yet)');
