@@ -56,11 +56,18 @@ export interface SpecFlags {
 export interface JsonFlag {
   output: boolean;
   file?: string;
+  /** A spec file that followed `--json` (`run --json job.yaml`). */
+  spec?: string;
 }
 
-/** Commander's parser for `--json [file]` (its preset value is ''): it may be given twice. */
+/**
+ * Commander's parser for `--json [file]` (its preset value is ''): it may be given twice. A YAML
+ * file after it is a spec, not a JSON source (`run --json job.yaml` means print JSON).
+ */
 export function jsonFlag(value: string, previous: JsonFlag | undefined): JsonFlag {
-  return { output: (previous?.output ?? false) || value === '', file: value || previous?.file };
+  const spec = /\.ya?ml$/i.test(value) ? value : previous?.spec;
+  const file = value && value !== spec ? value : previous?.file;
+  return { output: (previous?.output ?? false) || value === '' || value === spec, file, spec };
 }
 
 type Raw = Record<string, unknown> & { source?: Record<string, unknown>; agent?: Record<string, unknown> };
@@ -91,7 +98,10 @@ export interface SpecInputs {
   read: ReadContext;
 }
 
-export async function specFromInputs(specFile: string | undefined, flags: SpecFlags): Promise<SpecInputs> {
+export async function specFromInputs(specArgument: string | undefined, flags: SpecFlags): Promise<SpecInputs> {
+  if (specArgument && flags.json?.spec)
+    throw new UsageError(`two spec files: ${specArgument} and ${flags.json.spec}`, 'give one');
+  const specFile = specArgument ?? flags.json?.spec;
   const { raw, baseDir } = specFile ? await readSpecFile(specFile) : { raw: {}, baseDir: process.cwd() };
   const spec = structuredClone(raw) as Raw;
 

@@ -76,7 +76,9 @@ describe('csv', () => {
     expect(units.map((u) => u.key)).toEqual(['LAMP-1', 'CHAIR-2', 'DESK-3']);
     expect(units.map((u) => u.prompt)).toEqual(expected);
     expect(units[1]!.origin).toBe('line 4 of products.csv');
-    expect((await h.cli(['show', status.jobId, 'CHAIR-2'])).stdout).toContain('unit 2: CHAIR-2 (line 4 of products.csv)');
+    expect((await h.cli(['show', status.jobId, 'CHAIR-2'])).stdout).toContain(
+      'unit 2: CHAIR-2 (line 4 of products.csv)',
+    );
     const received = await receivedPrompts();
     for (const prompt of expected) expect(received).toContain(prompt);
   });

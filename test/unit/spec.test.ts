@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { specFromInputs as specAndRead, type SpecFlags } from '../../src/cli/specFromFlags.js';
+import { jsonFlag, specFromInputs as specAndRead, type JsonFlag, type SpecFlags } from '../../src/cli/specFromFlags.js';
 import { UsageError } from '../../src/errors.js';
 import { buildSpec, readSpecFile } from '../../src/spec/loadSpec.js';
 import type { JobSpec } from '../../src/spec/schema.js';
@@ -309,5 +309,25 @@ agent:
 
   it('passes spec-file errors through as UsageErrors', async () => {
     await usageError(specFromInputs(path.join(tmp, 'absent.yaml'), {}));
+  });
+});
+
+describe('jsonFlag', () => {
+  const parse = (...values: string[]) => values.reduce<JsonFlag | undefined>((prev, v) => jsonFlag(v, prev), undefined);
+
+  it('is output alone, a source with a file, or both', () => {
+    expect(parse('')).toEqual({ output: true, file: undefined, spec: undefined });
+    expect(parse('items.json')).toEqual({ output: false, file: 'items.json', spec: undefined });
+    expect(parse('items.json', '')).toEqual({ output: true, file: 'items.json', spec: undefined });
+  });
+
+  it('takes a YAML file after it as the spec, and asks for JSON output', () => {
+    expect(parse('job.yaml')).toEqual({ output: true, file: undefined, spec: 'job.yaml' });
+  });
+
+  it('reads a spec given that way', async () => {
+    const file = await specFile(MINIMAL);
+    const spec = await specFromInputs(undefined, { json: parse(file) });
+    expect(spec.name).toBe('docs');
   });
 });
