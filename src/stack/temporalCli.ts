@@ -30,7 +30,9 @@ export async function startEmbeddedTemporal(
     try {
       return await startDownloadedDevServer(options);
     } catch (err) {
-      log(`temporal: the download failed (${String(err).split('\n')[0]!.slice(0, 160)})`);
+      // The innermost cause is the useful part ("failed to lookup address information: …").
+      const cause = String(err).split('\n')[0]!.split(': ').slice(-2).join(': ');
+      log(`temporal: the download failed (${cause})`);
     }
   } else {
     log('temporal: no Temporal CLI found, and AGENTIC_BATCH_NO_DOWNLOAD forbids downloading one');
