@@ -4,7 +4,7 @@ import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
 import type { JobState, UnitOutcomeStatus, UnitRef } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
-import { placeholdersIn, RESERVED_PLACEHOLDERS, TemplateError, validateTemplate } from '../src/spec/template.js';
+import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
   cancelUnfinishedUnits,
@@ -59,19 +59,11 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
         throw ApplicationFailure.nonRetryable(`template v${input.currentVersion} is missing`, 'JobMissing');
       const { fields } = sourceKind((job.spec as JobSpec).source);
       try {
-        validateTemplate(template, fields);
+        await checkTemplateForStoredUnits(template, fields, (names) => firstUnitMissing(db, input.jobId, names));
       } catch (err) {
         if (err instanceof TemplateError)
           throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
         throw err;
-      }
-      const used = placeholdersIn(template).filter((p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p));
-      const missing = fields === null ? await firstUnitMissing(db, input.jobId, used) : null;
-      if (missing) {
-        throw ApplicationFailure.nonRetryable(
-          `the prompt uses {{${missing.field}}}, which the record at ${missing.origin ?? missing.key} does not have`,
-          AGENT_ERROR_TYPES.badTemplate,
-        );
       }
       return saveTemplateVersion(db, input.jobId, template, input.feedback, input.revisionId);
     },

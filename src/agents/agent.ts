@@ -129,6 +129,11 @@ export function processFailure(facts: ProcessFacts, installHint: string): AgentF
   return null;
 }
 
+/** A message cut to `max` characters, marked where it was cut. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 /** The report of an attempt that produced nothing an adapter could read. */
 export function emptyReport(facts: Pick<ProcessFacts, 'durationMs'>): AttemptReport {
   return {

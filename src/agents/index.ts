@@ -31,4 +31,4 @@ export function agentKind<S extends AgentSpec>(spec: S): AgentKind<S> {
 }
 
 export type { AgentEvent, AgentKind, AttemptParser, AttemptVerdict, ProcessFacts } from './agent.js';
-export { runAgentProcess } from './process.js';
+export { findExecutable, runAgentProcess } from './process.js';

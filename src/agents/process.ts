@@ -139,7 +139,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
 }
 
 /** The executable a command name or path denotes, or null (checked up front: setpriv would hide ENOENT). */
-function findExecutable(bin: string, searchPath: string): string | null {
+export function findExecutable(bin: string, searchPath: string): string | null {
   const candidates = bin.includes('/')
     ? [bin]
     : searchPath

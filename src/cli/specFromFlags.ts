@@ -74,23 +74,14 @@ type Raw = Record<string, unknown> & { source?: Record<string, unknown>; agent?:
 
 /** The flags that choose a source, and the source each one means. */
 const SOURCE_FLAGS = {
-  files: (v: string) => ({ type: 'files', glob: v }),
-  csv: (v: string) => ({ type: 'csv', path: path.resolve(v) }),
-  json: (v: string) => ({ type: 'json', path: path.resolve(v) }),
-  jsonl: (v: string) => ({ type: 'jsonl', path: path.resolve(v) }),
-  sqlite: (v: string) => ({ type: 'sqlite', path: path.resolve(v) }),
-  linesFrom: (v: string) => ({ type: 'command', command: v }),
-  fromModule: (v: string) => ({ type: 'module', path: path.resolve(v) }),
+  files: { name: '--files', source: (v: string) => ({ type: 'files', glob: v }) },
+  csv: { name: '--csv', source: (v: string) => ({ type: 'csv', path: path.resolve(v) }) },
+  json: { name: '--json FILE', source: (v: string) => ({ type: 'json', path: path.resolve(v) }) },
+  jsonl: { name: '--jsonl', source: (v: string) => ({ type: 'jsonl', path: path.resolve(v) }) },
+  sqlite: { name: '--sqlite', source: (v: string) => ({ type: 'sqlite', path: path.resolve(v) }) },
+  linesFrom: { name: '--lines-from', source: (v: string) => ({ type: 'command', command: v }) },
+  fromModule: { name: '--from-module', source: (v: string) => ({ type: 'module', path: path.resolve(v) }) },
 } as const;
-const FLAG_NAMES: Record<keyof typeof SOURCE_FLAGS, string> = {
-  files: '--files',
-  csv: '--csv',
-  json: '--json FILE',
-  jsonl: '--jsonl',
-  sqlite: '--sqlite',
-  linesFrom: '--lines-from',
-  fromModule: '--from-module',
-};
 
 export interface SpecInputs {
   spec: JobSpec;
@@ -131,12 +122,11 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
 }
 
 function applySourceFlags(spec: Raw, flags: SpecFlags): void {
-  const chosen = (Object.keys(SOURCE_FLAGS) as (keyof typeof SOURCE_FLAGS)[]).filter((f) =>
-    f === 'json' ? flags.json?.file !== undefined : flags[f] !== undefined,
-  );
+  const valueOf = (f: keyof typeof SOURCE_FLAGS): string | undefined => (f === 'json' ? flags.json?.file : flags[f]);
+  const chosen = (Object.keys(SOURCE_FLAGS) as (keyof typeof SOURCE_FLAGS)[]).filter((f) => valueOf(f) !== undefined);
   if (chosen.length > 1) {
     throw new UsageError(
-      `give one source, not ${chosen.map((f) => FLAG_NAMES[f]).join(' and ')}`,
+      `give one source, not ${chosen.map((f) => SOURCE_FLAGS[f].name).join(' and ')}`,
       'a job reads its units from one source',
     );
   }
@@ -146,8 +136,7 @@ function applySourceFlags(spec: Raw, flags: SpecFlags): void {
   if (flags.db !== undefined && flags.sql === undefined)
     throw new UsageError('--db needs --sql QUERY: the rows it returns are the units');
   if (flag !== undefined) {
-    const value = flag === 'json' ? flags.json!.file! : (flags[flag] as string);
-    const source = SOURCE_FLAGS[flag](value);
+    const source = SOURCE_FLAGS[flag].source(valueOf(flag)!);
     spec.source = spec.source?.type === source.type ? { ...spec.source, ...source } : source;
   } else if (flags.sql !== undefined && spec.source?.type !== 'sqlite') {
     spec.source = { ...(spec.source?.type === 'sql' ? spec.source : {}), type: 'sql' };

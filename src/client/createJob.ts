@@ -4,11 +4,10 @@
  * Nothing holds all units; on any failure nothing is left behind.
  */
 import { randomBytes } from 'node:crypto';
-import { access, constants, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { stat } from 'node:fs/promises';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
-import { agentKind } from '../agents/index.js';
+import { agentKind, findExecutable } from '../agents/index.js';
 import type { JobSettings, NewUnit } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
@@ -120,27 +119,14 @@ function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit>
 
 /** The agent's program and directory must exist before a job is created, or every unit would fail the same way. */
 async function checkAgent(spec: JobSpec): Promise<void> {
-  const cwd = spec.agent.cwd;
-  if (
-    cwd &&
-    !(await stat(cwd).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  ) {
+  const { cwd } = spec.agent;
+  const dir = cwd ? await stat(cwd).catch(() => null) : null;
+  if (cwd && !dir?.isDirectory()) {
     throw new UsageError(`the agent's working directory ${cwd} is not a directory`, 'check agent.cwd');
   }
   const kind = agentKind(spec.agent);
   const bin = kind.program(spec.agent, process.env);
-  const candidates = bin.includes('/')
-    ? [bin]
-    : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, bin));
-  const executable = (file: string) =>
-    access(file, constants.X_OK).then(
-      () => true,
-      () => false,
-    );
-  if (!(await Promise.all(candidates.map(executable))).some(Boolean)) {
+  if (!findExecutable(bin, process.env.PATH ?? '')) {
     throw new UsageError(
       `the ${spec.agent.type} agent's program ${bin} was not found or is not executable`,
       kind.installHint,

@@ -9,7 +9,7 @@ import type { JobStatus, RejectRequest, ResumeRequest } from '../domain/index.js
 import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import type { JobSpec } from '../spec/schema.js';
-import { placeholdersIn, RESERVED_PLACEHOLDERS, TemplateError, validateTemplate } from '../spec/template.js';
+import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
 import { getJob } from '../store/jobs.js';
 import { firstUnitMissing, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
@@ -110,21 +110,12 @@ export async function rejectJob(session: Session, jobId: string, request: Reject
     const job = await getJob(session.db, jobId);
     if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
     const { fields } = sourceKind((job.spec as JobSpec).source);
+    const findMissing = (names: string[]) => firstUnitMissing(session.db, jobId, names);
     try {
-      validateTemplate(request.prompt, fields, 'the revised prompt');
+      await checkTemplateForStoredUnits(request.prompt, fields, findMissing, 'the revised prompt');
     } catch (err) {
       if (err instanceof TemplateError) throw new UsageError(err.message, err.hint);
       throw err;
-    }
-    const used = placeholdersIn(request.prompt).filter(
-      (p) => !(RESERVED_PLACEHOLDERS as readonly string[]).includes(p),
-    );
-    const missing = fields === null ? await firstUnitMissing(session.db, jobId, used) : null;
-    if (missing) {
-      throw new UsageError(
-        `the revised prompt uses {{${missing.field}}}, which the record at ${missing.origin ?? missing.key} does not have`,
-        'use fields every record has (see one with `agentic-batch show JOB UNIT --json`)',
-      );
     }
   }
   return update(session, jobId, (h) => h.executeUpdate(rejectUpdate, { args: [request] }));

@@ -3,10 +3,10 @@ import { stringify } from 'csv-stringify/sync';
 import type { UnitStatus } from '../domain/index.js';
 import { streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
-import { requireJob, type UnitRow } from './units.js';
+import { requireJob } from './units.js';
 
 /** The documented shape of one unit's result. */
-export function resultRecord(u: ResultRow | UnitRow) {
+export function resultRecord(u: ResultRow) {
   return {
     unitId: u.unitId,
     key: u.key,

@@ -20,7 +20,6 @@ export async function* unitsOf<Spec extends CommonSpec>(
   check: (unit: NewUnit) => void = () => undefined,
 ): AsyncGenerator<NewUnit> {
   let count = 0;
-  if (spec.limit === 0) return;
   for await (const record of kind.read(spec, ctx)) {
     count += 1;
     const key = keyOf(record, spec.key, count);

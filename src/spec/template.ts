@@ -13,7 +13,7 @@ const PATH = String.raw`${SEGMENT}(?:\.(?:${SEGMENT}|\d+))*`;
 const PLACEHOLDER = new RegExp(String.raw`\{\{\s*(${PATH})\s*\}\}`, 'g');
 const MALFORMED = new RegExp(String.raw`\{\{(?!\s*${PATH}\s*\}\})`);
 
-export const RESERVED_PLACEHOLDERS = ['_key', '_index', '_json'] as const;
+const RESERVED_PLACEHOLDERS = ['_key', '_index', '_json'] as const;
 const RESERVED: ReadonlySet<string> = new Set(RESERVED_PLACEHOLDERS);
 
 export class TemplateError extends Error {
@@ -62,6 +62,31 @@ export function validateTemplate(template: string, fields: readonly string[] | n
     throw new TemplateError(
       `unknown placeholder${unknown.length > 1 ? 's' : ''} ${list} in ${what}`,
       `available: ${available.map((n) => `{{${n}}}`).join(', ')}`,
+    );
+  }
+}
+
+/** Finds a stored record without one of the fields: which field, and where the record came from. */
+export type FindMissingField = (fields: string[]) => Promise<{ field: string; record: string } | null>;
+
+/**
+ * Check a template for units already stored (a revised prompt): its syntax and fixed fields as
+ * `validateTemplate` does, and when the fields come from records, every stored record, which
+ * `findMissing` searches.
+ */
+export async function checkTemplateForStoredUnits(
+  template: string,
+  fields: readonly string[] | null,
+  findMissing: FindMissingField,
+  what = 'the prompt',
+): Promise<void> {
+  validateTemplate(template, fields, what);
+  if (fields !== null) return;
+  const missing = await findMissing(placeholdersIn(template).filter((name) => !RESERVED.has(name)));
+  if (missing) {
+    throw new TemplateError(
+      `${what} uses {{${missing.field}}}, which the record at ${missing.record} does not have`,
+      'use fields every record has (see one with `agentic-batch show JOB UNIT --json`)',
     );
   }
 }

@@ -1,7 +1,7 @@
 /**
  * A job's results, streamed: one read-only snapshot read through a cursor, a page at a time,
- * with only the columns a result has (no payloads). Measured on 1M units: 48 s when paging
- * whole unit rows by key; see README for the figure now.
+ * with only the columns a result has (no payloads). Measured on 1M units: 48 s paging whole
+ * unit rows, 6 s this way.
  */
 import Cursor from 'pg-cursor';
 import type { UnitStatus } from '../domain/index.js';

@@ -152,10 +152,10 @@ export async function firstUnitMissing(
   db: Db,
   jobId: string,
   fields: readonly string[],
-): Promise<{ key: string; origin: string | null; field: string } | null> {
+): Promise<{ field: string; record: string } | null> {
   if (fields.length === 0) return null;
-  const { rows } = await db.query<{ key: string; origin: string | null; field: string }>(
-    `SELECT u.key, u.origin, f.name AS field FROM units u CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS f(name, ord)
+  const { rows } = await db.query<{ field: string; record: string }>(
+    `SELECT f.name AS field, coalesce(u.origin, u.key) AS record FROM units u CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS f(name, ord)
      WHERE u.job_id = $1 AND NOT (u.payload::jsonb ? f.name) AND u.payload #> string_to_array(f.name, '.') IS NULL
      ORDER BY u.unit_id, f.ord LIMIT 1`,
     [jobId, fields],

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import sqlite from 'node-sqlite3-wasm';
 import pg from 'pg';
-import { CLI, parseJsonl, useHarness, waitFor, type StatusJson } from '../support/harness.js';
+import { CLI, parseJsonl, useHarness, waitFor, waitForStatus, type StatusJson } from '../support/harness.js';
 
 const h = useHarness();
 let dir: string;
@@ -298,6 +298,47 @@ describe('sqlite, command and module', () => {
     expect(await readFile(path.join(dir, 'out', '101.txt'), 'utf8')).toContain(
       'Summarize ticket 101 to the file out/101.txt',
     );
+  });
+});
+
+describe('a revised prompt', () => {
+  it('is checked against every stored record: a nested field one lacks is named, a null one is present', async () => {
+    await writeFile(
+      path.join(dir, 'owned.jsonl'),
+      '{"id":1,"title":"a","meta":{"owner":null}}\n{"id":2,"title":"b","meta":{}}\n',
+    );
+    const { jobId } = await h.cliJson<{ jobId: string }>(
+      ['create', '--jsonl', 'owned.jsonl', '--key', 'id', '--prompt', 'Look at {{title}}', '--rehearse'],
+      {
+        cwd: dir,
+      },
+    );
+    await waitForStatus(h, jobId, (s) => s.status === 'READY');
+
+    const refused = await h.cli([
+      'reject',
+      jobId,
+      '--feedback',
+      'name the owner',
+      '--prompt',
+      'Ask {{meta.owner}} about {{title}}',
+    ]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(
+      /^error: the revised prompt uses \{\{meta\.owner\}\}, which the record at line 2 of owned\.jsonl does not have\n/,
+    );
+
+    const accepted = await h.cli([
+      'reject',
+      jobId,
+      '--feedback',
+      'shorter',
+      '--prompt',
+      'Retitle {{title}} ({{meta}}, {{_key}})',
+    ]);
+    expect(accepted.exitCode).toBe(0);
+    const retested = await waitForStatus(h, jobId, (s) => s.status === 'READY' && s.templateVersion === 2);
+    expect(retested.templateVersion).toBe(2);
   });
 });
 

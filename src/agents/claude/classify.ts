@@ -4,7 +4,7 @@
  * problems are non-retryable; transient ones retry under Temporal's policy.
  */
 import { AGENT_ERROR_TYPES, type AgentErrorType } from '../../domain/index.js';
-import { failure as agentFailure, processFailure, type AgentFailure, type ProcessFacts } from '../agent.js';
+import { failure as agentFailure, processFailure, truncate, type AgentFailure, type ProcessFacts } from '../agent.js';
 import type { ResultEvent } from './streamJson.js';
 
 export interface AttemptFacts extends ProcessFacts {
@@ -90,8 +90,4 @@ export function classifyAttempt(facts: AttemptFacts): Classification {
 function lastLine(text: string): string {
   const lines = text.trim().split('\n').filter(Boolean);
   return truncate(lines[lines.length - 1] ?? '', 300);
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
-import { runPolicyFields, type AgentKind, type AttemptParser } from '../agent.js';
+import { runPolicyFields, type AgentFailure, type AgentKind, type AttemptParser } from '../agent.js';
 import { buildClaudeArgs, claudeEnv } from './buildArgs.js';
 import { classifyAttempt, INSTALL_HINT } from './classify.js';
 import { parseStreamLine, type ResultEvent, type StreamEvent } from './streamJson.js';
@@ -78,7 +78,7 @@ function claudeParser(): AttemptParser {
     sessionId: () => sessionId,
     verdict(facts) {
       const final = result as ResultEvent | null;
-      const verdict = classifyAttempt({ ...facts, result: final });
+      const { ok, ...failure } = classifyAttempt({ ...facts, result: final });
       return {
         sessionId,
         result: final?.result ?? null,
@@ -90,21 +90,19 @@ function claudeParser(): AttemptParser {
         costUsd: final?.total_cost_usd ?? 0,
         durationMs: final?.duration_ms ?? null,
         toolsUsed: [...tools],
-        failure: verdict.ok
-          ? null
-          : {
-              type: verdict.type,
-              retryable: verdict.retryable,
-              message: verdict.message,
-              nextRetryDelayMs: verdict.nextRetryDelayMs,
-            },
+        failure: ok ? null : (failure as AgentFailure),
       };
     },
   };
 }
 
-/** The `claude` that `npm ci` installed with this package. */
+/** The `claude` that `npm ci` installed with this package (looked up once: every attempt asks). */
+let bundled: string | undefined;
 function bundledClaude(): string {
+  return (bundled ??= findBundledClaude());
+}
+
+function findBundledClaude(): string {
   try {
     const pkg = createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json');
     return path.join(path.dirname(pkg), 'bin', 'claude.exe');

@@ -4,7 +4,7 @@
  * 0.169.0 words it (captured in test/fixtures/codex/).
  */
 import { AGENT_ERROR_TYPES, type AgentErrorType } from '../../domain/index.js';
-import { failure, type AgentFailure } from '../agent.js';
+import { failure, truncate, type AgentFailure } from '../agent.js';
 
 const RULES: readonly [RegExp, AgentErrorType][] = [
   [
@@ -44,8 +44,4 @@ export function retryDelayMs(message: string, now = new Date()): number | undefi
   when.setHours(hours, Number(at[2]), 0, 0);
   if (when <= now) when.setDate(when.getDate() + 1);
   return when.getTime() - now.getTime();
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

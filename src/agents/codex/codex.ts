@@ -157,8 +157,14 @@ const TRIPLES: Record<string, string> = {
   'darwin-arm64': 'aarch64-apple-darwin',
 };
 
-/** The native binary of the @openai/codex that npm installed here, if any (its JS launcher is skipped). */
+/** The native binary of the @openai/codex that npm installed here, if any (looked up once: every attempt asks). */
+let bundled: string | null | undefined;
 function bundledCodex(): string | null {
+  return bundled === undefined ? (bundled = findBundledCodex()) : bundled;
+}
+
+/** Its JS launcher is skipped: it only finds and runs this binary. */
+function findBundledCodex(): string | null {
   const platform = `${process.platform}-${process.arch}`;
   const triple = TRIPLES[platform];
   if (!triple) return null;
