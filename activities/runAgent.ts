@@ -107,7 +107,8 @@ export function createRunAgent(deps: ActivityDeps) {
     const resumeSessionId =
       kind.resumesOnRetry?.(agent) && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
     const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
-    const unitDirectory = sourceKind(spec.source).unitDirectory?.(unit.payload) ?? null;
+    const source = sourceKind(spec.source);
+    const unitDirectory = source.unitDirectory?.(unit.payload) ?? null;
     const { invocation, parser } = kind.start(
       agent,
       { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl },
@@ -136,7 +137,8 @@ export function createRunAgent(deps: ActivityDeps) {
     try {
       outcome = await runAgentProcess({
         ...invocation,
-        cwd: agent.cwd ?? process.cwd(),
+        // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
+        cwd: agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd(),
         signal: ctx.cancellationSignal,
         idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
         onStdout: async (lines) => {

@@ -25,13 +25,13 @@ const facts = (over: Partial<ProcessFacts> = {}): ProcessFacts => ({
 });
 
 /** Feed a captured transcript through a fresh parser, as the activity does, and judge it. */
-function replay(name: string, s = spec(), over: Partial<ProcessFacts> = {}) {
+function replay(name: string, s = spec(), over: Partial<ProcessFacts> = {}, extraLines: string[] = []) {
   const { parser } = codexAgent.start(
     s,
     { prompt: 'p', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
     {},
   );
-  const events = parser.stdout(readFileSync(`${DIR}${name}.jsonl`, 'utf8').split('\n'));
+  const events = parser.stdout([...extraLines, ...readFileSync(`${DIR}${name}.jsonl`, 'utf8').split('\n')]);
   return { events, finished: parser.finished(), verdict: parser.verdict(facts(over)) };
 }
 
@@ -103,9 +103,13 @@ describe('codex verdicts over captured transcripts', () => {
   });
 
   it('keeps a warning item and a non-JSON line as events without failing', () => {
-    const { events, verdict } = replay('a_text_unknown_model_gpt-5', spec(), { exitCode: 0 });
+    const { events, verdict } = replay('a_text_unknown_model_gpt-5', spec(), { exitCode: 0 }, [
+      'Reading additional input…',
+    ]);
     expect(events.some((e) => e.subtype === 'error')).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'text', data: { text: 'Reading additional input…' } });
     expect(verdict.failure).toBeNull();
+    expect(verdict.result).not.toBeNull();
   });
 
   it.each([
