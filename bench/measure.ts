@@ -1,19 +1,29 @@
 /** What the benchmarks measure processes with: CPU seconds and peak resident memory (Linux /proc). */
-import { readFile } from 'node:fs/promises';
-
-/** utime + stime of a process and its reaped children, in seconds. */
-export async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
-  if (!stat) return 0;
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return ticks / 100;
-}
+import { readdir, readFile } from 'node:fs/promises';
 
 /**
- * Samples a process's peak RSS (VmHWM, the kernel's own high-water mark) until stopped; the
- * last sample before the process exits holds its peak up to then.
+ * CPU seconds of a process and every live descendant, each with its reaped children: a server's
+ * worker processes (Postgres backends) count, and a dead child counts once, in its parent.
  */
+export async function treeCpuSeconds(rootPid: number): Promise<number> {
+  const stats = new Map<number, { ppid: number; seconds: number }>();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => null);
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
+    stats.set(Number(name), { ppid: Number(fields[1]), seconds });
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = stats.get(p)?.ppid ?? 0, hops++) if (p === rootPid) return true;
+    return false;
+  };
+  let total = 0;
+  for (const [pid, { seconds }] of stats) if (inTree(pid)) total += seconds;
+  return total;
+}
+
 export function peakRss(pid: number, everyMs = 50): { stop(): number } {
   let peakKb = 0;
   const sample = () =>

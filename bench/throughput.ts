@@ -1,30 +1,39 @@
 /**
- * `npm run bench -- --units N --latency-ms L --concurrency C [--json]`
+ * `npm run bench -- --units N --latency-ms L --concurrency C [--agent emitter|claude] [--json]`
  *
- * Runs one job whose agent is the stream-json emitter sleeping L ms per unit, on a private
- * stack (Temporal dev server, embedded Postgres, one worker process), and in the same run
- * `xargs -P C` over the same emitter and units. Reports wall time, the ideal N·L/C, efficiency
- * (ideal/actual) for both, units/s and the worker's peak RSS. Ratios matter, not absolute
- * times: this machine is shared and noisy.
+ * Runs one job on a private stack (Temporal dev server, embedded Postgres, one worker process)
+ * and in the same run `xargs -P C` over the same agent and units. The agent is the stream-json
+ * emitter sleeping L ms per unit, or the real `claude` against a scripted Messages API in this
+ * process (one API for both). Reports wall time, the ideal N·L/C and efficiency (ideal/actual)
+ * for both, units/s, the worker's peak RSS, and the orchestration CPU per unit: the CPU of the
+ * worker, the Temporal server and Postgres during the job, minus what the same agents cost
+ * under xargs. Ratios matter, not absolute times: this machine is shared and noisy.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
+import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
+import { claudeAgentSchema } from '../src/agents/claude/claude.js';
+import { agentKind } from '../src/agents/index.js';
 import { createJob, prepareJob } from '../src/client/createJob.js';
 import { jobHandle } from '../src/client/jobs.js';
 import { openSession } from '../src/client/session.js';
 import { loadConfig } from '../src/config.js';
+import { startScriptedApi } from '../src/rehearsal/scriptedApi.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
 import { startPrivateServers } from '../src/stack/privateServers.js';
-import { cpuSeconds, peakRss, round } from './measure.js';
+import { peakRss, round, treeCpuSeconds } from './measure.js';
 import { EMITTER, startWorker } from './worker.js';
 
 export interface ThroughputOptions {
   units: number;
   latencyMs: number;
   concurrency: number;
+  agent: 'emitter' | 'claude';
   json?: boolean;
 }
+
+const PROMPT = 'Process {{relative_path}}';
 
 export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -36,9 +45,8 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
   try {
     const files = path.join(work, 'units');
     await mkdir(files);
-    await Promise.all(
-      Array.from({ length: opts.units }, (_, i) => writeFile(path.join(files, `unit-${i}.txt`), `${i}\n`)),
-    );
+    const names = Array.from({ length: opts.units }, (_, i) => `unit-${i}.txt`);
+    await Promise.all(names.map((name, i) => writeFile(path.join(files, name), `${i}\n`)));
 
     const env = {
       TEMPORAL_ADDRESS: servers.temporalAddress,
@@ -46,6 +54,8 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
       AGENTIC_BATCH_TASK_QUEUE: 'bench',
       AGENTIC_BATCH_HOME: work,
     };
+    const agent = await benchAgent(opts, files);
+    cleanups.unshift(agent.close);
     const worker = await startWorker(env, opts.concurrency * 2);
     cleanups.unshift(worker.stop);
 
@@ -53,10 +63,10 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
       {
         name: 'bench',
         source: { type: 'files', glob: '*.txt', cwd: files },
-        prompt: 'Process {{relative_path}}',
+        prompt: PROMPT,
         concurrency: opts.concurrency,
         testUnits: 0,
-        agent: { bin: EMITTER, env: { EMITTER_LATENCY_MS: String(opts.latencyMs) } },
+        agent: agent.spec,
       },
       work,
       'bench',
@@ -66,12 +76,19 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
     const session = await openSession(config, { autoStart: false });
     cleanups.unshift(() => session.close());
 
-    log(`engine: ${opts.units} units × ${opts.latencyMs} ms at concurrency ${opts.concurrency}…`);
+    const label = opts.agent === 'claude' ? 'the real claude' : `${opts.latencyMs} ms`;
+    log(`engine: ${opts.units} units × ${label} at concurrency ${opts.concurrency}…`);
+    const pids = { worker: worker.pid, temporal: servers.temporalPid!, postgres: servers.postgresPid! };
+    const cpuNow = async () => ({
+      worker: await treeCpuSeconds(pids.worker),
+      temporal: await treeCpuSeconds(pids.temporal),
+      postgres: await treeCpuSeconds(pids.postgres),
+    });
     const rss = peakRss(worker.pid, 200);
-    const cpuBefore = { worker: await cpuSeconds(worker.pid!), temporal: await cpuSeconds(servers.temporalPid!) };
+    const cpuBefore = await cpuNow();
     const engineStart = performance.now();
     const { jobId } = await createJob(session, spec);
-    const limitMs = ((opts.units * opts.latencyMs) / opts.concurrency) * 5 + 120_000;
+    const limitMs = ((opts.units * Math.max(opts.latencyMs, 5000)) / opts.concurrency) * 5 + 120_000;
     const final = await Promise.race([
       jobHandle(session, jobId).result(),
       new Promise<never>((_, reject) =>
@@ -80,58 +97,101 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
     ]);
     const engineMs = performance.now() - engineStart;
     const peakWorkerRssMb = rss.stop();
+    const cpuAfter = await cpuNow();
     const cpu = {
-      worker: round((await cpuSeconds(worker.pid!)) - cpuBefore.worker),
-      temporal: round((await cpuSeconds(servers.temporalPid!)) - cpuBefore.temporal),
+      worker: round(cpuAfter.worker - cpuBefore.worker),
+      temporal: round(cpuAfter.temporal - cpuBefore.temporal),
+      postgres: round(cpuAfter.postgres - cpuBefore.postgres),
     };
     if (final.state !== 'COMPLETED' || final.counts.succeeded !== opts.units) {
       throw new Error(`the job ended ${final.state} with ${final.counts.succeeded}/${opts.units} succeeded`);
     }
 
-    log(`baseline: xargs -P ${opts.concurrency} over the same emitter…`);
-    const list = (await execa('ls', [files])).stdout;
+    log(`baseline: xargs -P ${opts.concurrency} over the same agent…`);
     const baselineStart = performance.now();
-    await execa(
-      'xargs',
-      ['-P', String(opts.concurrency), '-I{}', EMITTER, '-p', 'Process {}', '--output-format', 'stream-json'],
-      {
-        input: list,
-        env: { EMITTER_LATENCY_MS: String(opts.latencyMs) },
-        stdout: 'ignore',
-      },
+    // bash's `times` reports the CPU of its reaped children: xargs and every agent it ran.
+    const baseline = await execa(
+      'bash',
+      ['-c', `xargs -d '\\n' -P ${opts.concurrency} -I{} "$@" >/dev/null; times`, 'xargs', ...agent.baselineCommand],
+      { input: names.join('\n'), cwd: files, env: agent.baselineEnv },
     );
     const baselineMs = performance.now() - baselineStart;
+    const agentsCpu = childrenCpuSeconds(baseline.stdout);
+    const engineCpu = cpu.worker + cpu.temporal + cpu.postgres;
 
-    const idealMs = (opts.units * opts.latencyMs) / opts.concurrency;
+    const idealMs = opts.agent === 'claude' ? null : (opts.units * opts.latencyMs) / opts.concurrency;
     const report = {
+      agent: opts.agent,
       units: opts.units,
       concurrency: opts.concurrency,
-      latencyMs: opts.latencyMs,
+      latencyMs: opts.agent === 'claude' ? null : opts.latencyMs,
       wallMs: Math.round(engineMs),
-      idealMs: Math.round(idealMs),
-      efficiency: round(idealMs / engineMs),
+      idealMs: idealMs === null ? null : Math.round(idealMs),
+      efficiency: idealMs === null ? null : round(idealMs / engineMs),
       unitsPerSec: round(opts.units / (engineMs / 1000)),
       peakWorkerRssMb,
-      baseline: { wallMs: Math.round(baselineMs), efficiency: round(idealMs / baselineMs) },
-      /** CPU seconds the engine's parts used during the job (worker includes its agent processes). */
+      baseline: {
+        wallMs: Math.round(baselineMs),
+        efficiency: idealMs === null ? null : round(idealMs / baselineMs),
+        agentsCpuSeconds: round(agentsCpu),
+      },
+      engineOverBaselineWall: round(engineMs / baselineMs),
+      /** CPU seconds of the engine's parts during the job (the worker's include its agent processes). */
       cpuSeconds: cpu,
+      /** The engine's CPU per unit beyond what the same agents cost under xargs. */
+      orchestrationCpuMsPerUnit: round(((engineCpu - agentsCpu) * 1000) / opts.units),
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
-      const row = (name: string, wall: number, eff: number) =>
-        `${name.padEnd(22)} ${String(Math.round(wall)).padStart(8)} ms  efficiency ${eff.toFixed(3)}  ${(opts.units / (wall / 1000)).toFixed(1)} units/s`;
+      const row = (name: string, wall: number) => {
+        const eff = idealMs === null ? '' : `  efficiency ${(idealMs / wall).toFixed(3)}`;
+        return `${name.padEnd(22)} ${String(Math.round(wall)).padStart(8)} ms${eff}  ${(opts.units / (wall / 1000)).toFixed(1)} units/s`;
+      };
+      const ideal = idealMs === null ? '' : `: ideal ${Math.round(idealMs)} ms`;
+      console.log(`${opts.units} units × ${label} at concurrency ${opts.concurrency}${ideal}`);
+      console.log(row('agentic-batch', engineMs));
+      console.log(row(`xargs -P ${opts.concurrency}`, baselineMs));
       console.log(
-        `${opts.units} units × ${opts.latencyMs} ms at concurrency ${opts.concurrency}: ideal ${Math.round(idealMs)} ms`,
+        `engine / baseline wall: ${report.engineOverBaselineWall.toFixed(3)} · peak worker RSS ${peakWorkerRssMb} MB`,
       );
-      console.log(row('agentic-batch', engineMs, report.efficiency));
-      console.log(row(`xargs -P ${opts.concurrency}`, baselineMs, report.baseline.efficiency));
       console.log(
-        `engine / baseline wall: ${(engineMs / baselineMs).toFixed(3)} · peak worker RSS ${report.peakWorkerRssMb} MB`,
+        `CPU during the job: worker ${cpu.worker}s (with its agents), Temporal ${cpu.temporal}s, Postgres ${cpu.postgres}s; the agents under xargs ${round(agentsCpu)}s`,
       );
-      console.log(`CPU during the job: worker ${cpu.worker}s (with its agents), Temporal server ${cpu.temporal}s`);
+      console.log(`orchestration CPU per unit: ${report.orchestrationCpuMsPerUnit} ms`);
     }
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   }
+}
+
+/** The agent both sides run: the job's agent spec, and the same program and arguments for xargs. */
+async function benchAgent(opts: ThroughputOptions, cwd: string) {
+  if (opts.agent === 'emitter') {
+    const emitterEnv = { EMITTER_LATENCY_MS: String(opts.latencyMs) };
+    return {
+      spec: { bin: EMITTER, env: emitterEnv },
+      baselineCommand: [EMITTER, '-p', '--output-format', 'stream-json', '--verbose', '--', 'Process {}'],
+      baselineEnv: emitterEnv,
+      close: async () => undefined,
+    };
+  }
+  const api = await startScriptedApi();
+  const apiEnv = { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-bench-not-a-real-key' };
+  const claude = claudeAgentSchema.parse({ type: 'claude', env: apiEnv });
+  return {
+    spec: { type: 'claude' as const, env: apiEnv },
+    baselineCommand: [
+      agentKind(claude).program(claude, process.env),
+      ...buildClaudeArgs(claude, { prompt: 'Process {}', addDirs: [], resumeSessionId: null }),
+    ],
+    baselineEnv: { ...claudeEnv(claude, null), PWD: cwd },
+    close: () => api.close(),
+  };
+}
+
+/** The children's user + system seconds from bash's `times` (its second line). */
+function childrenCpuSeconds(times: string): number {
+  const line = times.trim().split('\n').at(-1) ?? '';
+  return [...line.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
 }

@@ -1,13 +1,15 @@
 /**
  * Run one agent process: stdin written (or closed), stdout read line by line as it arrives, a
- * tail of stderr kept (and its lines handed on, when asked). The agent gets its own process group, so the tools it spawned (Bash) can be killed with
- * it: on cancellation, when it goes silent, when it lingers after its final line, and always at
- * the end. On Linux it also dies with the worker (parent-death signal), so a crashed worker
- * leaves no agent running while Temporal retries the unit elsewhere.
+ * tail of stderr kept (and its lines handed on, when asked). It is started by the worker's agent
+ * spawner (spawner.ts: a fork of the worker itself costs ~10 ms). The agent gets its own process
+ * group, so the tools it spawned (Bash) can be killed with it: on cancellation, when it goes
+ * silent, when it lingers after its final line, and always at the end. It dies with the worker:
+ * the spawner kills every agent when the worker goes away, so a crashed worker leaves no agent
+ * running while Temporal retries the unit elsewhere.
  */
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
+import { spawnAgent } from './spawner.js';
 
 export interface AgentProcessOptions {
   bin: string;
@@ -44,7 +46,6 @@ const STDERR_TAIL_CHARS = 4096;
 const KILL_GRACE_MS = 3000;
 /** After its final line an agent should exit; one that lingers (e.g. on a child) is stopped. */
 const EXIT_GRACE_MS = 10_000;
-const SETPRIV = '/usr/bin/setpriv';
 
 export async function runAgentProcess(options: AgentProcessOptions): Promise<AgentProcessOutcome> {
   const started = performance.now();
@@ -56,25 +57,23 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     const spawnError = { code: 'ENOENT', message: `${options.bin} not found` };
     return { exitCode: null, signal: null, killedBy, spawnError, stderrTail, durationMs: 0 };
   }
-  const [file, args] =
-    process.platform === 'linux' && existsSync(SETPRIV)
-      ? [SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...options.args]]
-      : [bin, [...options.args]];
-  const child = execa(file, args, {
+  const child = spawnAgent({
+    file: bin,
+    args: [...options.args],
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: true,
-    stdin: options.stdin == null ? 'ignore' : 'pipe',
-    buffer: false,
-    reject: false,
-    detached: true,
+    env: { ...process.env, ...options.env },
+    stdin: options.stdin ?? null,
   });
+  let pid: number | null = null;
 
   const killGroup = (reason: 'idle' | 'cancel'): void => {
-    if (killedBy || child.pid === undefined) return;
+    if (killedBy) return;
     killedBy = reason;
-    signalGroup(child.pid, 'SIGTERM');
-    setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+    void child.started.then((agentPid) => {
+      if (agentPid === null) return;
+      signalGroup(agentPid, 'SIGTERM');
+      setTimeout(() => signalGroup(agentPid, 'SIGKILL'), KILL_GRACE_MS).unref();
+    });
   };
 
   let idleTimer: NodeJS.Timeout | undefined;
@@ -87,15 +86,11 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   touch();
+  void child.started.then((agentPid) => (pid = agentPid));
 
-  // An agent that exits without reading its input must not fail the attempt with EPIPE.
-  child.stdin?.on('error', () => undefined);
-  child.stdin?.end(options.stdin);
-
-  // Decode as a stream, so a character split between two chunks is not mangled.
-  child.stderr?.setEncoding('utf8');
+  // The helper decodes as a stream, so a character split between two chunks is not mangled.
   let stderrPending = '';
-  child.stderr?.on('data', (chunk: string) => {
+  child.stderr.on('data', (chunk: string) => {
     touch();
     stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     if (!options.onStderr) return;
@@ -105,40 +100,30 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   });
 
   try {
-    if (child.stdout) {
-      child.stdout.setEncoding('utf8');
-      let pending = '';
-      for await (const chunk of child.stdout as AsyncIterable<string>) {
+    let pending = '';
+    for await (const chunk of child.stdout as AsyncIterable<string>) {
+      touch();
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      if (lines.length > 0 && (await options.onStdout(lines))) {
+        quietLimitMs = Math.min(quietLimitMs, options.exitGraceMs ?? EXIT_GRACE_MS);
         touch();
-        pending += chunk;
-        const lines = pending.split('\n');
-        pending = lines.pop()!;
-        if (lines.length > 0 && (await options.onStdout(lines))) {
-          quietLimitMs = Math.min(quietLimitMs, options.exitGraceMs ?? EXIT_GRACE_MS);
-          touch();
-        }
       }
-      if (pending.trim()) await options.onStdout([pending]);
     }
-    const result = await child;
+    if (pending.trim()) await options.onStdout([pending]);
+    const exit = await child.exited;
     if (stderrPending.trim()) options.onStderr?.([stderrPending]);
-    return {
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      killedBy,
-      spawnError: spawnErrorOf(result),
-      stderrTail,
-      durationMs: performance.now() - started,
-    };
+    return { ...exit, killedBy, stderrTail, durationMs: performance.now() - started };
   } finally {
     clearTimeout(idleTimer);
     options.signal.removeEventListener('abort', onAbort);
     // Whatever happened, leave no agent (or tool it started) behind.
-    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (pid !== null) signalGroup(pid, 'SIGKILL');
   }
 }
 
-/** The executable a command name or path denotes, or null (checked up front: setpriv would hide ENOENT). */
+/** The executable a command name or path denotes, or null (checked up front, for a clear error). */
 export function findExecutable(bin: string, searchPath: string): string | null {
   const candidates = bin.includes('/')
     ? [bin]
@@ -163,14 +148,4 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is already gone.
   }
-}
-
-function spawnErrorOf(result: {
-  failed: boolean;
-  code?: string;
-  originalMessage?: string;
-  exitCode?: number;
-}): AgentProcessOutcome['spawnError'] {
-  if (result.exitCode !== undefined || !result.failed) return null;
-  return { code: result.code, message: result.originalMessage ?? 'spawn failed' };
 }

@@ -14,6 +14,7 @@ export interface PrivateServers {
   temporalAddress: string;
   temporalPid: number | null;
   databaseUrl: string;
+  postgresPid: number | null;
   stop(): Promise<void>;
 }
 
@@ -42,6 +43,7 @@ export async function startPrivateServers(options: {
     temporalAddress: temporal.address,
     temporalPid: temporal.pid,
     databaseUrl: pg.url,
+    postgresPid: pg.pid,
     async stop() {
       await Promise.allSettled([temporal.stop(), pg.stop()]);
     },

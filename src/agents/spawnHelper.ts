@@ -1,0 +1,82 @@
+/**
+ * The agent spawner: a small Node process that starts agent processes for a worker and relays
+ * their output. Why: Node forks to spawn, and a fork costs in proportion to the parent's resident
+ * memory. Measured here: /bin/true took 1.6 ms to spawn from a 50 MB process, 24 ms from a 370 MB
+ * one, and 10.7 ms per unit from the worker (~300 MB) — a third of the worker's CPU per unit.
+ *
+ * Protocol over the IPC channel (JSON): the worker sends `spawn`, `pause`, `resume`; this process
+ * answers `spawned`, `out`, `err` (utf8 chunks, in order) and `exit`. Agents run in their own
+ * process groups, which the worker signals itself. When the worker goes away (the channel closes, or SIGTERM from setpriv's
+ * parent-death signal) every group is killed, so a crashed worker leaves no agent running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { SpawnerReply, SpawnerRequest } from './spawnerProtocol.js';
+
+const children = new Map<number, ChildProcess>();
+
+const send = (reply: SpawnerReply): void => {
+  if (process.connected) process.send!(reply);
+};
+
+function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
+  const { id } = request;
+  let child: ChildProcess;
+  try {
+    child = spawn(request.file, request.args, {
+      cwd: request.cwd,
+      env: request.env,
+      stdio: [request.stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    send({ op: 'exit', id, exitCode: null, signal: null, spawnError: { code: e.code, message: e.message } });
+    return;
+  }
+  children.set(id, child);
+  let spawned = false;
+  let spawnError: { code?: string; message: string } | null = null;
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    if (!spawned) spawnError ??= { code: err.code, message: err.message };
+  });
+  child.on('spawn', () => {
+    spawned = true;
+    send({ op: 'spawned', id, pid: child.pid! });
+  });
+  child.stdin?.on('error', () => undefined); // an agent that never reads its input
+  child.stdin?.end(request.stdin);
+  child.stdout!.setEncoding('utf8').on('data', (data: string) => send({ op: 'out', id, data }));
+  child.stderr!.setEncoding('utf8').on('data', (data: string) => send({ op: 'err', id, data }));
+  // 'close': the process has exited and its output is all read (or it never started).
+  child.on('close', (exitCode, signal) => {
+    children.delete(id);
+    if (!spawned)
+      send({ op: 'exit', id, exitCode: null, signal: null, spawnError: spawnError ?? { message: 'spawn failed' } });
+    else send({ op: 'exit', id, exitCode, signal, spawnError: null });
+  });
+}
+
+process.on('message', (request: SpawnerRequest) => {
+  switch (request.op) {
+    case 'spawn':
+      return start(request);
+    case 'pause':
+      return void children.get(request.id)?.stdout?.pause();
+    case 'resume':
+      return void children.get(request.id)?.stdout?.resume();
+  }
+});
+
+const killAllAndExit = (): never => {
+  for (const { pid } of children.values()) {
+    try {
+      if (pid !== undefined) process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is already gone.
+    }
+  }
+  process.exit(0);
+};
+process.on('disconnect', killAllAndExit);
+process.on('SIGTERM', killAllAndExit);
+process.on('SIGINT', () => undefined); // Ctrl-C reaches the whole terminal group: the worker decides.

@@ -1,0 +1,26 @@
+/** Messages between a worker and its agent spawner (spawnHelper.ts), over Node's IPC channel. */
+
+export type SpawnerRequest =
+  | {
+      op: 'spawn';
+      id: number;
+      file: string;
+      args: string[];
+      cwd: string;
+      env: Record<string, string | undefined>;
+      /** Written to stdin, which is then closed; null: no stdin at all. */
+      stdin: string | null;
+    }
+  /** Flow control: stop reading the agent's stdout while the worker catches up. */
+  | { op: 'pause' | 'resume'; id: number };
+
+export type SpawnerReply =
+  | { op: 'spawned'; id: number; pid: number }
+  | { op: 'out' | 'err'; id: number; data: string }
+  | {
+      op: 'exit';
+      id: number;
+      exitCode: number | null;
+      signal: NodeJS.Signals | null;
+      spawnError: { code?: string; message: string } | null;
+    };
