@@ -6,20 +6,15 @@
  * workflow; results and conversations stay in Postgres.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { agentKind, runAgentProcess, type AgentEvent } from '../src/agents/index.js';
+import { agentKind, runAgentProcess } from '../src/agents/index.js';
 import { AGENT_ERROR_TYPES, type Phase, type UnitFinished } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
-import {
-  appendEvents,
-  finishAttempt,
-  previousSessionId,
-  startAttempt,
-  succeededAttempt,
-} from '../src/store/attempts.js';
+import { previousSessionId, succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate } from '../src/store/jobs.js';
 import { completeUnit, getUnit } from '../src/store/units.js';
+import { recordAttempt } from './attemptRecorder.js';
 import type { ActivityDeps } from './index.js';
 
 export interface RunAgentInput {
@@ -39,6 +34,8 @@ const HEARTBEAT_EVERY_MS = 1000;
  * need one, and every heartbeat is a server write. Capped to a third of the heartbeat timeout.
  */
 const HEARTBEAT_AFTER_MS = 5000;
+/** An attempt's row is written once it has run this long (before, only if it ends). */
+const RECORD_AFTER_MS = 1000;
 
 export function createRunAgent(deps: ActivityDeps) {
   const { db } = deps;
@@ -51,24 +48,14 @@ export function createRunAgent(deps: ActivityDeps) {
   const template = async (jobId: string, version: number): Promise<string | null> =>
     templates.get(`${jobId}@${version}`) ?? templates.set(`${jobId}@${version}`, await getTemplate(db, jobId, version));
 
-  async function succeed(input: RunAgentInput, result: string | null, sessionId: string | null): Promise<UnitFinished> {
-    const { runKey } = input;
-    const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
-      status: 'succeeded',
-      runKey,
-      result,
-      error: null,
-      sessionId,
-    });
-    return {
-      unitId: input.unitId,
-      key: input.key,
-      phase: input.phase,
-      status: 'succeeded',
-      costUsd: runCostUsd,
-      error: null,
-    };
-  }
+  const succeeded = (input: RunAgentInput, costUsd: number): UnitFinished => ({
+    unitId: input.unitId,
+    key: input.key,
+    phase: input.phase,
+    status: 'succeeded',
+    costUsd,
+    error: null,
+  });
 
   return async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
     const ctx = Context.current();
@@ -77,7 +64,16 @@ export function createRunAgent(deps: ActivityDeps) {
 
     // A retry after a success whose completion was lost must not run the agent again.
     const done = attempt > 1 ? await succeededAttempt(db, runKey, input.unitId) : null;
-    if (done) return succeed(input, done.result, done.sessionId);
+    if (done) {
+      const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
+        status: 'succeeded',
+        runKey,
+        result: done.result,
+        error: null,
+        sessionId: done.sessionId,
+      });
+      return succeeded(input, runCostUsd);
+    }
 
     const [spec, unit, text] = await Promise.all([
       jobSpec(input.jobId),
@@ -115,21 +111,11 @@ export function createRunAgent(deps: ActivityDeps) {
       process.env,
     );
 
-    const attemptId = await startAttempt(db, { ...input, attempt, prompt });
-
-    // Events are stored in the order they arrived, stdout and stderr alike.
-    let seq = 0;
-    let stored: Promise<void> = Promise.resolve();
-    const store = (events: AgentEvent[]): Promise<void> => {
-      if (events.length === 0) return stored;
-      const first = seq + 1;
-      seq += events.length;
-      stored = stored.then(() => appendEvents(db, attemptId, first, events));
-      return stored;
-    };
+    const recorder = recordAttempt(db, { ...input, attempt, prompt, startedAt: Date.now() }, RECORD_AFTER_MS);
     const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
     const heartbeat = (): void => {
-      if (Date.now() >= heartbeatAfter) ctx.heartbeat({ attempt, events: seq, sessionId: parser.sessionId() });
+      if (Date.now() >= heartbeatAfter)
+        ctx.heartbeat({ attempt, events: recorder.count, sessionId: parser.sessionId() });
     };
     const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
 
@@ -142,13 +128,12 @@ export function createRunAgent(deps: ActivityDeps) {
         signal: ctx.cancellationSignal,
         idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
         onStdout: async (lines) => {
-          await store(parser.stdout(lines));
+          await recorder.add(parser.stdout(lines));
           heartbeat();
           return parser.finished();
         },
-        onStderr: parser.stderr && ((lines) => void store(parser.stderr!(lines)).catch(() => undefined)),
+        onStderr: parser.stderr && ((lines) => void recorder.add(parser.stderr!(lines)).catch(() => undefined)),
       });
-      await stored;
     } finally {
       clearInterval(timer);
     }
@@ -159,14 +144,18 @@ export function createRunAgent(deps: ActivityDeps) {
     const reason: unknown = ctx.cancellationSignal.reason;
     const interruptedBy = reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
     const { failure, ...report } = verdict;
-    await finishAttempt(db, attemptId, {
-      ...report,
-      durationMs: report.durationMs ?? outcome.durationMs,
-      exitCode: outcome.exitCode,
-      errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : (failure?.type ?? null),
-      error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : (failure?.message ?? null),
-      stderrTail: outcome.stderrTail || null,
-    });
+    const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
+    const { costUsd } = await recorder.finish(
+      {
+        ...report,
+        durationMs: report.durationMs ?? outcome.durationMs,
+        exitCode: outcome.exitCode,
+        errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : (failure?.type ?? null),
+        error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : (failure?.message ?? null),
+        stderrTail: outcome.stderrTail || null,
+      },
+      success,
+    );
 
     if (cancelled) {
       // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
@@ -187,7 +176,7 @@ export function createRunAgent(deps: ActivityDeps) {
         nextRetryDelay: failure.nextRetryDelayMs,
       });
     }
-    return succeed(input, report.result, report.sessionId);
+    return succeeded(input, costUsd);
   };
 }
 

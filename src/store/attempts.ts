@@ -1,5 +1,5 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
-import type { AttemptReport, Phase } from '../domain/index.js';
+import type { AttemptReport, Phase, UnitOutcomeStatus } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgText } from './pgSafe.js';
 
@@ -11,6 +11,16 @@ export interface NewAttempt {
   phase: Phase;
   runKey: string;
   prompt: string;
+  /** When the attempt began (epoch ms); its row may be written later. */
+  startedAt: number;
+}
+
+/** A conversation event with the time it arrived (epoch ms). */
+export interface TimedEvent {
+  type: string;
+  subtype?: string | null;
+  data: unknown;
+  at: number;
 }
 
 /** What the adapter reported, and how the process and the attempt ended. */
@@ -22,7 +32,7 @@ export interface AttemptOutcome extends Omit<AttemptReport, 'durationMs'> {
   stderrTail: string | null;
 }
 
-export interface AttemptRow extends NewAttempt, AttemptOutcome {
+export interface AttemptRow extends Omit<NewAttempt, 'startedAt'>, AttemptOutcome {
   id: number;
   startedAt: Date;
   finishedAt: Date | null;
@@ -34,11 +44,90 @@ export async function startAttempt(db: Db, a: NewAttempt): Promise<number> {
     `WITH running AS (
        UPDATE units SET status = 'running', template_version = $4, error = NULL, updated_at = now()
        WHERE job_id = $1 AND unit_id = $2)
-     INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt],
+     INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000)) RETURNING id`,
+    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt, a.startedAt],
   );
   return rows[0]!.id;
+}
+
+/**
+ * A whole attempt that ended before its row was written (most short units): the attempt, its
+ * events and its unit in one round trip. A success settles the unit, as `completeUnit` would;
+ * otherwise the unit stays running until its execution ends. Returns what this execution of the
+ * unit spent.
+ */
+export async function storeWholeAttempt(
+  db: Db,
+  a: NewAttempt,
+  events: readonly TimedEvent[],
+  o: AttemptOutcome,
+  unit: {
+    status: Extract<UnitOutcomeStatus, 'succeeded'> | 'running';
+    result: string | null;
+    sessionId: string | null;
+  },
+): Promise<{ runCostUsd: number }> {
+  const { rows } = await db.query<{ runCostUsd: number }>(
+    `WITH attempt AS (
+       INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at, finished_at,
+         session_id, result, is_error, subtype, terminal_reason, api_error_status, num_turns, cost_usd, duration_ms,
+         exit_code, error_type, error, stderr_tail, tools_used)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now(),
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+       RETURNING id, cost_usd AS spent, duration_ms AS took),
+     stored_events AS (
+       INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
+       SELECT attempt.id, ord::int, e.type, e.subtype, e.data, to_timestamp(e.at / 1000)
+       FROM attempt, unnest($23::text[], $24::text[], $25::jsonb[], $26::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)),
+     prior AS (
+       SELECT coalesce(sum(cost_usd), 0) AS total,
+              coalesce(sum(cost_usd) FILTER (WHERE run_key = $6), 0) AS run,
+              count(*) FILTER (WHERE run_key = $6) AS run_attempts,
+              coalesce(sum(duration_ms) FILTER (WHERE run_key = $6), 0) AS run_duration
+       FROM attempts WHERE job_id = $1 AND unit_id = $2),
+     unit AS (
+       UPDATE units SET status = $27, template_version = $4, error = NULL, updated_at = now(),
+         result = CASE WHEN $27 = 'succeeded' THEN coalesce($28, units.result) ELSE units.result END,
+         session_id = CASE WHEN $27 = 'succeeded' THEN coalesce($9, units.session_id) ELSE units.session_id END,
+         cost_usd = CASE WHEN $27 = 'succeeded' THEN prior.total + attempt.spent ELSE units.cost_usd END,
+         attempts = CASE WHEN $27 = 'succeeded' THEN prior.run_attempts + 1 ELSE units.attempts END,
+         duration_ms = CASE WHEN $27 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
+       FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2
+       RETURNING prior.run + attempt.spent AS run_cost)
+     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd"`,
+    [
+      a.jobId,
+      a.unitId,
+      a.attempt,
+      a.templateVersion,
+      a.phase,
+      a.runKey,
+      a.prompt,
+      a.startedAt,
+      o.sessionId,
+      pgText(o.result),
+      o.isError,
+      o.subtype,
+      o.terminalReason,
+      o.apiErrorStatus,
+      o.numTurns,
+      o.costUsd,
+      Math.round(o.durationMs),
+      o.exitCode,
+      o.errorType,
+      pgText(o.error),
+      pgText(o.stderrTail),
+      o.toolsUsed,
+      events.map((e) => e.type),
+      events.map((e) => e.subtype ?? null),
+      events.map((e) => pgJson(e.data)),
+      events.map((e) => e.at),
+      unit.status,
+      pgText(unit.result),
+    ],
+  );
+  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
 }
 
 export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome): Promise<void> {
@@ -72,13 +161,13 @@ export async function appendEvents(
   db: Db,
   attemptId: number,
   firstSeq: number,
-  events: readonly { type: string; subtype?: string | null; data: unknown }[],
+  events: readonly TimedEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
   await db.query(
-    `INSERT INTO events (attempt_id, seq, type, subtype, data)
-     SELECT $1, $2::int + ord::int - 1, type, subtype, data
-     FROM unnest($3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS e(type, subtype, data, ord)
+    `INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
+     SELECT $1, $2::int + ord::int - 1, type, subtype, data, to_timestamp(at / 1000)
+     FROM unnest($3::text[], $4::text[], $5::jsonb[], $6::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)
      ON CONFLICT (attempt_id, seq) DO NOTHING`,
     [
       attemptId,
@@ -86,6 +175,7 @@ export async function appendEvents(
       events.map((e) => e.type),
       events.map((e) => e.subtype ?? null),
       events.map((e) => pgJson(e.data)),
+      events.map((e) => e.at),
     ],
   );
 }
