@@ -3,7 +3,7 @@
  * agent binary and the rehearsal API. The workflows import only the type.
  */
 import type { Db } from '../src/store/db.js';
-import { createRunAgent } from './runAgent.js';
+import { createAgentActivities } from './runAgent.js';
 import { createStoreActivities } from './storeActivities.js';
 
 export interface ActivityDeps {
@@ -15,12 +15,12 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createStoreActivities(deps),
-    runAgent: createRunAgent(deps),
+    ...createAgentActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 /** The short Postgres reads and writes the workflows run as local activities. */
 export type StoreActivities = ReturnType<typeof createStoreActivities>;
-/** The agent activity, one per unit attempt. */
-export type AgentActivities = Pick<Activities, 'runAgent'>;
+/** The agent activities: one unit's attempt, or a group of short units. */
+export type AgentActivities = Pick<Activities, 'runAgent' | 'runAgents'>;

@@ -7,7 +7,13 @@
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { agentKind, runAgentProcess } from '../src/agents/index.js';
-import { AGENT_ERROR_TYPES, type Phase, type UnitFinished } from '../src/domain/index.js';
+import {
+  AGENT_ERROR_TYPES,
+  type GroupedUnitOutcome,
+  type Phase,
+  type UnitFinished,
+  type UnitRef,
+} from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
@@ -25,6 +31,18 @@ export interface RunAgentInput {
   phase: Phase;
   /** This execution of the unit (all its attempts): its cost is summed by it. */
   runKey: string;
+  /** Attempts this execution already made elsewhere (in a group): numbering goes on from them. */
+  priorAttempts?: number;
+}
+
+/** Short units, run one after another in one activity: a Temporal round trip for several units. */
+export interface RunAgentsInput {
+  jobId: string;
+  templateVersion: number;
+  phase: Phase;
+  units: (UnitRef & { runKey: string })[];
+  /** Each unit's own limit (the activity's covers the whole group). */
+  unitTimeoutMs: number;
 }
 
 /** Timer heartbeats, once they have started. */
@@ -37,7 +55,7 @@ const HEARTBEAT_AFTER_MS = 5000;
 /** An attempt's row is written once it has run this long (before, only if it ends). */
 const RECORD_AFTER_MS = 1000;
 
-export function createRunAgent(deps: ActivityDeps) {
+export function createAgentActivities(deps: ActivityDeps) {
   const { db } = deps;
   // A job's spec and a template version never change: read each once per worker.
   const specs = new BoundedCache<JobSpec>(200);
@@ -57,9 +75,12 @@ export function createRunAgent(deps: ActivityDeps) {
     error: null,
   });
 
-  return async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
+  /**
+   * One attempt of one unit. Throws as the activity should fail: CancelledFailure when the job
+   * cancelled it, ApplicationFailure otherwise. `unitTimeoutMs` bounds it inside a group.
+   */
+  async function runUnit(input: RunAgentInput, attempt: number, unitTimeoutMs?: number): Promise<UnitFinished> {
     const ctx = Context.current();
-    const { attempt } = ctx.info;
     const { runKey } = input;
 
     // A retry after a success whose completion was lost must not run the agent again.
@@ -119,13 +140,15 @@ export function createRunAgent(deps: ActivityDeps) {
     };
     const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
 
+    const timeout = unitTimeoutMs === undefined ? null : AbortSignal.timeout(unitTimeoutMs);
+    const signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
     let outcome;
     try {
       outcome = await runAgentProcess({
         ...invocation,
         // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
         cwd: agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd(),
-        signal: ctx.cancellationSignal,
+        signal,
         idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
         onStdout: async (lines) => {
           await recorder.add(parser.stdout(lines));
@@ -139,11 +162,20 @@ export function createRunAgent(deps: ActivityDeps) {
     }
 
     const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
-    const cancelled = outcome.killedBy === 'cancel';
+    const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
+    const cancelled = outcome.killedBy === 'cancel' && !timedOut;
     // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
     const reason: unknown = ctx.cancellationSignal.reason;
     const interruptedBy = reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
-    const { failure, ...report } = verdict;
+    const { failure: verdictFailure, ...report } = verdict;
+    const failure = timedOut
+      ? {
+          type: AGENT_ERROR_TYPES.timedOut,
+          message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
+          retryable: true,
+          nextRetryDelayMs: undefined,
+        }
+      : verdictFailure;
     const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
     const { costUsd } = await recorder.finish(
       {
@@ -176,8 +208,62 @@ export function createRunAgent(deps: ActivityDeps) {
         nextRetryDelay: failure.nextRetryDelayMs,
       });
     }
-    return succeeded(input, costUsd);
-  };
+    return { ...succeeded(input, costUsd), durationMs: Math.round(outcome.durationMs) };
+  }
+
+  async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
+    return runUnit(input, Context.current().info.attempt + (input.priorAttempts ?? 0));
+  }
+
+  /**
+   * Several short units, one after another, each settled, recorded and judged on its own. A
+   * unit's failure is reported for the job to retry; cancellation by the job stops the group
+   * (the rest are reported cancelled); an interruption (worker shutdown) fails the whole group
+   * so it runs again elsewhere, where units that already succeeded are not run again.
+   */
+  async function runAgents(input: RunAgentsInput): Promise<GroupedUnitOutcome[]> {
+    const ctx = Context.current();
+    const outcomes: GroupedUnitOutcome[] = [];
+    for (const unit of input.units) {
+      const unitInput: RunAgentInput = { ...input, ...unit };
+      const cancelled = (): UnitFinished => ({
+        ...unit,
+        phase: input.phase,
+        status: 'cancelled',
+        costUsd: 0,
+        error: 'cancelled',
+      });
+      if (ctx.cancellationSignal.aborted) {
+        if (
+          !(ctx.cancellationSignal.reason instanceof CancelledFailure) ||
+          ctx.cancellationSignal.reason.message !== 'CANCELLED'
+        ) {
+          throw ApplicationFailure.retryable('the group was interrupted', AGENT_ERROR_TYPES.interrupted);
+        }
+        outcomes.push(cancelled());
+        continue;
+      }
+      try {
+        outcomes.push(await runUnit(unitInput, ctx.info.attempt, input.unitTimeoutMs));
+      } catch (err) {
+        if (err instanceof CancelledFailure) outcomes.push(cancelled());
+        else if (err instanceof ApplicationFailure && err.type !== AGENT_ERROR_TYPES.interrupted) {
+          outcomes.push({
+            ...unit,
+            phase: input.phase,
+            status: 'attemptFailed',
+            error: `${err.type}: ${err.message}`,
+            retryable: !err.nonRetryable,
+            // runUnit gives the delay in ms
+            nextRetryDelayMs: typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : null,
+          });
+        } else throw err;
+      }
+    }
+    return outcomes;
+  }
+
+  return { runAgent, runAgents };
 }
 
 /** A Map that forgets its oldest entries beyond `limit`. */

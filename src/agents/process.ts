@@ -61,7 +61,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     file: bin,
     args: [...options.args],
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: options.env,
     stdin: options.stdin ?? null,
   });
   let pid: number | null = null;

@@ -13,6 +13,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { SpawnerReply, SpawnerRequest } from './spawnerProtocol.js';
 
 const children = new Map<number, ChildProcess>();
+/** The worker's environment, which this process inherited: read once (process.env is slow to copy). */
+const baseEnv = { ...process.env };
 
 const send = (reply: SpawnerReply): void => {
   if (process.connected) process.send!(reply);
@@ -24,7 +26,7 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
   try {
     child = spawn(request.file, request.args, {
       cwd: request.cwd,
-      env: request.env,
+      env: { ...baseEnv, ...request.env },
       stdio: [request.stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });

@@ -106,7 +106,7 @@ function send(request: SpawnerRequest): void {
   child.send(request);
 }
 
-/** Start an agent through the helper; `env` is its whole environment. */
+/** Start an agent through the helper, with the worker's environment plus `env`. */
 export function spawnAgent(options: Omit<Extract<SpawnerRequest, { op: 'spawn' }>, 'op' | 'id'>): SpawnedAgent {
   const id = nextId++;
   let started!: (pid: number | null) => void;

@@ -7,7 +7,8 @@ export type SpawnerRequest =
       file: string;
       args: string[];
       cwd: string;
-      env: Record<string, string | undefined>;
+      /** Added to the worker's own environment, which the spawner inherited. */
+      env: Record<string, string>;
       /** Written to stdin, which is then closed; null: no stdin at all. */
       stdin: string | null;
     }

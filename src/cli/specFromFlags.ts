@@ -37,6 +37,8 @@ export interface SpecFlags {
   retries?: string;
   testUnits?: string;
   budgetUsd?: string;
+  /** false from --no-group-short-units. */
+  groupShortUnits?: boolean;
   agent?: string;
   agentCommand?: string;
   agentStdin?: string;
@@ -104,6 +106,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.retries !== undefined) spec.retries = number('--retries', flags.retries);
   if (flags.testUnits !== undefined) spec.testUnits = number('--test-units', flags.testUnits);
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
+  if (flags.groupShortUnits === false) spec.groupShortUnits = false;
   applyAgentFlags(spec, flags);
 
   if (!spec.source) {

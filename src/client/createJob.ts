@@ -48,6 +48,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
       heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,
       maxAttempts: spec.retries + 1,
       retryInitialIntervalSeconds: spec.agent.retryDelaySeconds,
+      groupShortUnits: spec.groupShortUnits,
     },
   };
 }

@@ -18,6 +18,8 @@ export const AGENT_ERROR_TYPES = {
   noResult: 'AgentNoResult',
   idle: 'AgentIdle',
   interrupted: 'AgentInterrupted',
+  /** A unit run in a group outlived its own timeout. */
+  timedOut: 'AgentTimedOut',
   failed: 'AgentFailed',
   /** A `command` agent exited with a code the spec lists as not worth retrying. */
   exitNonRetryable: 'AgentExitNonRetryable',

@@ -8,6 +8,8 @@ export interface UnitRunSettings {
   heartbeatTimeoutSeconds: number;
   maxAttempts: number;
   retryInitialIntervalSeconds: number;
+  /** Short units may run several to an activity (absent in jobs started before groups: true). */
+  groupShortUnits?: boolean;
 }
 
 export interface JobSettings {

@@ -41,7 +41,24 @@ export interface UnitFinished extends UnitRef {
   status: UnitOutcomeStatus;
   costUsd: number;
   error: string | null;
+  /** How long the agent ran, when it did: what tells the job its units are short. */
+  durationMs?: number | null;
 }
+
+/** An attempt of a unit run in a group failed: the job decides whether the unit runs again. */
+export interface UnitAttemptFailed extends UnitRef {
+  phase: Phase;
+  status: 'attemptFailed';
+  error: string;
+  retryable: boolean;
+  nextRetryDelayMs: number | null;
+}
+
+/**
+ * What a group of short units reports for each of them: succeeded (recorded), cancelled (not
+ * yet recorded: the job records it), or an attempt that failed.
+ */
+export type GroupedUnitOutcome = UnitFinished | UnitAttemptFailed;
 
 export interface TestUnitResult extends UnitFinished {
   templateVersion: number;

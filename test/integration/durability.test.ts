@@ -81,6 +81,8 @@ describe('durability', () => {
         EMITTER,
         '--concurrency',
         '10',
+        // One activity per unit: groups of short units would not fill the history this test needs.
+        '--no-group-short-units',
         '--yes',
         '--json',
       ],

@@ -1,0 +1,86 @@
+/**
+ * Short units run several to an activity, and each is still settled, recorded and retried on
+ * its own: a unit that fails once in a group runs again by itself and succeeds; a unit that fails
+ * for good fails alone; the counts add up; the Web UI's history shows the groups by their keys.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { JOB_WORKFLOW_TYPE } from '../../workflows/messages.js';
+import { useHarness, parseJsonl, waitForStatus, writeSpec } from '../support/harness.js';
+
+// Fails once for keys ending in 7 (a marker file remembers), for good (exit 9) for key u-13.
+const AGENT = `
+key="$1"; marks="$2"
+[ "$key" = u-13 ] && { echo "no luck" >&2; exit 9; }
+case "$key" in *7) [ -e "$marks/$key" ] || { touch "$marks/$key"; echo "flaky" >&2; exit 1; } ;; esac
+echo "done $key"
+`;
+
+describe('short units in groups', () => {
+  const h = useHarness({ worker: true });
+
+  it('runs short units in groups, each settled and retried on its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'groups-'));
+    const marks = path.join(dir, 'marks');
+    await mkdir(marks);
+    const keys = Array.from({ length: 60 }, (_, i) => `u-${i + 1}`);
+    await writeFile(path.join(dir, 'keys.jsonl'), keys.map((id) => JSON.stringify({ id })).join('\n'));
+    await writeFile(path.join(dir, 'agent.sh'), AGENT);
+    const file = await writeSpec(dir, {
+      name: 'groups',
+      source: { type: 'jsonl', path: 'keys.jsonl', key: 'id' },
+      prompt: 'unit {{_key}}',
+      concurrency: 2,
+      testUnits: 0,
+      retries: 3,
+      agent: {
+        type: 'command',
+        command: ['sh', path.join(dir, 'agent.sh'), '{{_key}}', marks],
+        nonRetryableExitCodes: [9],
+        retryDelaySeconds: 1,
+      },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    const status = await waitForStatus(h, jobId, (s) => ['COMPLETED', 'FAILED'].includes(s.status));
+
+    expect(status.status).toBe('FAILED');
+    expect(status.counts).toMatchObject({ total: 60, succeeded: 59, failed: 1, cancelled: 0, pending: 0, running: 0 });
+
+    const results = parseJsonl<{ key: string; status: string; attempts: number; error: string | null }>(
+      (await h.cli(['results', jobId])).stdout,
+    );
+    expect(results).toHaveLength(60);
+    const byKey = new Map(results.map((r) => [r.key, r]));
+    expect(byKey.get('u-13')).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(byKey.get('u-13')!.error).toMatch(/^AgentExitNonRetryable/);
+    for (const key of ['u-7', 'u-17', 'u-27', 'u-37', 'u-47', 'u-57']) {
+      expect(byKey.get(key)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    }
+    expect(byKey.get('u-20')).toMatchObject({ status: 'succeeded', attempts: 1 });
+
+    // Every attempt is recorded once, numbered per unit.
+    const attempts = await h.query<{ key: string; numbers: number[] }>(
+      `SELECT u.key, array_agg(a.attempt ORDER BY a.id) AS numbers FROM attempts a
+       JOIN units u ON u.job_id = a.job_id AND u.unit_id = a.unit_id WHERE a.job_id = $1 GROUP BY u.key`,
+      [jobId],
+    );
+    const numbers = new Map(attempts.map((a) => [a.key, a.numbers]));
+    expect(numbers.get('u-7')).toEqual([1, 2]);
+    expect(numbers.get('u-20')).toEqual([1]);
+    expect([...numbers.values()].flat()).toHaveLength(66);
+
+    // Units ran in groups (after the first few told the job they are short), named by their keys.
+    const client = await h.client();
+    const handle = client.workflow.getHandle(jobId);
+    expect((await handle.describe()).type).toBe(JOB_WORKFLOW_TYPE);
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
+    const groups = scheduled.filter((e) => e.activityTaskScheduledEventAttributes!.activityType!.name === 'runAgents');
+    expect(groups.length).toBeGreaterThan(0);
+    expect(scheduled.length).toBeLessThan(60);
+    const summaries = groups.map((e) => Buffer.from(e.userMetadata?.summary?.data ?? []).toString());
+    expect(summaries.some((s) => /^"?\d+ units: u-\d+, u-\d+/.test(s))).toBe(true);
+  });
+});
