@@ -52,8 +52,11 @@ const HEARTBEAT_EVERY_MS = 1000;
  * need one, and every heartbeat is a server write. Capped to a third of the heartbeat timeout.
  */
 const HEARTBEAT_AFTER_MS = 5000;
-/** An attempt's row is written once it has run this long (before, only if it ends). */
-const RECORD_AFTER_MS = 1000;
+/**
+ * An attempt's row is written once it has run this long (before, only when it ends, in one
+ * statement): a conversation worth following live lasts longer than this.
+ */
+const RECORD_AFTER_MS = 5000;
 
 export function createAgentActivities(deps: ActivityDeps) {
   const { db } = deps;

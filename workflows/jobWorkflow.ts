@@ -63,10 +63,12 @@ const store = proxyLocalActivities<StoreActivities>({
 
 /** Unit ids per local activity when the job is cancelled (about a second's work each). */
 const CANCEL_SLICE = 50_000;
-/** Units shorter than this (on average, recently) run in groups. */
-const SHORT_UNIT_MS = 2000;
-/** A group lasts about this long: its units report back at least this often. */
-const GROUP_MS = 1000;
+/**
+ * A group lasts about this long, so units shorter than half of it (on a moving average of the
+ * job's recent ones) run in groups. Measured: a Temporal round trip between two units of a slot
+ * cost ~150 ms of wall time on this 2-core machine, so a 2 s unit alone reached 0.93 efficiency.
+ */
+const GROUP_MS = 8000;
 const MAX_GROUP_SIZE = 50;
 
 /** Everything a run hands to the next one through continue-as-new (no unit is in flight then). */
@@ -357,7 +359,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
 
   /** How many units the next activity takes: one, unless units are short and enough remain for every slot. */
   const groupSize = (): number => {
-    if (settings.unit.groupShortUnits === false || s.unitMs === null || s.unitMs >= SHORT_UNIT_MS) return 1;
+    if (settings.unit.groupShortUnits === false || s.unitMs === null) return 1;
     const unstarted = settings.totalUnits - s.succeeded - s.failed - s.cancelled - running.size;
     const enoughForEverySlot = Math.floor(unstarted / settings.concurrency);
     return Math.max(1, Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot));
