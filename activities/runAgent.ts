@@ -19,7 +19,7 @@ import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
 import { previousSessionId, succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate } from '../src/store/jobs.js';
-import { completeUnit, getUnit } from '../src/store/units.js';
+import { completeUnit, getUnit, getUnits, type UnitRow } from '../src/store/units.js';
 import { recordAttempt } from './attemptRecorder.js';
 import type { ActivityDeps } from './index.js';
 
@@ -82,7 +82,12 @@ export function createAgentActivities(deps: ActivityDeps) {
    * One attempt of one unit. Throws as the activity should fail: CancelledFailure when the job
    * cancelled it, ApplicationFailure otherwise. `unitTimeoutMs` bounds it inside a group.
    */
-  async function runUnit(input: RunAgentInput, attempt: number, unitTimeoutMs?: number): Promise<UnitFinished> {
+  async function runUnit(
+    input: RunAgentInput,
+    attempt: number,
+    options: { unitTimeoutMs?: number; unit?: UnitRow | null } = {},
+  ): Promise<{ settled: Promise<UnitFinished> }> {
+    const { unitTimeoutMs } = options;
     const ctx = Context.current();
     const { runKey } = input;
 
@@ -96,12 +101,12 @@ export function createAgentActivities(deps: ActivityDeps) {
         error: null,
         sessionId: done.sessionId,
       });
-      return succeeded(input, runCostUsd);
+      return { settled: Promise.resolve(succeeded(input, runCostUsd)) };
     }
 
     const [spec, unit, text] = await Promise.all([
       jobSpec(input.jobId),
-      getUnit(db, input.jobId, input.unitId),
+      options.unit !== undefined ? options.unit : getUnit(db, input.jobId, input.unitId),
       template(input.jobId, input.templateVersion),
     ]);
     if (!spec || !unit || text === null) {
@@ -164,58 +169,71 @@ export function createAgentActivities(deps: ActivityDeps) {
       clearInterval(timer);
     }
 
-    const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
-    const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
-    const cancelled = outcome.killedBy === 'cancel' && !timedOut;
-    // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
-    const reason: unknown = ctx.cancellationSignal.reason;
-    const interruptedBy = reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
-    const { failure: verdictFailure, ...report } = verdict;
-    const failure = timedOut
-      ? {
-          type: AGENT_ERROR_TYPES.timedOut,
-          message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
-          retryable: true,
-          nextRetryDelayMs: undefined,
-        }
-      : verdictFailure;
-    const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
-    const { costUsd } = await recorder.finish(
-      {
-        ...report,
-        durationMs: report.durationMs ?? outcome.durationMs,
-        exitCode: outcome.exitCode,
-        errorType: cancelled ? (interruptedBy ? AGENT_ERROR_TYPES.interrupted : 'Cancelled') : (failure?.type ?? null),
-        error: cancelled ? (interruptedBy ? `interrupted: ${interruptedBy}` : 'cancelled') : (failure?.message ?? null),
-        stderrTail: outcome.stderrTail || null,
-      },
-      success,
-    );
+    // Recording the outcome is the rest: a group starts its next unit meanwhile.
+    const settled = (async (): Promise<UnitFinished> => {
+      const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+      const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
+      const cancelled = outcome.killedBy === 'cancel' && !timedOut;
+      // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
+      const reason: unknown = ctx.cancellationSignal.reason;
+      const interruptedBy =
+        reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
+      const { failure: verdictFailure, ...report } = verdict;
+      const failure = timedOut
+        ? {
+            type: AGENT_ERROR_TYPES.timedOut,
+            message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
+            retryable: true,
+            nextRetryDelayMs: undefined,
+          }
+        : verdictFailure;
+      const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
+      const { costUsd } = await recorder.finish(
+        {
+          ...report,
+          durationMs: report.durationMs ?? outcome.durationMs,
+          exitCode: outcome.exitCode,
+          errorType: cancelled
+            ? interruptedBy
+              ? AGENT_ERROR_TYPES.interrupted
+              : 'Cancelled'
+            : (failure?.type ?? null),
+          error: cancelled
+            ? interruptedBy
+              ? `interrupted: ${interruptedBy}`
+              : 'cancelled'
+            : (failure?.message ?? null),
+          stderrTail: outcome.stderrTail || null,
+        },
+        success,
+      );
 
-    if (cancelled) {
-      // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
-      // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
-      if (interruptedBy) {
-        throw ApplicationFailure.retryable(
-          `the attempt was interrupted (${interruptedBy})`,
-          AGENT_ERROR_TYPES.interrupted,
-        );
+      if (cancelled) {
+        // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
+        // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
+        if (interruptedBy) {
+          throw ApplicationFailure.retryable(
+            `the attempt was interrupted (${interruptedBy})`,
+            AGENT_ERROR_TYPES.interrupted,
+          );
+        }
+        throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
       }
-      throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
-    }
-    if (failure) {
-      throw ApplicationFailure.create({
-        type: failure.type,
-        message: failure.message,
-        nonRetryable: !failure.retryable,
-        nextRetryDelay: failure.nextRetryDelayMs,
-      });
-    }
-    return { ...succeeded(input, costUsd), durationMs: Math.round(outcome.durationMs) };
+      if (failure) {
+        throw ApplicationFailure.create({
+          type: failure.type,
+          message: failure.message,
+          nonRetryable: !failure.retryable,
+          nextRetryDelay: failure.nextRetryDelayMs,
+        });
+      }
+      return { ...succeeded(input, costUsd), durationMs: Math.round(outcome.durationMs) };
+    })();
+    return { settled };
   }
 
   async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
-    return runUnit(input, Context.current().info.attempt + (input.priorAttempts ?? 0));
+    return (await runUnit(input, Context.current().info.attempt + (input.priorAttempts ?? 0))).settled;
   }
 
   /**
@@ -226,44 +244,77 @@ export function createAgentActivities(deps: ActivityDeps) {
    */
   async function runAgents(input: RunAgentsInput): Promise<GroupedUnitOutcome[]> {
     const ctx = Context.current();
-    const outcomes: GroupedUnitOutcome[] = [];
-    for (const unit of input.units) {
-      const unitInput: RunAgentInput = { ...input, ...unit };
-      const cancelled = (): UnitFinished => ({
-        ...unit,
-        phase: input.phase,
-        status: 'cancelled',
-        costUsd: 0,
-        error: 'cancelled',
-      });
+    const jobCancelled = (): boolean =>
+      ctx.cancellationSignal.reason instanceof CancelledFailure &&
+      ctx.cancellationSignal.reason.message === 'CANCELLED';
+    const rows = new Map(
+      (
+        await getUnits(
+          db,
+          input.jobId,
+          input.units.map((u) => u.unitId),
+        )
+      ).map((row) => [row.unitId, row]),
+    );
+    /** A unit's outcome from how its attempt ended; an interruption fails the whole group. */
+    const outcomeOf = (unit: UnitRef, err: unknown): GroupedUnitOutcome => {
+      if (err instanceof CancelledFailure)
+        return { ...unit, phase: input.phase, status: 'cancelled', costUsd: 0, error: 'cancelled' };
+      if (err instanceof ApplicationFailure && err.type !== AGENT_ERROR_TYPES.interrupted) {
+        return {
+          ...unit,
+          phase: input.phase,
+          status: 'attemptFailed',
+          error: `${err.type}: ${err.message}`,
+          retryable: !err.nonRetryable,
+          // runUnit gives the delay in ms
+          nextRetryDelayMs: typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : null,
+        };
+      }
+      throw err;
+    };
+
+    // The group heartbeats on its own (a unit does only from its 5th second): it may outlast the
+    // heartbeat timeout, and cancellation reaches it only through heartbeats.
+    const startedAt = Date.now();
+    const heartbeatAfter = Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
+    const beat = setInterval(() => {
+      if (Date.now() - startedAt >= heartbeatAfter) ctx.heartbeat({ group: input.units.length });
+    }, HEARTBEAT_EVERY_MS);
+    try {
+      return await runEach(ctx, input, rows, outcomeOf, jobCancelled);
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  async function runEach(
+    ctx: Context,
+    input: RunAgentsInput,
+    rows: Map<number, UnitRow>,
+    outcomeOf: (unit: UnitRef, err: unknown) => GroupedUnitOutcome,
+    jobCancelled: () => boolean,
+  ): Promise<GroupedUnitOutcome[]> {
+    const outcomes: Promise<GroupedUnitOutcome>[] = [];
+    for (const { runKey, ...unit } of input.units) {
       if (ctx.cancellationSignal.aborted) {
-        if (
-          !(ctx.cancellationSignal.reason instanceof CancelledFailure) ||
-          ctx.cancellationSignal.reason.message !== 'CANCELLED'
-        ) {
+        if (!jobCancelled())
           throw ApplicationFailure.retryable('the group was interrupted', AGENT_ERROR_TYPES.interrupted);
-        }
-        outcomes.push(cancelled());
+        outcomes.push(Promise.resolve(outcomeOf(unit, new CancelledFailure('cancelled'))));
         continue;
       }
+      const unitInput: RunAgentInput = { ...input, ...unit, runKey };
       try {
-        outcomes.push(await runUnit(unitInput, ctx.info.attempt, input.unitTimeoutMs));
+        const { settled } = await runUnit(unitInput, ctx.info.attempt, {
+          unitTimeoutMs: input.unitTimeoutMs,
+          unit: rows.get(unit.unitId) ?? null,
+        });
+        outcomes.push(settled.catch((err: unknown) => outcomeOf(unit, err)));
       } catch (err) {
-        if (err instanceof CancelledFailure) outcomes.push(cancelled());
-        else if (err instanceof ApplicationFailure && err.type !== AGENT_ERROR_TYPES.interrupted) {
-          outcomes.push({
-            ...unit,
-            phase: input.phase,
-            status: 'attemptFailed',
-            error: `${err.type}: ${err.message}`,
-            retryable: !err.nonRetryable,
-            // runUnit gives the delay in ms
-            nextRetryDelayMs: typeof err.nextRetryDelay === 'number' ? err.nextRetryDelay : null,
-          });
-        } else throw err;
+        outcomes.push(Promise.resolve(outcomeOf(unit, err)));
       }
     }
-    return outcomes;
+    return Promise.all(outcomes);
   }
 
   return { runAgent, runAgents };

@@ -361,7 +361,8 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   const groupSize = (): number => {
     if (settings.unit.groupShortUnits === false || s.unitMs === null) return 1;
     const unstarted = settings.totalUnits - s.succeeded - s.failed - s.cancelled - running.size;
-    const enoughForEverySlot = Math.floor(unstarted / settings.concurrency);
+    // Groups shrink as the end nears, so the last ones finish together rather than one slot late.
+    const enoughForEverySlot = Math.floor(unstarted / (2 * settings.concurrency));
     return Math.max(1, Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot));
   };
 

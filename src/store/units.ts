@@ -43,6 +43,15 @@ export async function getUnit(db: Db, jobId: string, unitId: number): Promise<Un
   return rows[0] ?? null;
 }
 
+/** Several units of a job at once (a group about to run). */
+export async function getUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<UnitRow[]> {
+  const { rows } = await db.query<UnitRow>(
+    `SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
+    [jobId, unitIds],
+  );
+  return rows;
+}
+
 export async function findUnit(db: Db, jobId: string, idOrKey: string): Promise<UnitRow | null> {
   const { rows } = await db.query<UnitRow>(
     `SELECT ${UNIT_COLUMNS} FROM units WHERE job_id = $1 AND (key = $2 OR ($2 ~ '^[0-9]{1,9}$' AND unit_id = $2::int))

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { JOB_WORKFLOW_TYPE } from '../../workflows/messages.js';
-import { useHarness, parseJsonl, waitForStatus, writeSpec } from '../support/harness.js';
+import { useHarness, parseJsonl, waitFor, waitForStatus, writeSpec } from '../support/harness.js';
 
 // Fails once for keys ending in 7 (a marker file remembers), for good (exit 9) for key u-13.
 const AGENT = `
@@ -82,5 +82,50 @@ describe('short units in groups', () => {
     expect(scheduled.length).toBeLessThan(60);
     const summaries = groups.map((e) => Buffer.from(e.userMetadata?.summary?.data ?? []).toString());
     expect(summaries.some((s) => /^"?\d+ units: u-\d+, u-\d+/.test(s))).toBe(true);
+  });
+
+  it('cancels a job mid-group: what finished stands, the rest is cancelled, the counts add up', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'groups-cancel-'));
+    const keys = Array.from({ length: 300 }, (_, i) => `c-${i + 1}`);
+    await writeFile(path.join(dir, 'keys.jsonl'), keys.map((id) => JSON.stringify({ id })).join('\n'));
+    const file = await writeSpec(dir, {
+      name: 'groups-cancel',
+      source: { type: 'jsonl', path: 'keys.jsonl', key: 'id' },
+      prompt: 'unit {{_key}}',
+      concurrency: 2,
+      testUnits: 0,
+      agent: { type: 'command', command: ['sh', '-c', 'sleep 0.2; echo done'] },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    const succeededSoFar = async () =>
+      (
+        await h.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = 'succeeded'`,
+          [jobId],
+        )
+      )[0]!.n;
+    await waitFor(async () => (await succeededSoFar()) >= 30, 60_000, '30 units to succeed');
+
+    const cancelled = await h.cliJson<{ status: string; counts: Record<string, number> }>(['cancel', jobId]);
+    expect(cancelled.status).toBe('CANCELLED');
+    const { counts } = cancelled;
+    expect(counts.succeeded! + counts.cancelled!).toBe(300);
+    expect(counts).toMatchObject({ failed: 0, pending: 0, running: 0 });
+    expect(counts.succeeded).toBeGreaterThanOrEqual(30);
+    const byStatus = await h.query<{ status: string; n: number }>(
+      'SELECT status, count(*)::int AS n FROM units WHERE job_id = $1 GROUP BY status ORDER BY status',
+      [jobId],
+    );
+    expect(byStatus).toEqual([
+      { status: 'cancelled', n: counts.cancelled },
+      { status: 'succeeded', n: counts.succeeded },
+    ]);
+    // No succeeded unit lacks its succeeded attempt.
+    const [{ n: orphans }] = (await h.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM units u WHERE u.job_id = $1 AND u.status = 'succeeded' AND NOT EXISTS
+         (SELECT 1 FROM attempts a WHERE a.job_id = u.job_id AND a.unit_id = u.unit_id AND a.error_type IS NULL AND a.finished_at IS NOT NULL)`,
+      [jobId],
+    )) as [{ n: number }];
+    expect(orphans).toBe(0);
   });
 });
