@@ -35,7 +35,7 @@ export const jobSpecSchema = z.strictObject({
   testUnits: z.number().int().min(0).max(100).default(1),
   budgetUsd: z.number().positive().optional(),
   /**
-   * Units shorter than 2 s run several to an activity (a Temporal round trip each costs more than
+   * Units shorter than 4 s run several to an activity (a Temporal round trip each costs more than
    * such a unit); false keeps one activity per unit, each its own row in the Web UI.
    */
   groupShortUnits: z.boolean().default(true),

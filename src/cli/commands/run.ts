@@ -87,7 +87,7 @@ function addSpecOptions(command: Command): Command {
     .option('--retries <n>', 'retries per unit (default 3)')
     .option('--test-units <n>', 'units to run first for approval; 0 skips (default 1)')
     .option('--budget-usd <usd>', 'pause the job when its spend reaches this')
-    .option('--no-group-short-units', 'one activity per unit, even for units under 2 s (more Temporal round trips)')
+    .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
     .option('--model <model>', 'Claude model (e.g. sonnet, opus)')
     .option('--max-turns <n>', 'turn limit per unit')
     .option('--allowed-tools <list>', 'comma-separated tools the agent may use, e.g. Read,Write')
