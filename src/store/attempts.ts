@@ -105,29 +105,43 @@ export async function storeWholeAttempt(
       a.runKey,
       a.prompt,
       a.startedAt,
-      o.sessionId,
-      pgText(o.result),
-      o.isError,
-      o.subtype,
-      o.terminalReason,
-      o.apiErrorStatus,
-      o.numTurns,
-      o.costUsd,
-      Math.round(o.durationMs),
-      o.exitCode,
-      o.errorType,
-      pgText(o.error),
-      pgText(o.stderrTail),
-      o.toolsUsed,
-      events.map((e) => e.type),
-      events.map((e) => e.subtype ?? null),
-      events.map((e) => pgJson(e.data)),
-      events.map((e) => e.at),
+      ...outcomeParams(o),
+      ...eventParams(events),
       unit.status,
       pgText(unit.result),
     ],
   );
   return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
+}
+
+/** An outcome's columns, in the order session_id … tools_used. */
+function outcomeParams(o: AttemptOutcome): unknown[] {
+  return [
+    o.sessionId,
+    pgText(o.result),
+    o.isError,
+    o.subtype,
+    o.terminalReason,
+    o.apiErrorStatus,
+    o.numTurns,
+    o.costUsd,
+    Math.round(o.durationMs),
+    o.exitCode,
+    o.errorType,
+    pgText(o.error),
+    pgText(o.stderrTail),
+    o.toolsUsed,
+  ];
+}
+
+/** Events as four parallel arrays (type, subtype, data, arrival time), for `unnest`. */
+function eventParams(events: readonly TimedEvent[]): unknown[] {
+  return [
+    events.map((e) => e.type),
+    events.map((e) => e.subtype ?? null),
+    events.map((e) => pgJson(e.data)),
+    events.map((e) => e.at),
+  ];
 }
 
 export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome): Promise<void> {
@@ -136,23 +150,7 @@ export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome
        terminal_reason = $6, api_error_status = $7, num_turns = $8, cost_usd = $9, duration_ms = $10,
        exit_code = $11, error_type = $12, error = $13, stderr_tail = $14, tools_used = $15
      WHERE id = $1`,
-    [
-      attemptId,
-      o.sessionId,
-      pgText(o.result),
-      o.isError,
-      o.subtype,
-      o.terminalReason,
-      o.apiErrorStatus,
-      o.numTurns,
-      o.costUsd,
-      Math.round(o.durationMs),
-      o.exitCode,
-      o.errorType,
-      pgText(o.error),
-      pgText(o.stderrTail),
-      o.toolsUsed,
-    ],
+    [attemptId, ...outcomeParams(o)],
   );
 }
 
@@ -169,14 +167,7 @@ export async function appendEvents(
      SELECT $1, $2::int + ord::int - 1, type, subtype, data, to_timestamp(at / 1000)
      FROM unnest($3::text[], $4::text[], $5::jsonb[], $6::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)
      ON CONFLICT (attempt_id, seq) DO NOTHING`,
-    [
-      attemptId,
-      firstSeq,
-      events.map((e) => e.type),
-      events.map((e) => e.subtype ?? null),
-      events.map((e) => pgJson(e.data)),
-      events.map((e) => e.at),
-    ],
+    [attemptId, firstSeq, ...eventParams(events)],
   );
 }
 
