@@ -15,11 +15,14 @@
  *   `hang` holds the socket until close(); `slow=MS` delays a normal answer. `xN` budgets are
  *   counted per server instance, keyed by prompt text. Side requests (neither tools nor the CLI's
  *   environment block) never fault, so they cannot spend a budget.
+ * - A global rate limit (`rateLimitPerSecond` / SCRIPTED_API_RATE_LIMIT / `--rate-limit`): at most
+ *   N model requests, of both APIs and all callers, in any second; beyond, 429 with `retry-after`.
  */
 import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RateLimiter } from './rateLimiter.js';
 import { decideResponse, openAiError, type ScriptedResponse } from './responsesAnswers.js';
 import { decideReply, parseFaultSpec, type Fault, type FaultSpec, type ScriptedMessage } from './scriptedAnswers.js';
 
@@ -33,13 +36,18 @@ export interface ScriptedApiOptions {
    * what tests check prompts against. Defaults to $SCRIPTED_API_LOG.
    */
   logFile?: string;
+  /**
+   * At most this many model requests per second over all callers; beyond, 429 with
+   * `retry-after` (whole seconds). Defaults to $SCRIPTED_API_RATE_LIMIT; none when unset.
+   */
+  rateLimitPerSecond?: number;
 }
 
 export interface ScriptedApi {
   url: string;
   port: number;
   close(): Promise<void>;
-  stats(): { requests: number; faultsServed: number };
+  stats(): { requests: number; faultsServed: number; rateLimited: number };
 }
 
 /** Large enough for long conversations; anything bigger is refused rather than buffered. */
@@ -55,6 +63,8 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     throw new Error(`Unknown scripted fault "${defaultFault}"`);
   }
   const counters = { requests: 0, faultsServed: 0 };
+  const rateLimit = options.rateLimitPerSecond ?? numberFromEnv('SCRIPTED_API_RATE_LIMIT');
+  const limiter = rateLimit === undefined ? null : new RateLimiter(rateLimit);
   const faultsByPrompt = new Map<string, number>();
   const closing = new AbortController();
 
@@ -77,7 +87,17 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     res: http.ServerResponse,
     error: (fault: Extract<Fault, { kind: 'error' }>) => { status: number; body: object },
   ): Promise<boolean> {
-    const fault = takeFault(decision);
+    const admission = limiter?.take(Date.now());
+    const fault: Fault | undefined =
+      admission && !admission.admitted
+        ? {
+            kind: 'error',
+            status: 429,
+            errorType: 'rate_limit_error',
+            message: `scripted: over the rate limit of ${rateLimit} requests per second`,
+            retryAfterSeconds: admission.retryAfterSeconds,
+          }
+        : takeFault(decision);
     if (fault?.kind === 'hang') return false; // never answer; close() destroys the socket
     if (fault?.kind === 'error') {
       const headers: Record<string, string> =
@@ -161,7 +181,7 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
   return {
     url: `http://${host}:${port}`,
     port,
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...counters, rateLimited: limiter?.refused ?? 0 }),
     close: async () => {
       closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -169,6 +189,11 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
       await closed;
     },
   };
+}
+
+function numberFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : Number(value);
 }
 
 const apiError = (type: string, message: string) => ({ type: 'error', error: { type, message } });

@@ -143,7 +143,32 @@ describe('scripted Messages API over HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await api.close();
     await expect(hung).rejects.toThrow();
-    expect(api.stats()).toEqual({ requests: 3, faultsServed: 2 });
+    expect(api.stats()).toEqual({ requests: 3, faultsServed: 2, rateLimited: 0 });
+  });
+
+  it('holds a global rate limit over all callers and both APIs, with retry-after', async () => {
+    const api = await startScriptedApi({ rateLimitPerSecond: 2 });
+    try {
+      const messages = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+      const responses = { model: 'gpt-5', input: [{ role: 'user', content: [{ type: 'input_text', text: 'hi' }] }] };
+      const replies = await Promise.all([
+        post(`${api.url}/v1/messages`, messages),
+        post(`${api.url}/v1/messages`, messages),
+        post(`${api.url}/v1/responses`, responses),
+        post(`${api.url}/v1/messages`, messages),
+      ]);
+      const statuses = replies.map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      for (const refused of replies.filter((r) => r.status === 429)) {
+        expect(refused.headers.get('retry-after')).toBe('1');
+      }
+      expect(api.stats()).toMatchObject({ requests: 4, faultsServed: 0, rateLimited: 2 });
+      // A second later the window has room again.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect((await post(`${api.url}/v1/messages`, messages)).status).toBe(200);
+    } finally {
+      await api.close();
+    }
   });
 
   it('refuses an unknown default fault', async () => {
