@@ -32,6 +32,8 @@ describe('durability', () => {
       prompt: `[[fault:slow=4000]] ${token} Summarize {{relative_path}}.`,
       testUnits: 0,
       concurrency: 4,
+      // One activity per unit, as this test counts them (groups have their own test below).
+      groupShortUnits: false,
       agent: { rehearse: true, heartbeatTimeoutSeconds: 5, retryDelaySeconds: 1 },
     });
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
@@ -48,15 +50,16 @@ describe('durability', () => {
     const results = parseJsonl<{ unitId: number; status: string }>((await h.cli(['results', jobId])).stdout);
     expect(results.map((r) => r.unitId)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(results.every((r) => r.status === 'succeeded')).toBe(true);
-    // Exactly one successful attempt per unit; the ones cut off by the kill have an unfinished one.
-    const perUnit = await h.query<{ unit_id: number; ok: number; cut: number }>(
+    // Exactly one successful attempt per unit; the ones cut off by the kill (their attempt's row
+    // was not written yet: that happens 5 s in) succeeded on a later attempt.
+    const perUnit = await h.query<{ unit_id: number; ok: number; last: number }>(
       `SELECT unit_id, count(*) FILTER (WHERE finished_at IS NOT NULL AND error_type IS NULL)::int AS ok,
-              count(*) FILTER (WHERE finished_at IS NULL)::int AS cut
+              max(attempt)::int AS last
        FROM attempts WHERE job_id = $1 GROUP BY unit_id ORDER BY unit_id`,
       [jobId],
     );
     expect(perUnit.map((u) => u.ok)).toEqual(Array(12).fill(1));
-    expect(perUnit.reduce((n, u) => n + u.cut, 0)).toBeGreaterThanOrEqual(1);
+    expect(perUnit.filter((u) => u.last >= 2).length).toBeGreaterThanOrEqual(1);
     // The job scheduled each unit's agent exactly once (retries are attempts of that one activity).
     const client = await h.client();
     const history = await client.workflow.getHandle(jobId).fetchHistory();
@@ -65,6 +68,50 @@ describe('durability', () => {
       .filter((a) => a?.activityType?.name === 'runAgent')
       .map((a) => a!.activityId);
     expect(scheduled.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `batch-v1-${i + 1}`).sort());
+  });
+
+  it('reruns a group cut off by a killed worker without running its finished units again', async () => {
+    const first = await h.startWorker();
+    const dir = await makeDocs(40);
+    const file = await writeSpec(dir, {
+      name: 'group-crash',
+      source: { type: 'files', glob: 'docs/*.md' },
+      prompt: 'Touch {{relative_path}}',
+      testUnits: 0,
+      concurrency: 2,
+      agent: {
+        type: 'command',
+        command: ['sh', '-c', 'sleep 0.5; echo "$1"', 'agent', '{{relative_path}}'],
+        heartbeatTimeoutSeconds: 5,
+        retryDelaySeconds: 1,
+      },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    // Kill it mid-group: some units of a group recorded as succeeded, the group not done.
+    const finishedInGroups = async () =>
+      (
+        await h.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND unit_id > 2 AND status = 'succeeded'`,
+          [jobId],
+        )
+      )[0]!.n;
+    await waitFor(async () => (await finishedInGroups()) >= 2, 60_000, 'units of the first groups to finish');
+    await first.kill(); // (that its agents die with it is the test above)
+    await h.startWorker();
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED', 180_000);
+    expect(done.counts).toMatchObject({ total: 40, succeeded: 40, failed: 0, cancelled: 0 });
+    // No unit succeeded twice: a group's retry skipped the units it had finished.
+    const perUnit = await h.query<{ ok: number }>(
+      `SELECT count(*) FILTER (WHERE finished_at IS NOT NULL AND error_type IS NULL)::int AS ok
+       FROM attempts WHERE job_id = $1 GROUP BY unit_id`,
+      [jobId],
+    );
+    expect(perUnit.map((u) => u.ok)).toEqual(Array(40).fill(1));
+    // A group was cut off and ran again (its retry is attempt 2 of the same activity).
+    const client = await h.client();
+    const history = await client.workflow.getHandle(jobId).fetchHistory();
+    const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2);
+    expect(retried.length).toBeGreaterThanOrEqual(1);
   });
 
   it('continues-as-new on a long job without losing or repeating a unit', async () => {

@@ -90,7 +90,7 @@ describe('scripted Messages API with the real claude CLI', () => {
       api_error_status: 401,
       terminal_reason: 'api_error',
     });
-    expect(api.stats()).toEqual({ requests: before.requests + 1, faultsServed: before.faultsServed + 1 });
+    expect(api.stats()).toMatchObject({ requests: before.requests + 1, faultsServed: before.faultsServed + 1 });
   });
 
   it('surfaces a 529, and a counted 529 only once per prompt', async () => {
