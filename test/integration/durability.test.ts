@@ -43,7 +43,7 @@ describe('durability', () => {
     // The agents die with their worker (they would otherwise run on, and be paid for, twice).
     await waitFor(async () => (await agentsWith(token)) === '', 2000, 'the dead worker’s agents to die');
 
-    await h.startWorker();
+    const second = await h.startWorker();
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED', 180_000);
     expect(done.counts).toMatchObject({ total: 12, succeeded: 12, failed: 0, cancelled: 0 });
 
@@ -68,6 +68,7 @@ describe('durability', () => {
       .filter((a) => a?.activityType?.name === 'runAgent')
       .map((a) => a!.activityId);
     expect(scheduled.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `batch-v1-${i + 1}`).sort());
+    await second.stop(); // the next test counts on its own worker alone
   });
 
   it('reruns a group cut off by a killed worker without running its finished units again', async () => {
@@ -97,7 +98,7 @@ describe('durability', () => {
       )[0]!.n;
     await waitFor(async () => (await finishedInGroups()) >= 2, 60_000, 'units of the first groups to finish');
     await first.kill(); // (that its agents die with it is the test above)
-    await h.startWorker();
+    const second = await h.startWorker();
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED', 180_000);
     expect(done.counts).toMatchObject({ total: 40, succeeded: 40, failed: 0, cancelled: 0 });
     // No unit succeeded twice: a group's retry skipped the units it had finished.
@@ -112,6 +113,7 @@ describe('durability', () => {
     const history = await client.workflow.getHandle(jobId).fetchHistory();
     const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) >= 2);
     expect(retried.length).toBeGreaterThanOrEqual(1);
+    await second.stop();
   });
 
   it('continues-as-new on a long job without losing or repeating a unit', async () => {
