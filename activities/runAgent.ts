@@ -188,21 +188,18 @@ export function createAgentActivities(deps: ActivityDeps) {
           }
         : verdictFailure;
       const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
+      const ended = !cancelled
+        ? failure
+        : interruptedBy
+          ? { type: AGENT_ERROR_TYPES.interrupted, message: `interrupted: ${interruptedBy}` }
+          : { type: 'Cancelled', message: 'cancelled' };
       const { costUsd } = await recorder.finish(
         {
           ...report,
           durationMs: report.durationMs ?? outcome.durationMs,
           exitCode: outcome.exitCode,
-          errorType: cancelled
-            ? interruptedBy
-              ? AGENT_ERROR_TYPES.interrupted
-              : 'Cancelled'
-            : (failure?.type ?? null),
-          error: cancelled
-            ? interruptedBy
-              ? `interrupted: ${interruptedBy}`
-              : 'cancelled'
-            : (failure?.message ?? null),
+          errorType: ended?.type ?? null,
+          error: ended?.message ?? null,
           stderrTail: outcome.stderrTail || null,
         },
         success,
@@ -247,15 +244,12 @@ export function createAgentActivities(deps: ActivityDeps) {
     const jobCancelled = (): boolean =>
       ctx.cancellationSignal.reason instanceof CancelledFailure &&
       ctx.cancellationSignal.reason.message === 'CANCELLED';
-    const rows = new Map(
-      (
-        await getUnits(
-          db,
-          input.jobId,
-          input.units.map((u) => u.unitId),
-        )
-      ).map((row) => [row.unitId, row]),
+    const found = await getUnits(
+      db,
+      input.jobId,
+      input.units.map((u) => u.unitId),
     );
+    const rows = new Map(found.map((row) => [row.unitId, row]));
     /** A unit's outcome from how its attempt ended; an interruption fails the whole group. */
     const outcomeOf = (unit: UnitRef, err: unknown): GroupedUnitOutcome => {
       if (err instanceof CancelledFailure)
@@ -281,40 +275,33 @@ export function createAgentActivities(deps: ActivityDeps) {
       () => ctx.heartbeat({ group: input.units.length }),
       Math.max(HEARTBEAT_EVERY_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3),
     );
+    // Each unit's record is written while the next one runs; all are written before the group ends.
+    const outcomes: Promise<GroupedUnitOutcome>[] = [];
     try {
-      return await runEach(ctx, input, rows, outcomeOf, jobCancelled);
+      for (const { runKey, ...unit } of input.units) {
+        if (ctx.cancellationSignal.aborted) {
+          if (!jobCancelled())
+            throw ApplicationFailure.retryable('the group was interrupted', AGENT_ERROR_TYPES.interrupted);
+          outcomes.push(Promise.resolve(outcomeOf(unit, new CancelledFailure('cancelled'))));
+          continue;
+        }
+        try {
+          const { settled } = await runUnit({ ...input, ...unit, runKey }, ctx.info.attempt, {
+            unitTimeoutMs: input.unitTimeoutMs,
+            unit: rows.get(unit.unitId) ?? null,
+          });
+          outcomes.push(settled.catch((err: unknown) => outcomeOf(unit, err)));
+        } catch (err) {
+          outcomes.push(Promise.resolve(outcomeOf(unit, err)));
+        }
+      }
+      return await Promise.all(outcomes);
+    } catch (err) {
+      await Promise.allSettled(outcomes); // the records in flight are written (or fail) first
+      throw err;
     } finally {
       clearInterval(beat);
     }
-  }
-
-  async function runEach(
-    ctx: Context,
-    input: RunAgentsInput,
-    rows: Map<number, UnitRow>,
-    outcomeOf: (unit: UnitRef, err: unknown) => GroupedUnitOutcome,
-    jobCancelled: () => boolean,
-  ): Promise<GroupedUnitOutcome[]> {
-    const outcomes: Promise<GroupedUnitOutcome>[] = [];
-    for (const { runKey, ...unit } of input.units) {
-      if (ctx.cancellationSignal.aborted) {
-        if (!jobCancelled())
-          throw ApplicationFailure.retryable('the group was interrupted', AGENT_ERROR_TYPES.interrupted);
-        outcomes.push(Promise.resolve(outcomeOf(unit, new CancelledFailure('cancelled'))));
-        continue;
-      }
-      const unitInput: RunAgentInput = { ...input, ...unit, runKey };
-      try {
-        const { settled } = await runUnit(unitInput, ctx.info.attempt, {
-          unitTimeoutMs: input.unitTimeoutMs,
-          unit: rows.get(unit.unitId) ?? null,
-        });
-        outcomes.push(settled.catch((err: unknown) => outcomeOf(unit, err)));
-      } catch (err) {
-        outcomes.push(Promise.resolve(outcomeOf(unit, err)));
-      }
-    }
-    return Promise.all(outcomes);
   }
 
   return { runAgent, runAgents };

@@ -341,10 +341,9 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
 
   const settleGrouped = async (outcome: GroupedUnitOutcome, runKey: string): Promise<void> => {
     const unit = { unitId: outcome.unitId, key: outcome.key };
+    if (outcome.status === 'succeeded') return settle(outcome);
     if (outcome.status !== 'attemptFailed') {
-      const finished = outcome as UnitFinished;
-      if (finished.status === 'succeeded') return settle(finished);
-      return recordAndSettle(unit, finished.phase, runKey, finished.status, finished.error ?? finished.status);
+      return recordAndSettle(unit, outcome.phase, runKey, outcome.status, outcome.error ?? outcome.status);
     }
     if (!outcome.retryable || settings.unit.maxAttempts <= 1) {
       return recordAndSettle(unit, outcome.phase, runKey, 'failed', outcome.error);

@@ -64,8 +64,6 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     env: options.env,
     stdin: options.stdin ?? null,
   });
-  let pid: number | null = null;
-
   const killGroup = (reason: 'idle' | 'cancel'): void => {
     if (killedBy) return;
     killedBy = reason;
@@ -86,7 +84,6 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   if (options.signal.aborted) onAbort();
   else options.signal.addEventListener('abort', onAbort, { once: true });
   touch();
-  void child.started.then((agentPid) => (pid = agentPid));
 
   // The helper decodes as a stream, so a character split between two chunks is not mangled.
   let stderrPending = '';
@@ -119,7 +116,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     clearTimeout(idleTimer);
     options.signal.removeEventListener('abort', onAbort);
     // Whatever happened, leave no agent (or tool it started) behind.
-    if (pid !== null) signalGroup(pid, 'SIGKILL');
+    void child.started.then((agentPid) => agentPid !== null && signalGroup(agentPid, 'SIGKILL'));
   }
 }
 

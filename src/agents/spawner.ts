@@ -61,13 +61,7 @@ function connectHelper(): ChildProcess {
   child.on('exit', () => {
     if (helper === child) helper = null;
     // Its agents were killed with it: they end as killed, and their units are retried.
-    for (const [id, agent] of running) {
-      running.delete(id);
-      agent.started(null);
-      agent.stdout.push(null);
-      agent.stderr.push(null);
-      agent.exited({ exitCode: null, signal: 'SIGKILL', spawnError: null });
-    }
+    for (const id of running.keys()) end(id, { exitCode: null, signal: 'SIGKILL', spawnError: null });
   });
   // Running agents keep the worker busy; an idle helper must not keep it alive.
   child.unref();
@@ -93,12 +87,19 @@ function deliver(reply: SpawnerReply): void {
       agent.stderr.push(reply.data);
       return;
     case 'exit':
-      running.delete(reply.id);
-      agent.started(null);
-      agent.stdout.push(null);
-      agent.stderr.push(null);
-      return agent.exited({ exitCode: reply.exitCode, signal: reply.signal, spawnError: reply.spawnError });
+      return end(reply.id, { exitCode: reply.exitCode, signal: reply.signal, spawnError: reply.spawnError });
   }
+}
+
+/** The agent is gone: its streams end and `exited` resolves (`started` too, if it never did). */
+function end(id: number, exit: AgentExit): void {
+  const agent = running.get(id);
+  if (!agent) return;
+  running.delete(id);
+  agent.started(null);
+  agent.stdout.push(null);
+  agent.stderr.push(null);
+  agent.exited(exit);
 }
 
 function send(request: SpawnerRequest): void {

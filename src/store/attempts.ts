@@ -2,6 +2,7 @@
 import type { AttemptReport, Phase, UnitOutcomeStatus } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgText } from './pgSafe.js';
+import { spentOnUnit } from './units.js';
 
 export interface NewAttempt {
   jobId: string;
@@ -80,12 +81,7 @@ export async function storeWholeAttempt(
        INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
        SELECT attempt.id, ord::int, e.type, e.subtype, e.data, to_timestamp(e.at / 1000)
        FROM attempt, unnest($23::text[], $24::text[], $25::jsonb[], $26::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)),
-     prior AS (
-       SELECT coalesce(sum(cost_usd), 0) AS total,
-              coalesce(sum(cost_usd) FILTER (WHERE run_key = $6), 0) AS run,
-              count(*) FILTER (WHERE run_key = $6) AS run_attempts,
-              coalesce(sum(duration_ms) FILTER (WHERE run_key = $6), 0) AS run_duration
-       FROM attempts WHERE job_id = $1 AND unit_id = $2),
+     prior AS (${spentOnUnit('$6')}),
      unit AS (
        UPDATE units SET status = $27, template_version = $4, error = NULL, updated_at = now(),
          result = CASE WHEN $27 = 'succeeded' THEN coalesce($28, units.result) ELSE units.result END,

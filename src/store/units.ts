@@ -73,6 +73,17 @@ export interface UnitCompletion {
  * Write a unit's final state. Its cost is everything ever spent on it; the returned cost is what
  * this run spent, which is what the job adds to its total.
  */
+/**
+ * What a unit's recorded attempts spent (job $1, unit $2): in all (`total`), and in the run whose
+ * key is the parameter `runKey` (`run`, `run_attempts`, `run_duration`).
+ */
+export const spentOnUnit = (runKey: string): string =>
+  `SELECT coalesce(sum(cost_usd), 0) AS total,
+          coalesce(sum(cost_usd) FILTER (WHERE run_key = ${runKey}), 0) AS run,
+          count(*) FILTER (WHERE run_key = ${runKey}) AS run_attempts,
+          coalesce(sum(duration_ms) FILTER (WHERE run_key = ${runKey}), 0) AS run_duration
+   FROM attempts WHERE job_id = $1 AND unit_id = $2`;
+
 export async function completeUnit(
   db: Db,
   jobId: string,
@@ -80,12 +91,7 @@ export async function completeUnit(
   completion: UnitCompletion,
 ): Promise<{ runCostUsd: number }> {
   const { rows } = await db.query<{ runCostUsd: number }>(
-    `WITH spent AS (
-       SELECT coalesce(sum(cost_usd), 0) AS total,
-              coalesce(sum(cost_usd) FILTER (WHERE run_key = $4), 0) AS run,
-              count(*) FILTER (WHERE run_key = $4) AS run_attempts,
-              coalesce(sum(duration_ms) FILTER (WHERE run_key = $4), 0) AS run_duration
-       FROM attempts WHERE job_id = $1 AND unit_id = $2)
+    `WITH spent AS (${spentOnUnit('$4')})
      UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
