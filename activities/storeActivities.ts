@@ -5,6 +5,7 @@ import type { JobState, UnitOutcomeStatus, UnitRef } from '../src/domain/index.j
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
+import { succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
   cancelUnfinishedUnits,
@@ -68,22 +69,27 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return saveTemplateVersion(db, input.jobId, template, input.feedback, input.revisionId);
     },
 
-    /** A unit's execution ended without success: record it; returns what the execution spent. */
+    /**
+     * A unit's execution ended without success: record it; returns how it ended and what the
+     * execution spent. An attempt of it that did succeed (recorded by a group that then failed or
+     * was cancelled before it reported) stands: the unit is succeeded.
+     */
     async finishUnit(input: {
       jobId: string;
       unitId: number;
       runKey: string;
       status: Exclude<UnitOutcomeStatus, 'succeeded'>;
       error: string | null;
-    }): Promise<number> {
+    }): Promise<{ status: UnitOutcomeStatus; costUsd: number }> {
+      const success = await succeededAttempt(db, input.runKey, input.unitId);
       const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
-        status: input.status,
+        status: success ? 'succeeded' : input.status,
         runKey: input.runKey,
-        result: null,
-        error: input.error,
-        sessionId: null,
+        result: success?.result ?? null,
+        error: success ? null : input.error,
+        sessionId: success?.sessionId ?? null,
       });
-      return runCostUsd;
+      return { status: success ? 'succeeded' : input.status, costUsd: runCostUsd };
     },
   };
 }

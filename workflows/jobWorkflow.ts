@@ -253,7 +253,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   const runKeyOf = (unit: UnitRef, phase: Phase): string =>
     `${workflowInfo().runId}/${phase}-v${s.templateVersion}-${unit.unitId}`;
 
-  /** The unit's execution ended without success: record it, then settle it. */
+  /** The unit's execution ended without success: record it, then settle it as recorded. */
   const recordAndSettle = async (
     unit: UnitRef,
     phase: Phase,
@@ -262,10 +262,12 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     error: string,
   ): Promise<void> => {
     // Recording the outcome must survive the job's own cancellation.
-    const costUsd = await CancellationScope.nonCancellable(() =>
+    const recorded = await CancellationScope.nonCancellable(() =>
       store.finishUnit({ jobId: settings.jobId, unitId: unit.unitId, runKey, status: outcome, error }),
     );
-    settle({ ...unit, phase, status: outcome, error, costUsd });
+    // A history from before finishUnit said how the unit ended holds only the cost.
+    const { status, costUsd } = typeof recorded === 'number' ? { status: outcome, costUsd: recorded } : recorded;
+    settle({ ...unit, phase, status, error: status === 'succeeded' ? null : error, costUsd });
   };
 
   /**

@@ -116,6 +116,50 @@ describe('durability', () => {
     await second.stop();
   });
 
+  it('keeps what a cut group finished when the group may not run again', async () => {
+    const first = await h.startWorker();
+    const dir = await makeDocs(40);
+    const file = await writeSpec(dir, {
+      name: 'group-no-retry',
+      source: { type: 'files', glob: 'docs/*.md' },
+      prompt: 'Touch {{relative_path}}',
+      testUnits: 0,
+      concurrency: 2,
+      retries: 0,
+      agent: {
+        type: 'command',
+        command: ['sh', '-c', 'sleep 0.5; echo "$1"', 'agent', '{{relative_path}}'],
+        heartbeatTimeoutSeconds: 5,
+      },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    const groupUnitsDone = async () =>
+      (
+        await h.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND unit_id > 2 AND status = 'succeeded'`,
+          [jobId],
+        )
+      )[0]!.n;
+    await waitFor(async () => (await groupUnitsDone()) >= 2, 60_000, 'units of the first groups to finish');
+    await first.kill();
+    const second = await h.startWorker();
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'FAILED', 180_000);
+
+    // The cut groups failed (no retries), but the units they had finished stand as succeeded.
+    const units = await h.query<{ status: string; ok: boolean }>(
+      `SELECT u.status, EXISTS (SELECT 1 FROM attempts a WHERE a.job_id = u.job_id AND a.unit_id = u.unit_id
+         AND a.finished_at IS NOT NULL AND a.error_type IS NULL) AS ok
+       FROM units u WHERE u.job_id = $1`,
+      [jobId],
+    );
+    expect(units.filter((u) => u.ok).every((u) => u.status === 'succeeded')).toBe(true);
+    expect(units.filter((u) => !u.ok).every((u) => u.status === 'failed')).toBe(true);
+    const succeeded = units.filter((u) => u.status === 'succeeded').length;
+    expect(succeeded).toBeGreaterThanOrEqual(4);
+    expect(done.counts).toMatchObject({ total: 40, succeeded, failed: 40 - succeeded, cancelled: 0, pending: 0 });
+    await second.stop();
+  });
+
   it('continues-as-new on a long job without losing or repeating a unit', async () => {
     await h.startWorker();
     const dir = await makeDocs(90);
