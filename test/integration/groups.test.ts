@@ -128,4 +128,40 @@ describe('short units in groups', () => {
     )) as [{ n: number }];
     expect(orphans).toBe(0);
   });
+
+  it('holds each unit of a group to its own timeout', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'groups-timeout-'));
+    const keys = Array.from({ length: 30 }, (_, i) => `t-${i + 1}`);
+    await writeFile(path.join(dir, 'keys.jsonl'), keys.map((id) => JSON.stringify({ id })).join('\n'));
+    const file = await writeSpec(dir, {
+      name: 'groups-timeout',
+      source: { type: 'jsonl', path: 'keys.jsonl', key: 'id' },
+      prompt: 'unit {{_key}}',
+      concurrency: 1,
+      testUnits: 0,
+      retries: 0,
+      agent: {
+        type: 'command',
+        // t-6 hangs past its 2 s; the rest take 50 ms.
+        command: ['sh', '-c', '[ "$1" = t-6 ] && sleep 30; echo done', 'agent', '{{_key}}'],
+        timeoutSeconds: 2,
+      },
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
+    const status = await waitForStatus(h, jobId, (s) => ['COMPLETED', 'FAILED'].includes(s.status), 60_000);
+    expect(status.counts).toMatchObject({ total: 30, succeeded: 29, failed: 1 });
+    const [attempt] = await h.query<{ error_type: string; duration_ms: number }>(
+      `SELECT a.error_type, a.duration_ms FROM attempts a JOIN units u ON u.job_id = a.job_id AND u.unit_id = a.unit_id
+       WHERE a.job_id = $1 AND u.key = 't-6'`,
+      [jobId],
+    );
+    expect(attempt!.error_type).toBe('AgentTimedOut');
+    expect(attempt!.duration_ms).toBeLessThan(10_000);
+    // It ran in a group, and the units after it in that group still ran.
+    const history = await (await h.client()).workflow.getHandle(jobId).fetchHistory();
+    const summaries = (history.events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runAgents')
+      .map((e) => Buffer.from(e.userMetadata?.summary?.data ?? []).toString());
+    expect(summaries.some((s) => /\bt-6, t-7\b/.test(s))).toBe(true);
+  });
 });
