@@ -9,9 +9,11 @@ import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activ
 import { agentKind, runAgentProcess } from '../src/agents/index.js';
 import {
   AGENT_ERROR_TYPES,
+  throttleKind,
   type GroupedUnitOutcome,
   type Phase,
   type UnitFinished,
+  type UnitOutcome,
   type UnitRef,
 } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
@@ -33,6 +35,8 @@ export interface RunAgentInput {
   runKey: string;
   /** Attempts this execution already made elsewhere (in a group): numbering goes on from them. */
   priorAttempts?: number;
+  /** Wait this long before starting: the job's pace, finer than its timers. */
+  startDelayMs?: number;
 }
 
 /** Short units, run one after another in one activity: a Temporal round trip for several units. */
@@ -80,13 +84,14 @@ export function createAgentActivities(deps: ActivityDeps) {
 
   /**
    * One attempt of one unit. Throws as the activity should fail: CancelledFailure when the job
-   * cancelled it, ApplicationFailure otherwise. `unitTimeoutMs` bounds it inside a group.
+   * cancelled it, ApplicationFailure otherwise; an attempt the API refused (rate limit, overload,
+   * usage limit) is reported instead, for the job's governor. `unitTimeoutMs` bounds it in a group.
    */
   async function runUnit(
     input: RunAgentInput,
     attempt: number,
-    options: { unitTimeoutMs?: number; unit?: UnitRow | null } = {},
-  ): Promise<{ settled: Promise<UnitFinished> }> {
+    options: { unitTimeoutMs?: number; unit?: UnitRow | null; activityAttempts?: number } = {},
+  ): Promise<{ settled: Promise<UnitOutcome>; throttled: boolean }> {
     const { unitTimeoutMs } = options;
     const ctx = Context.current();
     const { runKey } = input;
@@ -101,7 +106,7 @@ export function createAgentActivities(deps: ActivityDeps) {
         error: null,
         sessionId: done.sessionId,
       });
-      return { settled: Promise.resolve(succeeded(input, runCostUsd)) };
+      return { settled: Promise.resolve(succeeded(input, runCostUsd)), throttled: false };
     }
 
     const [spec, unit, text] = await Promise.all([
@@ -140,7 +145,8 @@ export function createAgentActivities(deps: ActivityDeps) {
       process.env,
     );
 
-    const recorder = recordAttempt(db, { ...input, attempt, prompt, startedAt: Date.now() }, RECORD_AFTER_MS);
+    const startedAt = Date.now();
+    const recorder = recordAttempt(db, { ...input, attempt, prompt, startedAt }, RECORD_AFTER_MS);
     const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
     const heartbeat = (): void => {
       if (Date.now() >= heartbeatAfter)
@@ -169,24 +175,27 @@ export function createAgentActivities(deps: ActivityDeps) {
       clearInterval(timer);
     }
 
+    const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+    const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
+    const cancelled = outcome.killedBy === 'cancel' && !timedOut;
+    const { failure: verdictFailure, ...report } = verdict;
+    const failure = timedOut
+      ? {
+          type: AGENT_ERROR_TYPES.timedOut,
+          message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
+          retryable: true,
+          nextRetryDelayMs: undefined,
+          retryAt: undefined,
+        }
+      : verdictFailure;
+    const throttle = !cancelled && failure ? throttleKind(failure.type) : null;
+
     // Recording the outcome is the rest: a group starts its next unit meanwhile.
-    const settled = (async (): Promise<UnitFinished> => {
-      const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
-      const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
-      const cancelled = outcome.killedBy === 'cancel' && !timedOut;
+    const settled = (async (): Promise<UnitOutcome> => {
       // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
       const reason: unknown = ctx.cancellationSignal.reason;
       const interruptedBy =
         reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
-      const { failure: verdictFailure, ...report } = verdict;
-      const failure = timedOut
-        ? {
-            type: AGENT_ERROR_TYPES.timedOut,
-            message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
-            retryable: true,
-            nextRetryDelayMs: undefined,
-          }
-        : verdictFailure;
       const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
       const ended = !cancelled
         ? failure
@@ -216,6 +225,20 @@ export function createAgentActivities(deps: ActivityDeps) {
         }
         throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
       }
+      if (throttle && failure) {
+        const retryAt = failure.retryAt ?? (failure.nextRetryDelayMs ? Date.now() + failure.nextRetryDelayMs : null);
+        return {
+          unitId: input.unitId,
+          key: input.key,
+          phase: input.phase,
+          status: 'throttled',
+          throttle,
+          error: `${failure.type}: ${failure.message}`,
+          retryAt,
+          startedAt,
+          attempts: options.activityAttempts ?? 1,
+        };
+      }
       if (failure) {
         throw ApplicationFailure.create({
           type: failure.type,
@@ -226,18 +249,21 @@ export function createAgentActivities(deps: ActivityDeps) {
       }
       return { ...succeeded(input, costUsd), durationMs: Math.round(outcome.durationMs) };
     })();
-    return { settled };
+    return { settled, throttled: throttle !== null };
   }
 
-  async function runAgent(input: RunAgentInput): Promise<UnitFinished> {
-    return (await runUnit(input, Context.current().info.attempt + (input.priorAttempts ?? 0))).settled;
+  async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {
+    const { attempt } = Context.current().info;
+    if (input.startDelayMs && attempt === 1) await Context.current().sleep(input.startDelayMs);
+    return (await runUnit(input, attempt + (input.priorAttempts ?? 0), { activityAttempts: attempt })).settled;
   }
 
   /**
    * Several short units, one after another, each settled, recorded and judged on its own. A
    * unit's failure is reported for the job to retry; cancellation by the job stops the group
    * (the rest are reported cancelled); an interruption (worker shutdown) fails the whole group
-   * so it runs again elsewhere, where units that already succeeded are not run again.
+   * so it runs again elsewhere, where units that already succeeded are not run again. A unit the
+   * API refused stops the group too: the rest go back to the job unstarted, for its governor.
    */
   async function runAgents(input: RunAgentsInput): Promise<GroupedUnitOutcome[]> {
     const ctx = Context.current();
@@ -278,7 +304,12 @@ export function createAgentActivities(deps: ActivityDeps) {
     // Each unit's record is written while the next one runs; all are written before the group ends.
     const outcomes: Promise<GroupedUnitOutcome>[] = [];
     try {
+      let throttled = false;
       for (const { runKey, ...unit } of input.units) {
+        if (throttled) {
+          outcomes.push(Promise.resolve({ ...unit, phase: input.phase, status: 'notStarted' as const }));
+          continue;
+        }
         if (ctx.cancellationSignal.aborted) {
           if (!jobCancelled())
             throw ApplicationFailure.retryable('the group was interrupted', AGENT_ERROR_TYPES.interrupted);
@@ -286,11 +317,13 @@ export function createAgentActivities(deps: ActivityDeps) {
           continue;
         }
         try {
-          const { settled } = await runUnit({ ...input, ...unit, runKey }, ctx.info.attempt, {
+          const run = await runUnit({ ...input, ...unit, runKey }, ctx.info.attempt, {
             unitTimeoutMs: input.unitTimeoutMs,
             unit: rows.get(unit.unitId) ?? null,
+            activityAttempts: ctx.info.attempt,
           });
-          outcomes.push(settled.catch((err: unknown) => outcomeOf(unit, err)));
+          throttled = run.throttled;
+          outcomes.push(run.settled.catch((err: unknown) => outcomeOf(unit, err)));
         } catch (err) {
           outcomes.push(Promise.resolve(outcomeOf(unit, err)));
         }

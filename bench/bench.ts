@@ -2,11 +2,13 @@
  * `npm run bench`: the engine and its baseline in one run, ratios reported.
  *   --units N --latency-ms L --concurrency C   throughput against `xargs -P C` (bench/throughput.ts)
  *   --agent claude                             the same with the real claude against a scripted API
+ *   --rate-limit R [--agent api-emitter|claude] the governor against an API admitting R requests/s (bench/governor.ts)
  *   --create N                                 creating a job over a CSV of N rows (bench/create.ts)
  */
 import { Command, Option } from 'commander';
 import { positiveInt } from '../src/cli/action.js';
 import { benchCreate } from './create.js';
+import { benchGovernor } from './governor.js';
 import { benchThroughput } from './throughput.js';
 
 const opts = new Command('bench')
@@ -15,9 +17,15 @@ const opts = new Command('bench')
   .option('--latency-ms <ms>', 'how long each emitted agent run takes', positiveInt, 1000)
   .option('--concurrency <n>', 'units at once, for both', positiveInt, 32)
   .addOption(
-    new Option('--agent <agent>', 'the stream-json emitter, or the real claude against a scripted API')
-      .choices(['emitter', 'claude'])
-      .default('emitter'),
+    new Option(
+      '--agent <agent>',
+      'the stream-json emitter, the real claude against a scripted API, or (with --rate-limit) the emitter making one API request',
+    ).choices(['emitter', 'claude', 'api-emitter']),
+  )
+  .option(
+    '--rate-limit <per-second>',
+    'instead: the governor, against a scripted API admitting this many requests a second',
+    positiveInt,
   )
   .option(
     '--create <rows>',
@@ -30,10 +38,19 @@ const opts = new Command('bench')
     units: number;
     latencyMs: number;
     concurrency: number;
-    agent: 'emitter' | 'claude';
+    agent?: 'emitter' | 'claude' | 'api-emitter';
+    rateLimit?: number;
     create?: number;
     json?: boolean;
   }>();
 
-if (opts.create !== undefined) await benchCreate(opts.create, opts.json ?? false);
-else await benchThroughput(opts);
+if (opts.create !== undefined) {
+  await benchCreate(opts.create, opts.json ?? false);
+} else if (opts.rateLimit !== undefined) {
+  if (opts.agent === 'emitter')
+    throw new Error('--rate-limit runs api-emitter or claude: the emitter makes no request');
+  await benchGovernor({ ...opts, rateLimit: opts.rateLimit, agent: opts.agent ?? 'api-emitter' });
+} else {
+  if (opts.agent === 'api-emitter') throw new Error('--agent api-emitter goes with --rate-limit');
+  await benchThroughput({ ...opts, agent: opts.agent ?? 'emitter' });
+}

@@ -72,6 +72,8 @@ export interface AgentFailure {
   message: string;
   /** When the error says when to try again (retry-after). */
   nextRetryDelayMs?: number;
+  /** When the error says the API opens again (a usage limit's reset), epoch ms. */
+  retryAt?: number;
 }
 
 export type AttemptVerdict = AttemptReport & { failure: AgentFailure | null };

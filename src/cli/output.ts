@@ -28,5 +28,7 @@ export function statusJson(status: JobStatus) {
     message: status.message,
     templateVersion: status.templateVersion,
     budgetUsd: status.budgetUsd,
+    concurrency: status.concurrency,
+    throttle: status.throttle,
   };
 }

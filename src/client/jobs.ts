@@ -72,6 +72,8 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     templateVersion: 0,
     testResults: [],
     message: job.message,
+    // Only the workflow knows; a job read from the database is not running.
+    throttle: { allowed: spec.concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
   };
 }
 

@@ -14,6 +14,8 @@ export const AGENT_ERROR_TYPES = {
   budget: 'AgentBudgetExceeded',
   rateLimited: 'AgentRateLimited',
   overloaded: 'AgentOverloaded',
+  /** A subscription's usage window is spent until a reset time: the job pauses until then. */
+  usageLimited: 'AgentUsageLimited',
   apiError: 'AgentApiError',
   noResult: 'AgentNoResult',
   idle: 'AgentIdle',
@@ -38,3 +40,14 @@ export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
   AGENT_ERROR_TYPES.budget,
   AGENT_ERROR_TYPES.exitNonRetryable,
 ];
+
+/** Failures that say the API refused the request for now: the job's governor handles them. */
+export const THROTTLE_KINDS = {
+  [AGENT_ERROR_TYPES.rateLimited]: 'rateLimited',
+  [AGENT_ERROR_TYPES.overloaded]: 'overloaded',
+  [AGENT_ERROR_TYPES.usageLimited]: 'usageLimited',
+} as const satisfies Partial<Record<AgentErrorType, string>>;
+
+export function throttleKind(type: string): (typeof THROTTLE_KINDS)[keyof typeof THROTTLE_KINDS] | null {
+  return Object.hasOwn(THROTTLE_KINDS, type) ? THROTTLE_KINDS[type as keyof typeof THROTTLE_KINDS] : null;
+}

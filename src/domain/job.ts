@@ -34,6 +34,19 @@ export interface JobStatus {
   testResults: TestUnitResult[];
   /** Why the job is PAUSED, FAILED or back in READY (e.g. "budget reached"), if it says. */
   message: string | null;
+  /** The rate-limit governor: how many units the API lets run, and what it refused lately. */
+  throttle: ThrottleStatus;
+}
+
+export interface ThrottleStatus {
+  /** Units allowed to run at once now (the concurrency, unless the API pushed back). */
+  allowed: number;
+  /** Attempts the API refused (rate limit, overload, usage limit) in the last minute. */
+  rateLimitedLastMinute: number;
+  /** A spent usage window paused the job until then (ISO 8601); it resumes by itself. */
+  pausedUntil: string | null;
+  /** For people: "throttled: running 5 of 16 (12 rate-limited requests in the last minute)", or null. */
+  text: string | null;
 }
 
 export interface RejectRequest {

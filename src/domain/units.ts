@@ -2,6 +2,8 @@
  * Units: one work item each (a file, a row, a record, a line). Only ids, keys and short texts
  * cross the Temporal boundary; payloads stay in Postgres.
  */
+import type { ThrottleKind } from './governor.js';
+
 export const UNIT_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type UnitStatus = (typeof UNIT_STATUSES)[number];
 export type UnitOutcomeStatus = Extract<UnitStatus, 'succeeded' | 'failed' | 'cancelled'>;
@@ -55,10 +57,37 @@ export interface UnitAttemptFailed extends UnitRef {
 }
 
 /**
- * What a group of short units reports for each of them: succeeded (recorded), cancelled (not
- * yet recorded: the job records it), or an attempt that failed.
+ * The API refused a unit's attempt (rate limit, overload, usage limit): the attempt is recorded,
+ * does not count against the unit's attempts, and goes back to the job, whose governor decides
+ * when it runs again.
  */
-export type GroupedUnitOutcome = UnitFinished | UnitAttemptFailed;
+export interface UnitThrottled extends UnitRef {
+  phase: Phase;
+  status: 'throttled';
+  throttle: ThrottleKind;
+  error: string;
+  /** When the API said to come back (retry-after, a usage limit's reset), epoch ms. */
+  retryAt: number | null;
+  /** When the attempt started, epoch ms. */
+  startedAt: number;
+  /** Attempts the activity made, the throttled one last (earlier ones failed otherwise). */
+  attempts: number;
+}
+
+/** A unit a group never started, because an earlier unit of it was throttled. */
+export interface UnitNotStarted extends UnitRef {
+  phase: Phase;
+  status: 'notStarted';
+}
+
+/** What a single unit's activity reports. */
+export type UnitOutcome = UnitFinished | UnitThrottled;
+
+/**
+ * What a group of short units reports for each of them: succeeded (recorded), cancelled (not
+ * yet recorded: the job records it), an attempt that failed or was throttled, or not started.
+ */
+export type GroupedUnitOutcome = UnitFinished | UnitAttemptFailed | UnitThrottled | UnitNotStarted;
 
 export interface TestUnitResult extends UnitFinished {
   templateVersion: number;

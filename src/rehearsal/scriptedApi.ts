@@ -17,6 +17,10 @@
  *   environment block) never fault, so they cannot spend a budget.
  * - A global rate limit (`rateLimitPerSecond` / SCRIPTED_API_RATE_LIMIT / `--rate-limit`): at most
  *   N model requests, of both APIs and all callers, in any second; beyond, 429 with `retry-after`.
+ * - A usage window (`usageLimit`), as a claude.ai subscription's: N model requests, then 429s
+ *   carrying `anthropic-ratelimit-unified-*` headers (status rejected, the reset in epoch
+ *   seconds) for S seconds, then N more. The real CLI, logged in with an OAuth token, reports
+ *   them as a refused `rate_limit_event` with `resetsAt`.
  */
 import { appendFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -41,13 +45,16 @@ export interface ScriptedApiOptions {
    * `retry-after` (whole seconds). Defaults to $SCRIPTED_API_RATE_LIMIT; none when unset.
    */
   rateLimitPerSecond?: number;
+  /** A usage window: `requests` model requests, then refusals until `resetSeconds` later. */
+  usageLimit?: { requests: number; resetSeconds: number };
 }
 
 export interface ScriptedApi {
   url: string;
   port: number;
   close(): Promise<void>;
-  stats(): { requests: number; faultsServed: number; rateLimited: number };
+  /** HTTP requests, model requests among them, faults served, and model requests over the rate limit. */
+  stats(): { requests: number; modelRequests: number; faultsServed: number; rateLimited: number };
 }
 
 /** Large enough for long conversations; anything bigger is refused rather than buffered. */
@@ -62,9 +69,27 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
   if (defaultFault !== undefined && parseFaultSpec(defaultFault) === undefined) {
     throw new Error(`Unknown scripted fault "${defaultFault}"`);
   }
-  const counters = { requests: 0, faultsServed: 0 };
+  const counters = { requests: 0, modelRequests: 0, faultsServed: 0 };
   const rateLimit = options.rateLimitPerSecond ?? numberFromEnv('SCRIPTED_API_RATE_LIMIT');
   const limiter = rateLimit === undefined ? null : new RateLimiter(rateLimit);
+  const usage = { used: 0, resetsAt: 0 };
+  /** The usage window's refusal headers, or null when the request fits in the window. */
+  function spendUsage(now: number): Record<string, string> | null {
+    const limit = options.usageLimit;
+    if (!limit) return null;
+    if (usage.resetsAt > 0 && now >= usage.resetsAt) Object.assign(usage, { used: 0, resetsAt: 0 });
+    if (usage.used < limit.requests) {
+      usage.used++;
+      return null;
+    }
+    // Whole seconds, as the header carries it; rounded up so the window is never reported open early.
+    if (usage.resetsAt === 0) usage.resetsAt = Math.ceil((now + limit.resetSeconds * 1000) / 1000) * 1000;
+    return {
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': String(usage.resetsAt / 1000),
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+    };
+  }
   const faultsByPrompt = new Map<string, number>();
   const closing = new AbortController();
 
@@ -87,9 +112,12 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
     res: http.ServerResponse,
     error: (fault: Extract<Fault, { kind: 'error' }>) => { status: number; body: object },
   ): Promise<boolean> {
-    const admission = limiter?.take(Date.now());
-    const fault: Fault | undefined =
-      admission && !admission.admitted
+    counters.modelRequests++;
+    const usageRefusal = spendUsage(Date.now());
+    const admission = usageRefusal ? undefined : limiter?.take(Date.now());
+    const fault: Fault | undefined = usageRefusal
+      ? { kind: 'error', status: 429, errorType: 'rate_limit_error', message: 'scripted: usage limit reached' }
+      : admission && !admission.admitted
         ? {
             kind: 'error',
             status: 429,
@@ -100,8 +128,10 @@ export async function startScriptedApi(options: ScriptedApiOptions = {}): Promis
         : takeFault(decision);
     if (fault?.kind === 'hang') return false; // never answer; close() destroys the socket
     if (fault?.kind === 'error') {
-      const headers: Record<string, string> =
-        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+      const headers: Record<string, string> = {
+        ...usageRefusal,
+        ...(fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) }),
+      };
       const { status, body } = error(fault);
       sendJson(res, status, body, headers);
       return false;

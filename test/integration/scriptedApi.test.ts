@@ -143,7 +143,7 @@ describe('scripted Messages API over HTTP', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     await api.close();
     await expect(hung).rejects.toThrow();
-    expect(api.stats()).toEqual({ requests: 3, faultsServed: 2, rateLimited: 0 });
+    expect(api.stats()).toEqual({ requests: 3, modelRequests: 3, faultsServed: 2, rateLimited: 0 });
   });
 
   it('holds a global rate limit over all callers and both APIs, with retry-after', async () => {
@@ -162,7 +162,7 @@ describe('scripted Messages API over HTTP', () => {
       for (const refused of replies.filter((r) => r.status === 429)) {
         expect(refused.headers.get('retry-after')).toBe('1');
       }
-      expect(api.stats()).toMatchObject({ requests: 4, faultsServed: 0, rateLimited: 2 });
+      expect(api.stats()).toMatchObject({ requests: 4, modelRequests: 4, faultsServed: 0, rateLimited: 2 });
       // A second later the window has room again.
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect((await post(`${api.url}/v1/messages`, messages)).status).toBe(200);

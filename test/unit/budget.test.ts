@@ -12,6 +12,7 @@ const status = (over: Partial<JobStatus>): JobStatus => ({
   templateVersion: 1,
   testResults: [],
   message: null,
+  throttle: { allowed: 1, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
   ...over,
 });
 

@@ -7,9 +7,19 @@ import {
   type AttemptFacts,
   type Classification,
 } from '../../src/agents/claude/classify.js';
-import { parseStreamLine, type ResultEvent } from '../../src/agents/claude/streamJson.js';
+import { parseStreamLine, type RateLimitInfo, type ResultEvent } from '../../src/agents/claude/streamJson.js';
 
 const DIR = fileURLToPath(new URL('../fixtures/transcripts/', import.meta.url));
+
+/** The last refused rate-limit event of a transcript, if any. */
+function rejectedBy(name: string): RateLimitInfo | null {
+  let info: RateLimitInfo | null = null;
+  for (const line of readFileSync(`${DIR}${name}`, 'utf8').split('\n')) {
+    const event = parseStreamLine(line);
+    if (event?.rateLimit?.status === 'rejected') info = event.rateLimit;
+  }
+  return info;
+}
 
 /** Parse a whole transcript the way the activity does and keep the last result event. */
 function lastResult(name: string): ResultEvent {
@@ -67,6 +77,28 @@ describe('classifyAttempt over the captured transcripts', () => {
     expect(verdict.type).toBe(type);
     expect(verdict.retryable).toBe(retryable);
     expect(verdict.message).toMatch(message);
+  });
+
+  it('usage-limit.ndjson (a claude.ai login whose 5-hour window is spent) is AgentUsageLimited until its reset', () => {
+    // Captured from the real CLI: a 429 with anthropic-ratelimit-unified-* headers, reset 30 s ahead.
+    const info = rejectedBy('usage-limit.ndjson');
+    expect(info).toMatchObject({ status: 'rejected', rateLimitType: 'five_hour' });
+    const verdict = failed(
+      classifyAttempt(facts({ result: lastResult('usage-limit.ndjson'), rejectedBy: info, exitCode: 1 })),
+    );
+    expect(verdict.type).toBe('AgentUsageLimited');
+    expect(verdict.retryable).toBe(true);
+    expect(verdict.retryAt).toBe(info!.resetsAt! * 1000);
+    expect(verdict.message).toMatch(/usage limit reached \(five_hour\): You've hit your 5-hour limit/);
+  });
+
+  it('a 429 without a usage window is a rate limit, and the legacy "usage limit reached|epoch" text a usage limit', () => {
+    const limited = failed(classifyAttempt(facts({ result: lastResult('usage-limit.ndjson'), exitCode: 1 })));
+    expect(limited.type).toBe('AgentRateLimited');
+    const legacy = failed(
+      classifyAttempt(facts({ result: result({ result: 'Claude AI usage limit reached|1767225600' }), exitCode: 1 })),
+    );
+    expect(legacy).toMatchObject({ type: 'AgentUsageLimited', retryAt: 1767225600_000 });
   });
 
   it('the API-error transcripts end with subtype "success": is_error is what counts', () => {

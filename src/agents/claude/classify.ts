@@ -5,16 +5,33 @@
  */
 import { AGENT_ERROR_TYPES, type AgentErrorType } from '../../domain/index.js';
 import { failure as agentFailure, processFailure, truncate, type AgentFailure, type ProcessFacts } from '../agent.js';
-import type { ResultEvent } from './streamJson.js';
+import type { RateLimitInfo, ResultEvent } from './streamJson.js';
 
 export interface AttemptFacts extends ProcessFacts {
   result: ResultEvent | null;
+  /** The last `rate_limit_event` that refused a request, if one did. */
+  rejectedBy?: RateLimitInfo | null;
 }
 
 export type Classification = { ok: true } | ({ ok: false } & AgentFailure);
 
 function failure(type: AgentErrorType, message: string, nextRetryDelayMs?: number): Classification {
   return { ok: false, ...agentFailure(type, message, nextRetryDelayMs) };
+}
+
+/**
+ * A subscription's usage window is spent: the CLI (on claude.ai login) reports a refused
+ * `rate_limit_event` with the reset time, then the 429. Older CLIs said "usage limit reached|<epoch s>".
+ */
+function usageLimit(facts: AttemptFacts, text: string): Classification | null {
+  const resetsAt = facts.rejectedBy?.resetsAt ?? Number(/usage limit reached\|(\d{9,})/i.exec(text)?.[1] ?? NaN);
+  if (!Number.isFinite(resetsAt)) return null;
+  const kind = facts.rejectedBy?.rateLimitType ? ` (${facts.rejectedBy.rateLimitType})` : '';
+  return {
+    ok: false,
+    ...agentFailure(AGENT_ERROR_TYPES.usageLimited, `usage limit reached${kind}: ${truncate(text, 200)}`),
+    retryAt: resetsAt * 1000,
+  };
 }
 
 export const INSTALL_HINT =
@@ -74,6 +91,10 @@ export function classifyAttempt(facts: AttemptFacts): Classification {
 
   const text = result.result ?? '';
   const detail = text ? `: ${truncate(text, 300)}` : '';
+  if (result.api_error_status === 429 || /usage limit reached\|/i.test(text)) {
+    const limited = usageLimit(facts, text);
+    if (limited) return limited;
+  }
   if (result.api_error_status) {
     const type = byStatus(result.api_error_status, text);
     return failure(type, `API error ${result.api_error_status}${detail}`, retryAfterMs(text));

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { runPolicyFields, type AgentFailure, type AgentKind, type AttemptParser } from '../agent.js';
 import { buildClaudeArgs, claudeEnv } from './buildArgs.js';
 import { classifyAttempt, INSTALL_HINT } from './classify.js';
-import { parseStreamLine, type ResultEvent, type StreamEvent } from './streamJson.js';
+import { parseStreamLine, type RateLimitInfo, type ResultEvent, type StreamEvent } from './streamJson.js';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
 
@@ -63,6 +63,7 @@ export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
 function claudeParser(): AttemptParser {
   let sessionId: string | null = null;
   let result: ResultEvent | null = null;
+  let rejectedBy: RateLimitInfo | null = null;
   const tools = new Set<string>();
   return {
     stdout(lines) {
@@ -71,6 +72,7 @@ function claudeParser(): AttemptParser {
         sessionId = event.sessionId ?? sessionId;
         event.toolUses.forEach((t) => tools.add(t));
         result = event.result ?? result;
+        if (event.rateLimit?.status === 'rejected') rejectedBy = event.rateLimit;
       }
       return events;
     },
@@ -78,7 +80,7 @@ function claudeParser(): AttemptParser {
     sessionId: () => sessionId,
     verdict(facts) {
       const final = result as ResultEvent | null;
-      const { ok, ...failure } = classifyAttempt({ ...facts, result: final });
+      const { ok, ...failure } = classifyAttempt({ ...facts, result: final, rejectedBy });
       return {
         sessionId,
         result: final?.result ?? null,

@@ -26,6 +26,17 @@ const initSchema = z.looseObject({
   model: z.string().nullish(),
 });
 
+/** Sent when a subscription's usage window is near or spent; `resetsAt` is epoch seconds. */
+const rateLimitSchema = z.looseObject({
+  type: z.literal('rate_limit_event'),
+  rate_limit_info: z.looseObject({
+    status: z.string(),
+    resetsAt: z.number().nullish(),
+    rateLimitType: z.string().nullish(),
+  }),
+});
+export type RateLimitInfo = z.output<typeof rateLimitSchema>['rate_limit_info'];
+
 const contentBlockSchema = z.looseObject({ type: z.string(), name: z.string().optional() });
 const assistantSchema = z.looseObject({
   type: z.literal('assistant'),
@@ -41,6 +52,7 @@ export interface StreamEvent {
   /** Names of the tools this event asks to use. */
   toolUses: string[];
   result: ResultEvent | null;
+  rateLimit: RateLimitInfo | null;
 }
 
 export function parseStreamLine(line: string): StreamEvent | null {
@@ -50,15 +62,31 @@ export function parseStreamLine(line: string): StreamEvent | null {
   try {
     value = JSON.parse(text);
   } catch {
-    return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null };
+    return {
+      type: 'text',
+      subtype: null,
+      data: { text },
+      sessionId: null,
+      toolUses: [],
+      result: null,
+      rateLimit: null,
+    };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null };
+    return {
+      type: 'text',
+      subtype: null,
+      data: { text },
+      sessionId: null,
+      toolUses: [],
+      result: null,
+      rateLimit: null,
+    };
   }
   const data = value as Record<string, unknown>;
   const type = typeof data.type === 'string' ? data.type : 'unknown';
   const subtype = typeof data.subtype === 'string' ? data.subtype : null;
-  const event: StreamEvent = { type, subtype, data, sessionId: null, toolUses: [], result: null };
+  const event: StreamEvent = { type, subtype, data, sessionId: null, toolUses: [], result: null, rateLimit: null };
 
   const init = initSchema.safeParse(data);
   if (init.success) event.sessionId = init.data.session_id;
@@ -66,6 +94,8 @@ export function parseStreamLine(line: string): StreamEvent | null {
   if (assistant.success) {
     event.toolUses = assistant.data.message.content.filter((b) => b.type === 'tool_use' && b.name).map((b) => b.name!);
   }
+  const rateLimit = rateLimitSchema.safeParse(data);
+  if (rateLimit.success) event.rateLimit = rateLimit.data.rate_limit_info;
   const result = resultSchema.safeParse(data);
   if (result.success) {
     event.result = result.data;

@@ -89,7 +89,7 @@ export function registerControlCommands(program: Command): void {
   program
     .command('status <job>')
     .description("a job's state, unit counts and cost")
-    .option('--json', 'print {"jobId","status","counts","costUsd",…} as one JSON document')
+    .option('--json', 'print {"jobId","status","counts","costUsd","throttle",…} as one JSON document')
     .action(
       action(async (jobId: string, opts: { json?: boolean }) => {
         const status = await withSession((s) => getStatus(s, jobId));
@@ -103,6 +103,7 @@ export function registerControlCommands(program: Command): void {
           `  cost      ${usd(status.costUsd)}${status.budgetUsd !== null ? ` of ${usd(status.budgetUsd)} budget` : ''}`,
         );
         console.log(`  prompt    v${status.templateVersion} · concurrency ${status.concurrency}`);
+        if (status.throttle.text) console.log(`  governor  ${status.throttle.text}`);
         for (const t of status.testResults)
           console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
       }),

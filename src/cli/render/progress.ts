@@ -36,7 +36,10 @@ export class ProgressView {
       running: counts.running,
       cost: usd(status.costUsd),
       timeLeft: this.eta(settled, counts.total),
-      state: status.state + (status.state === 'PAUSED' && status.message ? ` (${status.message})` : ''),
+      state:
+        status.state +
+        (status.state === 'PAUSED' && status.message ? ` (${status.message})` : '') +
+        (status.throttle.text ? ` | ${status.throttle.text}` : ''),
     };
     if (this.bar) {
       if (this.started) this.bar.update(settled, fields);

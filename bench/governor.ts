@@ -1,0 +1,182 @@
+/**
+ * `npm run bench -- --rate-limit R --units N --concurrency C [--agent api-emitter|claude] [--json]`
+ *
+ * The rate-limit governor against a scripted Messages API that admits R requests a second over
+ * all callers (429 beyond). One job on a private stack, and in the same run `xargs -P C` over the
+ * same agent against a fresh API with the same limit, each run backing off on its own: the real
+ * claude with its own retries (CLAUDE_CODE_MAX_RETRIES unset), the api-emitter run again after a
+ * second, doubling, up to 10 times (as the CLI's default). Reports, for both: wall time, the share of the allowed
+ * rate reached (N one-request units in N/R seconds at best), requests refused, failed units.
+ *
+ * The api-emitter (scripts/stream-json-emitter.sh with EMITTER_CALLS_API=1) makes one real
+ * request per unit: at 2 and 5 requests a second the real CLI's ~0.5 CPU-s per run would make
+ * this 2-core machine the limit, not the API.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
+import { claudeAgentSchema } from '../src/agents/claude/claude.js';
+import { agentKind } from '../src/agents/index.js';
+import { createJob, prepareJob } from '../src/client/createJob.js';
+import { jobHandle } from '../src/client/jobs.js';
+import { openSession } from '../src/client/session.js';
+import { loadConfig } from '../src/config.js';
+import { startScriptedApi, type ScriptedApi } from '../src/rehearsal/scriptedApi.js';
+import { buildSpec } from '../src/spec/loadSpec.js';
+import { startPrivateServers } from '../src/stack/privateServers.js';
+import { statusQuery } from '../workflows/messages.js';
+import { round } from './measure.js';
+import { EMITTER, startWorker } from './worker.js';
+
+export interface GovernorBenchOptions {
+  rateLimit: number;
+  units: number;
+  concurrency: number;
+  agent: 'api-emitter' | 'claude';
+  json?: boolean;
+}
+
+const API_KEY = 'sk-bench-not-a-real-key';
+
+export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log('starting a private stack…');
+  const servers = await startPrivateServers({ prefix: 'agentic-batch-bench-' });
+  const work = servers.home;
+  const cleanups: (() => Promise<unknown>)[] = [() => servers.stop(), () => rm(work, { recursive: true, force: true })];
+  try {
+    const files = path.join(work, 'units');
+    await mkdir(files);
+    const names = Array.from({ length: opts.units }, (_, i) => `unit-${i}.txt`);
+    await Promise.all(names.map((name, i) => writeFile(path.join(files, name), `${i}\n`)));
+    const env = {
+      TEMPORAL_ADDRESS: servers.temporalAddress,
+      DATABASE_URL: servers.databaseUrl,
+      AGENTIC_BATCH_TASK_QUEUE: 'bench',
+      AGENTIC_BATCH_HOME: work,
+    };
+    const worker = await startWorker(env, opts.concurrency * 2);
+    cleanups.unshift(worker.stop);
+    const session = await openSession(loadConfig({ ...process.env, ...env }), { autoStart: false });
+    cleanups.unshift(() => session.close());
+
+    const engineApi = await startScriptedApi({ rateLimitPerSecond: opts.rateLimit });
+    cleanups.unshift(() => engineApi.close());
+    const agent = agentFor(opts.agent, engineApi.url);
+    const spec = buildSpec(
+      {
+        name: 'bench-governor',
+        source: { type: 'files', glob: '*.txt', cwd: files },
+        prompt: 'Process {{relative_path}}',
+        concurrency: opts.concurrency,
+        testUnits: 0,
+        // Refusals do not count as attempts; other failures must not hide behind retries.
+        retries: 0,
+        agent: agent.spec,
+      },
+      work,
+      'bench',
+    );
+    await prepareJob(spec);
+    log(
+      `engine: ${opts.units} units × ${opts.agent} at concurrency ${opts.concurrency}, API limit ${opts.rateLimit}/s…`,
+    );
+    const engineStart = performance.now();
+    const { jobId } = await createJob(session, spec);
+    const handle = jobHandle(session, jobId);
+    const progress = setInterval(() => {
+      handle.query(statusQuery).then(
+        (st) => log(`  ${st.state} ${JSON.stringify(st.counts)} ${st.throttle.text ?? ''} ${st.message ?? ''}`),
+        () => undefined,
+      );
+    }, 2000);
+    const final = await handle.result().finally(() => clearInterval(progress));
+    const engine = outcome(performance.now() - engineStart, engineApi, final.counts.failed, opts);
+
+    log(`baseline: xargs -P ${opts.concurrency}, each run backing off on its own…`);
+    const baselineApi = await startScriptedApi({ rateLimitPerSecond: opts.rateLimit });
+    cleanups.unshift(() => baselineApi.close());
+    const baselineAgent = agentFor(opts.agent, baselineApi.url);
+    const baselineStart = performance.now();
+    // Each failed run prints one line: that is the count of failed units.
+    const run = await execa(
+      'bash',
+      [
+        '-c',
+        `xargs -d '\\n' -P ${opts.concurrency} -I{} bash -c '"$@" >/dev/null 2>&1 || echo failed' _ "$@"`,
+        'xargs',
+        ...baselineAgent.baselineCommand,
+      ],
+      { input: names.join('\n'), cwd: files, env: baselineAgent.baselineEnv, reject: false },
+    );
+    const failedRuns = run.stdout.split('\n').filter((l) => l === 'failed').length;
+    const baseline = outcome(performance.now() - baselineStart, baselineApi, failedRuns, opts);
+
+    const report = {
+      agent: opts.agent,
+      units: opts.units,
+      concurrency: opts.concurrency,
+      rateLimit: opts.rateLimit,
+      engine,
+      baseline,
+    };
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    const row = (name: string, o: ReturnType<typeof outcome>) =>
+      `${name.padEnd(22)} ${String(o.wallMs).padStart(7)} ms  ${o.shareOfAllowedRate.toFixed(2)} of the allowed rate  ` +
+      `${o.refused}/${o.modelRequests} refused (${(o.refusedShare * 100).toFixed(1)}%)  ${o.failedUnits} failed`;
+    console.log(
+      `${opts.units} units × ${opts.agent} at concurrency ${opts.concurrency}, API admits ${opts.rateLimit}/s`,
+    );
+    console.log(row('agentic-batch', engine));
+    console.log(row(`xargs -P ${opts.concurrency}`, baseline));
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+  }
+}
+
+function outcome(wallMs: number, api: ScriptedApi, failedUnits: number, opts: GovernorBenchOptions) {
+  const { modelRequests, rateLimited } = api.stats();
+  const bestMs = (opts.units / opts.rateLimit) * 1000;
+  return {
+    wallMs: Math.round(wallMs),
+    shareOfAllowedRate: round(bestMs / wallMs),
+    modelRequests,
+    refused: rateLimited,
+    refusedShare: round(rateLimited / Math.max(1, modelRequests)),
+    failedUnits,
+  };
+}
+
+/** The agent's job spec and the same program for xargs, against the API at `url`. */
+function agentFor(kind: GovernorBenchOptions['agent'], url: string) {
+  const apiEnv = { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: API_KEY };
+  if (kind === 'api-emitter') {
+    const emitterEnv = { ...apiEnv, EMITTER_CALLS_API: '1' };
+    return {
+      spec: { bin: EMITTER, env: emitterEnv },
+      baselineCommand: ['bash', '-c', RETRYING_EMITTER, 'emitter'],
+      baselineEnv: emitterEnv,
+    };
+  }
+  const claude = claudeAgentSchema.parse({ type: 'claude', env: apiEnv });
+  const { CLAUDE_CODE_MAX_RETRIES: _ownRetries, ...ownRetries } = claudeEnv(claude, null);
+  return {
+    spec: { type: 'claude' as const, env: apiEnv },
+    baselineCommand: [
+      agentKind(claude).program(claude, process.env),
+      ...buildClaudeArgs(claude, { prompt: 'Process {}', addDirs: [], resumeSessionId: null }),
+    ],
+    baselineEnv: ownRetries,
+  };
+}
+
+/** The emitter run again after a refusal, waiting a second and doubling, up to 10 times (claude's default). */
+const RETRYING_EMITTER = `for i in 0 1 2 3 4 5 6 7 8 9 10; do
+  "${EMITTER}" && exit 0
+  sleep $((1 << i > 30 ? 30 : 1 << i))
+done
+exit 1`;

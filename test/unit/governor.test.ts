@@ -1,0 +1,132 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  allowedRunning,
+  describeThrottling,
+  newGovernor,
+  nextStartAt,
+  onStart,
+  onSuccess,
+  onThrottle,
+  throttledLastMinute,
+  type GovernorState,
+  type Throttle,
+} from '../../src/domain/index.js';
+
+const T0 = 1_700_000_000_000;
+const refused = (over: Partial<Throttle> = {}): Throttle => ({
+  kind: 'rateLimited',
+  now: T0,
+  startedAt: T0 - 1000,
+  running: 16,
+  retryAfterMs: null,
+  unitThrottles: 1,
+  ...over,
+});
+const succeed = (g: GovernorState, times: number[], concurrency = 16): GovernorState =>
+  times.reduce((acc, at) => onSuccess(acc, concurrency, at), g);
+
+describe('the rate-limit governor', () => {
+  it('lets the whole concurrency run, unpaced, until the API refuses something', () => {
+    const g = newGovernor(16);
+    expect(allowedRunning(g, 16)).toBe(16);
+    expect(nextStartAt(g)).toBe(0);
+    expect(onStart(g, T0)).toBe(g);
+    expect(onSuccess(g, 16, T0)).toBe(g);
+    expect(describeThrottling(g, T0, 16, 16)).toBeNull();
+  });
+
+  it('on the first refusal cuts the limit, holds every start, and learns the pace from what was admitted meanwhile', () => {
+    const { governor: held, retryAt } = onThrottle(newGovernor(16), refused());
+    expect(allowedRunning(held, 16)).toBe(11); // 16 × 0.7
+    expect(retryAt).toBe(T0 + 1000);
+    expect(nextStartAt(held)).toBe(T0 + 1000);
+    // The same burst: attempts started before the cut say nothing new.
+    const sameBurst = onThrottle(held, refused({ now: T0 + 50, startedAt: T0 - 900 })).governor;
+    expect(sameBurst.limit).toBe(held.limit);
+    expect(throttledLastMinute(sameBurst, T0 + 50)).toBe(2);
+    // Two admitted attempts report during the hold: the API admits about 2 a second.
+    const admitted = succeed(sameBurst, [T0 + 300, T0 + 400]);
+    const paced = onStart(admitted, T0 + 1000);
+    expect(paced.pace).toBeCloseTo(1.8); // 0.9 × 2/s
+    expect(nextStartAt(paced)).toBeCloseTo(T0 + 1000 + 1000 / 1.8);
+  });
+
+  it('paces at one a second when nothing was admitted during the hold', () => {
+    const held = onThrottle(newGovernor(8), refused()).governor;
+    expect(onStart(held, T0 + 1000).pace).toBe(1);
+  });
+
+  it('once paced, a refusal cuts the pace to 0.9 × the admitted rate, without a hold', () => {
+    let g = onStart(succeed(onThrottle(newGovernor(16), refused()).governor, [T0 + 500, T0 + 600]), T0 + 1000);
+    g = succeed(g, [T0 + 2000, T0 + 2300, T0 + 2600, T0 + 2900, T0 + 3200, T0 + 3500]);
+    const { governor } = onThrottle(g, refused({ now: T0 + 3600, startedAt: T0 + 3500, running: 2 }));
+    // 6 admitted over the last 2 s (from T0 + 2000 within the window's 1.6 s span, at least a second).
+    expect(governor.pace).toBeCloseTo(0.9 * Math.min(g.pace!, 6 / 1.6));
+    expect(governor.holdUntil).toBe(T0 + 1000);
+    expect(allowedRunning(governor, 16)).toBe(1);
+  });
+
+  it('never runs fewer than one unit at a time', () => {
+    let g: GovernorState = newGovernor(4);
+    for (let i = 0; i < 20; i++) g = onThrottle(g, refused({ now: T0 + i * 1000, startedAt: T0 + i * 1000 })).governor;
+    expect(allowedRunning(g, 4)).toBe(1);
+  });
+
+  it('climbs back as units succeed, the limit slowly and the pace faster the longer nothing is refused', () => {
+    let g = onThrottle(newGovernor(16), refused({ running: 10 })).governor;
+    expect(allowedRunning(g, 16)).toBe(7);
+    g = succeed(
+      g,
+      Array.from({ length: 7 }, () => T0 + 500),
+    );
+    expect(allowedRunning(g, 16)).toBe(7); // about 0.3 of a unit per round of 7 successes
+    g = onStart(g, T0 + 1000);
+    const pace = g.pace!;
+    const soon = succeed(g, [T0 + 1500]).pace!;
+    const calm = succeed(g, [T0 + 21_000]).pace!;
+    expect(soon / pace).toBeCloseTo(1 + 0.005 * 2 ** (1500 / 5000), 3); // 1.5 s after the cut
+    expect(calm / pace).toBeCloseTo(1 + 0.005 * 2 ** (21_000 / 5000), 3); // 21 s calm: growth doubled 4.2 times
+    g = succeed(
+      g,
+      Array.from({ length: 5000 }, (_, i) => T0 + 2000 + i * 10),
+    );
+    expect(g.limit).toBe(16);
+  });
+
+  it("honours the API's retry-after, else waits a second that doubles with each refusal of the unit", () => {
+    expect(onThrottle(newGovernor(8), refused({ retryAfterMs: 7000 })).retryAt).toBe(T0 + 7000);
+    expect(onThrottle(newGovernor(8), refused()).retryAt).toBe(T0 + 1000);
+    expect(onThrottle(newGovernor(8), refused({ unitThrottles: 4 })).retryAt).toBe(T0 + 8000);
+    expect(onThrottle(newGovernor(8), refused({ unitThrottles: 40 })).retryAt).toBe(T0 + 60_000);
+  });
+
+  it('an overloaded API holds every new start for the wait, without cutting the limit or pacing', () => {
+    const { governor } = onThrottle(newGovernor(8), refused({ kind: 'overloaded', retryAfterMs: 3000 }));
+    expect(governor.limit).toBe(8);
+    expect(governor.pace).toBeNull();
+    expect(nextStartAt(governor)).toBe(T0 + 3000);
+    expect(describeThrottling(governor, T0 + 1000, 8, 8)).toBe(
+      'throttled: running 8 of 8 (1 rate-limited request in the last minute, holding new units for 2s)',
+    );
+  });
+
+  it('a usage limit neither cuts nor holds: the job pauses until the reset', () => {
+    const { governor, retryAt } = onThrottle(
+      newGovernor(8),
+      refused({ kind: 'usageLimited', retryAfterMs: 3_600_000 }),
+    );
+    expect(governor.limit).toBe(8);
+    expect(governor.holdUntil).toBe(0);
+    expect(retryAt).toBe(T0 + 3_600_000);
+  });
+
+  it('says how it holds the job back, and forgets refusals after a minute', () => {
+    let g = newGovernor(16);
+    for (let i = 0; i < 12; i++) g = onThrottle(g, refused({ now: T0 + i * 100 })).governor;
+    g = onStart(g, T0 + 1000);
+    expect(describeThrottling(g, T0 + 2000, 9, 16)).toBe(
+      'throttled: running 9 of 16 (12 rate-limited requests in the last minute, starting 1.0 units/s)',
+    );
+    expect(throttledLastMinute(g, T0 + 61_200)).toBe(0);
+  });
+});
