@@ -126,7 +126,23 @@ describe('parseStreamLine on unusual lines', () => {
       sessionId: null,
       toolUses: [],
       result: null,
+      rateLimit: null,
     });
+  });
+
+  it("reads a rate_limit_event's status, reset and window, and leaves an allowed one's reset absent", () => {
+    const rejected = parseStreamLine(
+      '{"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":1795489060,"rateLimitType":"five_hour","isUsingOverage":false}}',
+    );
+    expect(rejected?.rateLimit).toEqual({
+      status: 'rejected',
+      resetsAt: 1795489060,
+      rateLimitType: 'five_hour',
+      isUsingOverage: false,
+    });
+    const allowed = parseStreamLine('{"type":"rate_limit_event","rate_limit_info":{"status":"allowed"}}');
+    expect(allowed?.rateLimit).toEqual({ status: 'allowed' });
+    expect(parseStreamLine('{"type":"rate_limit_event"}')?.rateLimit).toBeNull();
   });
 
   it.each(['42', '"a string"', 'null', 'true', '[1,2,3]', '[{"type":"result"}]'])(
