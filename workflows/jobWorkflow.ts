@@ -41,6 +41,8 @@ import {
   assertRequest,
   budgetReached,
   describeThrottling,
+  forecastCost,
+  forecastOverBudget,
   isTerminal,
   newGovernor,
   nextStartAt,
@@ -212,6 +214,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
         pausedUntil: s.pausedUntil === null ? null : new Date(s.pausedUntil).toISOString(),
         text: describeThrottling(s.governor, Date.now(), runningNow(), settings.concurrency),
       },
+      forecast: forecastCost(s.testResults, s.templateVersion, settings.totalUnits),
     };
   };
 
@@ -234,7 +237,18 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
       moveTo('RUNNING');
       return status();
     },
-    { validator: () => assertRequest(s.state, 'approve') },
+    {
+      validator: (request) => {
+        assertRequest(s.state, 'approve');
+        const forecast = forecastCost(s.testResults, s.templateVersion, settings.totalUnits);
+        if (forecastOverBudget(forecast, s.budgetUsd) && !request?.overBudget) {
+          throw new Error(
+            `the forecast $${forecast!.totalUsd.toFixed(2)} exceeds the budget $${s.budgetUsd}: approve with --over-budget ` +
+              '(the job pauses when its spend reaches the budget), or reject with a cheaper prompt',
+          );
+        }
+      },
+    },
   );
 
   setHandler(

@@ -4,10 +4,10 @@
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { JobStatus, RejectRequest, ResumeRequest } from '../src/domain/index.js';
+import type { ApproveRequest, JobStatus, RejectRequest, ResumeRequest } from '../src/domain/index.js';
 
 export const statusQuery = defineQuery<JobStatus>('status');
-export const approveUpdate = defineUpdate<JobStatus>('approve');
+export const approveUpdate = defineUpdate<JobStatus, [ApproveRequest]>('approve');
 export const rejectUpdate = defineUpdate<JobStatus, [RejectRequest]>('reject');
 export const pauseUpdate = defineUpdate<JobStatus>('pause');
 export const resumeUpdate = defineUpdate<JobStatus, [ResumeRequest]>('resume');

@@ -30,5 +30,7 @@ export function statusJson(status: JobStatus) {
     budgetUsd: status.budgetUsd,
     concurrency: status.concurrency,
     throttle: status.throttle,
+    forecastUsd: status.forecast?.totalUsd ?? null,
+    forecast: status.forecast,
   };
 }

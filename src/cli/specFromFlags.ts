@@ -37,6 +37,7 @@ export interface SpecFlags {
   retries?: string;
   testUnits?: string;
   budgetUsd?: string;
+  idempotencyKey?: string;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
   agent?: string;
@@ -107,6 +108,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.testUnits !== undefined) spec.testUnits = number('--test-units', flags.testUnits);
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
   if (flags.groupShortUnits === false) spec.groupShortUnits = false;
+  if (flags.idempotencyKey !== undefined) spec.idempotencyKey = flags.idempotencyKey;
   applyAgentFlags(spec, flags);
 
   if (!spec.source) {

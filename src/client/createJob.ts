@@ -3,8 +3,9 @@
  * into Postgres (checking each against the templates on the way) and start the job's workflow.
  * Nothing holds all units; on any failure nothing is left behind.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
+import stableStringify from 'fast-json-stable-stringify';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
 import { agentKind, findExecutable } from '../agents/index.js';
@@ -13,8 +14,8 @@ import { UsageError, UserError } from '../errors.js';
 import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
 import type { JobSpec } from '../spec/schema.js';
 import { missingPlaceholder, placeholdersIn } from '../spec/template.js';
-import { DuplicateKeyError, insertJob } from '../store/insertJob.js';
-import { deleteJob } from '../store/jobs.js';
+import { DuplicateKeyError, IdempotencyKeyTaken, insertJob } from '../store/insertJob.js';
+import { deleteJob, jobByIdempotencyKey } from '../store/jobs.js';
 import { firstLine } from '../temporal/connect.js';
 import type { Session } from './session.js';
 
@@ -23,6 +24,8 @@ export type { ReadContext };
 export interface CreatedJob {
   jobId: string;
   totalUnits: number;
+  /** The spec's idempotency key had created this job before: nothing new was created. */
+  existing: boolean;
 }
 
 export function newJobId(name: string): string {
@@ -66,16 +69,26 @@ export async function createJob(
   read: ReadContext = {},
   onProgress?: (stored: number) => void,
 ): Promise<CreatedJob> {
+  const idempotency = spec.idempotencyKey ? { key: spec.idempotencyKey, specHash: specHash(spec) } : undefined;
+  const before = idempotency && (await existingJob(session, idempotency));
+  if (before) return before;
   const jobId = newJobId(spec.name);
   const kind = sourceKind(spec.source);
-  const totalUnits = await asUsageError(() =>
-    insertJob(
-      session.db,
-      { id: jobId, name: spec.name, spec, sourceType: spec.source.type, template: spec.prompt },
-      checkedUnits(spec, read),
-      onProgress,
-    ),
-  );
+  let totalUnits: number;
+  try {
+    totalUnits = await asUsageError(() =>
+      insertJob(
+        session.db,
+        { id: jobId, name: spec.name, spec, sourceType: spec.source.type, template: spec.prompt, idempotency },
+        checkedUnits(spec, read),
+        onProgress,
+      ),
+    );
+  } catch (err) {
+    const raced = err instanceof IdempotencyKeyTaken && idempotency && (await existingJob(session, idempotency));
+    if (raced) return raced;
+    throw err;
+  }
   try {
     await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
       workflowId: jobId,
@@ -88,7 +101,29 @@ export async function createJob(
     await deleteJob(session.db, jobId);
     throw new UserError(`could not start job ${jobId}: ${firstLine(err)}`);
   }
-  return { jobId, totalUnits };
+  return { jobId, totalUnits, existing: false };
+}
+
+/** What identifies a spec for its idempotency key: everything in it but the key. */
+function specHash(spec: JobSpec): string {
+  const { idempotencyKey: _key, ...rest } = spec;
+  return createHash('sha256').update(stableStringify(rest)).digest('hex');
+}
+
+/** The job the key created before, if it did from the same spec; a different spec is an error. */
+async function existingJob(
+  session: Session,
+  idempotency: { key: string; specHash: string },
+): Promise<CreatedJob | null> {
+  const job = await jobByIdempotencyKey(session.db, idempotency.key);
+  if (!job) return null;
+  if (job.specHash !== idempotency.specHash) {
+    throw new UsageError(
+      `idempotency key ${JSON.stringify(idempotency.key)} created ${job.id} from a different spec`,
+      `use a new key for a new job, or see that one with \`agentic-batch status ${job.id}\``,
+    );
+  }
+  return { jobId: job.id, totalUnits: job.totalUnits, existing: true };
 }
 
 /**

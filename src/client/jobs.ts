@@ -5,7 +5,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
 import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
-import type { JobStatus, RejectRequest, ResumeRequest } from '../domain/index.js';
+import type { ApproveRequest, JobStatus, RejectRequest, ResumeRequest } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import type { JobSpec } from '../spec/schema.js';
@@ -74,6 +74,7 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     message: job.message,
     // Only the workflow knows; a job read from the database is not running.
     throttle: { allowed: spec.concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
+    forecast: null,
   };
 }
 
@@ -99,8 +100,8 @@ async function update(
   }
 }
 
-export const approveJob = (session: Session, jobId: string) =>
-  update(session, jobId, (h) => h.executeUpdate(approveUpdate));
+export const approveJob = (session: Session, jobId: string, request: ApproveRequest = {}) =>
+  update(session, jobId, (h) => h.executeUpdate(approveUpdate, { args: [request] }));
 export const pauseJob = (session: Session, jobId: string) =>
   update(session, jobId, (h) => h.executeUpdate(pauseUpdate));
 export const resumeJob = (session: Session, jobId: string, request: ResumeRequest = {}) =>

@@ -1,5 +1,33 @@
-/** The budget rule: a job whose spend reached its budget starts no more units and pauses. */
+/**
+ * The budget rule: a job whose spend reached its budget starts no more units and pauses. And the
+ * forecast shown at the approval gate: what the whole job will cost, at the test units' price.
+ */
 import type { JobStatus } from './job.js';
+import type { TestUnitResult } from './units.js';
+
+export interface Forecast {
+  units: number;
+  /** The mean cost of the current prompt's test units. */
+  perUnitUsd: number;
+  totalUsd: number;
+}
+
+/** The whole job at the current prompt's test units' mean cost; null before any test ran. */
+export function forecastCost(
+  testResults: readonly TestUnitResult[],
+  templateVersion: number,
+  totalUnits: number,
+): Forecast | null {
+  const current = testResults.filter((r) => r.templateVersion === templateVersion);
+  if (current.length === 0) return null;
+  const perUnitUsd = current.reduce((sum, r) => sum + r.costUsd, 0) / current.length;
+  return { units: totalUnits, perUnitUsd, totalUsd: perUnitUsd * totalUnits };
+}
+
+/** The forecast exceeds the budget: approval must say it knows. */
+export function forecastOverBudget(forecast: Forecast | null, budgetUsd: number | null): boolean {
+  return forecast !== null && budgetUsd !== null && forecast.totalUsd > budgetUsd;
+}
 
 export function budgetReached(costUsd: number, budgetUsd: number | null): boolean {
   return budgetUsd !== null && costUsd >= budgetUsd;

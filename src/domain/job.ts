@@ -1,4 +1,5 @@
 /** A job as the workflow runs it and as every front end reads it. */
+import type { Forecast } from './budget.js';
 import type { JobState } from './lifecycle.js';
 import type { TestUnitResult, UnitCounts } from './units.js';
 
@@ -36,6 +37,8 @@ export interface JobStatus {
   message: string | null;
   /** The rate-limit governor: how many units the API lets run, and what it refused lately. */
   throttle: ThrottleStatus;
+  /** What the whole job will cost at the test units' price (null before they ran). */
+  forecast: Forecast | null;
 }
 
 export interface ThrottleStatus {
@@ -53,6 +56,11 @@ export interface RejectRequest {
   feedback: string;
   /** A revised prompt template; without one the same template is tested again. */
   prompt?: string;
+}
+
+export interface ApproveRequest {
+  /** Approve even though the forecast exceeds the budget (the job still pauses at the budget). */
+  overBudget?: boolean;
 }
 
 export interface ResumeRequest {

@@ -39,6 +39,11 @@ export const jobSpecSchema = z.strictObject({
    * such a unit); false keeps one activity per unit, each its own row in the Web UI.
    */
   groupShortUnits: z.boolean().default(true),
+  /**
+   * Creating a job again with the same key returns the job it created (a retried script, two
+   * racing creates); the same key with a different spec is an error.
+   */
+  idempotencyKey: z.string().min(1).max(200).optional(),
 });
 
 export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {

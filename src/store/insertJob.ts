@@ -14,6 +14,16 @@ export interface NewJob {
   spec: unknown;
   sourceType: string;
   template: string;
+  /** Unique over all jobs when given; with the hash of the spec it came with. */
+  idempotency?: { key: string; specHash: string };
+}
+
+/** Another job holds the idempotency key (it committed while this one was being stored). */
+export class IdempotencyKeyTaken extends Error {
+  constructor(readonly key: string) {
+    super(`idempotency key ${JSON.stringify(key)} is taken`);
+    this.name = 'IdempotencyKeyTaken';
+  }
 }
 
 /** Two units of one job share a key: both records are named. */
@@ -42,12 +52,18 @@ export async function insertJob(
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    await client.query('INSERT INTO jobs (id, name, spec, source_type, total_units) VALUES ($1, $2, $3, $4, 0)', [
-      job.id,
-      job.name,
-      pgJson(job.spec),
-      job.sourceType,
-    ]);
+    // First, so a create racing with one key waits here for the other's commit, then finds the key taken.
+    await client
+      .query(
+        `INSERT INTO jobs (id, name, spec, source_type, total_units, idempotency_key, spec_hash)
+         VALUES ($1, $2, $3, $4, 0, $5, $6)`,
+        [job.id, job.name, pgJson(job.spec), job.sourceType, job.idempotency?.key, job.idempotency?.specHash],
+      )
+      .catch((err: unknown) => {
+        const pgErr = err as { code?: string; constraint?: string };
+        if (pgErr.code === '23505' && job.idempotency) throw new IdempotencyKeyTaken(job.idempotency.key);
+        throw err;
+      });
     await client.query('INSERT INTO prompt_versions (job_id, version, template) VALUES ($1, 1, $2)', [
       job.id,
       job.template,

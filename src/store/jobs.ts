@@ -23,6 +23,18 @@ export async function deleteJob(db: Db, jobId: string): Promise<void> {
 const JOB_COLUMNS = `id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
   cost_usd AS "costUsd", created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** The job an idempotency key created, with the hash of the spec it was created from. */
+export async function jobByIdempotencyKey(
+  db: Db,
+  key: string,
+): Promise<{ id: string; totalUnits: number; specHash: string | null } | null> {
+  const { rows } = await db.query<{ id: string; totalUnits: number; specHash: string | null }>(
+    'SELECT id, total_units AS "totalUnits", spec_hash AS "specHash" FROM jobs WHERE idempotency_key = $1',
+    [key],
+  );
+  return rows[0] ?? null;
+}
+
 export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
   const { rows } = await db.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [jobId]);
   return rows[0] ?? null;

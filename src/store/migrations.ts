@@ -110,6 +110,15 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       DROP INDEX units_by_status;
     `,
   },
+  {
+    version: 3,
+    name: 'idempotency keys',
+    // The unique index is what makes two racing creates with one key end with one job.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN idempotency_key text, ADD COLUMN spec_hash text;
+      CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+    `,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

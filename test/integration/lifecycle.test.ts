@@ -4,7 +4,7 @@
  * test unit under --yes.
  */
 import { describe, expect, it } from '@jest/globals';
-import { useHarness, makeDocs, waitForStatus, writeSpec } from '../support/harness.js';
+import { useHarness, makeDocs, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
 
 describe('job lifecycle', () => {
   const h = useHarness({ worker: true });
@@ -148,6 +148,33 @@ describe('job lifecycle', () => {
     expect((await h.cli(['resume', jobId, '--budget-usd', '10'])).exitCode).toBe(0);
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
     expect(done.counts.succeeded).toBe(6);
+  });
+
+  it('forecasts the cost at the approval gate and asks again when it exceeds the budget', async () => {
+    const dir = await makeDocs(10);
+    // A scripted unit costs about $0.05: ten of them about $0.50, over a $0.30 budget.
+    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}}.', testUnits: 2, budgetUsd: 0.3 });
+    const ready = (await waitForStatus(h, jobId, (s) => s.status === 'READY')) as StatusJson & {
+      forecastUsd: number;
+      forecast: { units: number; perUnitUsd: number; totalUsd: number };
+    };
+    const tests = await h.query<{ cost_usd: number }>('SELECT cost_usd FROM attempts WHERE job_id = $1', [jobId]);
+    const perUnit = tests.reduce((sum, t) => sum + Number(t.cost_usd), 0) / tests.length;
+    expect(ready.forecast.units).toBe(10);
+    expect(ready.forecast.perUnitUsd).toBeCloseTo(perUnit, 6);
+    expect(ready.forecastUsd).toBeCloseTo(perUnit * 10, 6);
+
+    const human = await h.cli(['status', jobId]);
+    expect(human.stdout).toMatch(/forecast\s+10 units × \$0\.0\d+ ≈ \$0\.\d\d \(budget \$0\.3000\)/);
+    const refused = await h.cli(['approve', jobId]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/the forecast \$0\.\d\d exceeds the budget \$0\.3: approve with --over-budget/);
+    expect((await h.cliJson<StatusJson>(['status', jobId])).status).toBe('READY');
+
+    expect((await h.cli(['approve', jobId, '--over-budget'])).exitCode).toBe(0);
+    const paused = await waitForStatus(h, jobId, (s) => s.status === 'PAUSED');
+    expect(paused.message).toMatch(/^budget reached/);
+    await h.cli(['cancel', jobId]);
   });
 
   it('run --yes leaves the job READY and exits 1 when a test unit fails; cancel then settles every unit', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { budgetPaused, budgetReached, type JobStatus } from '../../src/domain/index.js';
+import {
+  budgetPaused,
+  budgetReached,
+  forecastCost,
+  forecastOverBudget,
+  type JobStatus,
+} from '../../src/domain/index.js';
 
 const status = (over: Partial<JobStatus>): JobStatus => ({
   jobId: 'job-x',
@@ -13,6 +19,7 @@ const status = (over: Partial<JobStatus>): JobStatus => ({
   testResults: [],
   message: null,
   throttle: { allowed: 1, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
+  forecast: null,
   ...over,
 });
 
@@ -34,5 +41,30 @@ describe('budgetReached', () => {
     expect(budgetReached(0.12, 0.12)).toBe(true);
     expect(budgetReached(0.11, 0.12)).toBe(false);
     expect(budgetReached(1000, null)).toBe(false);
+  });
+});
+
+describe('forecastCost', () => {
+  const test = (templateVersion: number, costUsd: number, status: 'succeeded' | 'failed' = 'succeeded') => ({
+    unitId: 1,
+    key: 'k',
+    phase: 'test' as const,
+    status,
+    costUsd,
+    error: null,
+    templateVersion,
+  });
+
+  it('is nothing before a test unit ran', () => {
+    expect(forecastCost([], 1, 800)).toBeNull();
+    expect(forecastOverBudget(null, 10)).toBe(false);
+  });
+
+  it("prices every unit at the mean of the current prompt's test units, failed ones included", () => {
+    const forecast = forecastCost([test(1, 0.5), test(2, 0.04), test(2, 0.05, 'failed')], 2, 800);
+    expect(forecast).toEqual({ units: 800, perUnitUsd: expect.closeTo(0.045, 10), totalUsd: expect.closeTo(36, 8) });
+    expect(forecastOverBudget(forecast, 50)).toBe(false);
+    expect(forecastOverBudget(forecast, 30)).toBe(true);
+    expect(forecastOverBudget(forecast, null)).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
-import { usd } from '../render/format.js';
+import { forecastLine, usd } from '../render/format.js';
 import { waitForStatus } from '../watchJob.js';
 import { withSession } from '../withSession.js';
 
@@ -23,10 +23,11 @@ export function registerControlCommands(program: Command): void {
   program
     .command('approve <job>')
     .description('approve a READY job: its remaining units start running')
+    .option('--over-budget', 'approve although the forecast exceeds the budget (the job pauses at the budget)')
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (jobId: string, opts: { json?: boolean }) =>
-        report(await withSession((s) => approveJob(s, jobId)), opts.json),
+      action(async (jobId: string, opts: { overBudget?: boolean; json?: boolean }) =>
+        report(await withSession((s) => approveJob(s, jobId, { overBudget: opts.overBudget })), opts.json),
       ),
     );
 
@@ -104,6 +105,8 @@ export function registerControlCommands(program: Command): void {
         );
         console.log(`  prompt    v${status.templateVersion} · concurrency ${status.concurrency}`);
         if (status.throttle.text) console.log(`  governor  ${status.throttle.text}`);
+        const forecast = forecastLine(status);
+        if (forecast) console.log(`  ${forecast.replace(': ', '  ')}`);
         for (const t of status.testResults)
           console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
       }),

@@ -6,12 +6,18 @@ import { approveJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
 import { newestAttempts } from '../../client/units.js';
 import { loadConfig } from '../../config.js';
-import { budgetPaused, isTerminal, type JobStatus, type RejectRequest } from '../../domain/index.js';
+import {
+  budgetPaused,
+  forecastOverBudget,
+  isTerminal,
+  type JobStatus,
+  type RejectRequest,
+} from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
 import type { JobSpec } from '../../spec/schema.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
-import { duration, usd } from '../render/format.js';
+import { duration, forecastLine, usd } from '../render/format.js';
 import { testReport } from '../render/testReport.js';
 import { jsonFlag, specFromInputs, type SpecFlags } from '../specFromFlags.js';
 import { detachOnInterrupt, waitForStatus, watchUntilSettled } from '../watchJob.js';
@@ -87,6 +93,7 @@ function addSpecOptions(command: Command): Command {
     .option('--retries <n>', 'retries per unit (default 3)')
     .option('--test-units <n>', 'units to run first for approval; 0 skips (default 1)')
     .option('--budget-usd <usd>', 'pause the job when its spend reaches this')
+    .option('--idempotency-key <key>', 'creating again with this key returns the same job instead of a new one')
     .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
     .option('--model <model>', 'Claude model (e.g. sonnet, opus)')
     .option('--max-turns <n>', 'turn limit per unit')
@@ -152,8 +159,12 @@ Examples:
         await prepareJob(spec, read);
         const session = await openSession(loadConfig(), { autoStart: true });
         try {
-          const { jobId, totalUnits } = await storeJob(session, spec, read);
-          if (opts.json?.output) printJson({ jobId, totalUnits });
+          const { jobId, totalUnits, existing } = await storeJob(session, spec, read);
+          if (opts.json?.output) printJson({ jobId, totalUnits, existing });
+          else if (existing)
+            say(
+              `${jobId} already exists for idempotency key ${JSON.stringify(spec.idempotencyKey)}: ${totalUnits} units, nothing new created`,
+            );
           else say(`created ${jobId}: ${totalUnits} units. Follow it with: agentic-batch watch ${jobId}`);
         } finally {
           await session.close();
@@ -169,8 +180,12 @@ async function runJob(
   opts: { yes?: boolean; json?: boolean },
 ): Promise<number> {
   const started = Date.now();
-  const { jobId, totalUnits } = await storeJob(session, spec, read);
-  say(`created ${jobId}: ${totalUnits} units`);
+  const { jobId, totalUnits, existing } = await storeJob(session, spec, read);
+  say(
+    existing
+      ? `following ${jobId}, which idempotency key ${JSON.stringify(spec.idempotencyKey)} created before: ${totalUnits} units`
+      : `created ${jobId}: ${totalUnits} units`,
+  );
   if (session.endpoints.uiUrl)
     say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
 
@@ -187,13 +202,15 @@ async function runJob(
         ),
       ),
     );
+    const forecast = forecastLine(status);
+    if (forecast) say(forecast);
     const decision = await decide(status, opts.yes ?? false, jobId);
     if (decision === 'leave') {
       if (opts.json) printJson(statusJson(status));
       return 1;
     }
-    if (decision === 'approve') {
-      status = await approveJob(session, jobId);
+    if (decision === 'approve' || decision === 'approveOverBudget') {
+      status = await approveJob(session, jobId, { overBudget: decision === 'approveOverBudget' });
       break;
     }
     try {
@@ -264,12 +281,20 @@ async function waitForTests(session: Session, jobId: string): Promise<JobStatus>
   }
 }
 
-type Decision = 'approve' | 'leave' | RejectRequest;
+type Decision = 'approve' | 'approveOverBudget' | 'leave' | RejectRequest;
 
 async function decide(status: JobStatus, autoApprove: boolean, jobId: string): Promise<Decision> {
   const failed = status.testResults.filter((r) => r.status !== 'succeeded');
   const remaining = status.counts.total - (status.testResults.length - failed.length);
+  const overBudget = forecastOverBudget(status.forecast, status.budgetUsd);
   if (autoApprove) {
+    if (failed.length === 0 && overBudget) {
+      say(`not approving: the forecast exceeds the budget of ${usd(status.budgetUsd!)}.`);
+      say(
+        `the job is READY: approve it anyway with \`agentic-batch approve ${jobId} --over-budget\` (it pauses at the budget), or reject with a cheaper prompt`,
+      );
+      return 'leave';
+    }
     if (failed.length === 0) return 'approve';
     say(`not approving: ${failed.length} test unit(s) failed (${failed.map((r) => r.error ?? r.status).join('; ')}).`);
     say(
@@ -290,6 +315,13 @@ async function decide(status: JobStatus, autoApprove: boolean, jobId: string): P
       const answer = (await rl.question(`Approve and run the remaining ${remaining} units? [y/N/e] `))
         .trim()
         .toLowerCase();
+      if ((answer === 'y' || answer === 'yes') && overBudget) {
+        const again = await rl.question(
+          `The forecast exceeds the budget of ${usd(status.budgetUsd!)}: the job will pause when it is spent. Approve anyway? [y/N] `,
+        );
+        if (/^y(es)?$/i.test(again.trim())) return 'approveOverBudget';
+        continue;
+      }
       if (answer === 'y' || answer === 'yes') return 'approve';
       if (answer === '' || answer === 'n' || answer === 'no') {
         say(`left READY. Approve later with \`agentic-batch approve ${jobId}\`, or \`agentic-batch cancel ${jobId}\`.`);

@@ -1,6 +1,16 @@
 /** Small formatting helpers shared by the CLI's views. */
+import type { JobStatus } from '../../domain/index.js';
+
 export function usd(amount: number): string {
   return `$${amount.toFixed(amount >= 100 ? 2 : 4)}`;
+}
+
+/** `forecast: 800 units × $0.0420 ≈ $33.60 (budget $50.0000)`, or null before the test units ran. */
+export function forecastLine(status: Pick<JobStatus, 'forecast' | 'budgetUsd'>): string | null {
+  const f = status.forecast;
+  if (!f) return null;
+  const budget = status.budgetUsd === null ? '' : ` (budget ${usd(status.budgetUsd)})`;
+  return `forecast: ${f.units} units × ${usd(f.perUnitUsd)} ≈ $${f.totalUsd.toFixed(2)}${budget}`;
 }
 
 export function duration(ms: number): string {
