@@ -2,7 +2,8 @@
  * `npm run bench`: the engine and its baseline in one run, ratios reported.
  *   --units N --latency-ms L --concurrency C   throughput against `xargs -P C` (bench/throughput.ts)
  *   --agent claude                             the same with the real claude against a scripted API
- *   --rate-limit R [--agent api-emitter|claude] the governor against an API admitting R requests/s (bench/governor.ts)
+ *   --rate-limit R [--agent api-emitter|claude] [--declare-limit]
+ *                                              the governor against an API admitting R requests/s (bench/governor.ts)
  *   --create N                                 creating a job over a CSV of N rows (bench/create.ts)
  */
 import { Command, Option } from 'commander';
@@ -32,6 +33,7 @@ const opts = new Command('bench')
     'instead: create a job over a CSV of this many rows, and time the commands on it',
     positiveInt,
   )
+  .option('--declare-limit', "with --rate-limit: the job's spec declares the API's limit (requestsPerMinute)")
   .option('--json', 'print one JSON document')
   .parse()
   .opts<{
@@ -40,6 +42,7 @@ const opts = new Command('bench')
     concurrency: number;
     agent?: 'emitter' | 'claude' | 'api-emitter';
     rateLimit?: number;
+    declareLimit?: boolean;
     create?: number;
     json?: boolean;
   }>();

@@ -34,6 +34,8 @@ export interface GovernorBenchOptions {
   units: number;
   concurrency: number;
   agent: 'api-emitter' | 'claude';
+  /** The job's spec declares the API's limit (`requestsPerMinute`) instead of learning it. */
+  declareLimit?: boolean;
   json?: boolean;
 }
 
@@ -73,6 +75,7 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
         testUnits: 0,
         // Refusals do not count as attempts; other failures must not hide behind retries.
         retries: 0,
+        ...(opts.declareLimit ? { requestsPerMinute: opts.rateLimit * 60 } : {}),
         agent: agent.spec,
       },
       work,
@@ -114,6 +117,7 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
     const baseline = outcome(performance.now() - baselineStart, baselineApi, failedRuns, opts);
 
     const report = {
+      declaredLimit: opts.declareLimit ?? false,
       agent: opts.agent,
       units: opts.units,
       concurrency: opts.concurrency,

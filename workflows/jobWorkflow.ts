@@ -154,7 +154,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     revision: null,
     message: null,
     unitMs: null,
-    governor: newGovernor(settings.concurrency),
+    governor: newGovernor(settings.concurrency, settings.requestsPerMinute ?? null),
     queue: [],
     pausedUntil: null,
     ...carried,

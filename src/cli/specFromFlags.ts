@@ -38,6 +38,7 @@ export interface SpecFlags {
   testUnits?: string;
   budgetUsd?: string;
   idempotencyKey?: string;
+  requestsPerMinute?: string;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
   agent?: string;
@@ -109,6 +110,8 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
   if (flags.groupShortUnits === false) spec.groupShortUnits = false;
   if (flags.idempotencyKey !== undefined) spec.idempotencyKey = flags.idempotencyKey;
+  if (flags.requestsPerMinute !== undefined)
+    spec.requestsPerMinute = number('--requests-per-minute', flags.requestsPerMinute);
   applyAgentFlags(spec, flags);
 
   if (!spec.source) {

@@ -46,6 +46,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     concurrency: spec.concurrency,
     testUnits: spec.testUnits,
     budgetUsd: spec.budgetUsd ?? null,
+    requestsPerMinute: spec.requestsPerMinute ?? null,
     unit: {
       timeoutSeconds: spec.agent.timeoutSeconds,
       heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,

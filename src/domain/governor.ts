@@ -43,6 +43,8 @@ export interface GovernorState {
   admitted: number[];
   /** The pace is to be learned when the current hold ends (the first refusal). */
   learning: boolean;
+  /** The fastest pace: the API's limit when the spec declares it (`requestsPerMinute`). */
+  maxPace: number;
 }
 
 const CUT = 0.7;
@@ -60,16 +62,19 @@ const WINDOW_MS = 60_000;
 /** Enough to say "N in the last minute" at any plausible rate, and still small in history. */
 const MAX_RECENT = 500;
 
-export function newGovernor(concurrency: number): GovernorState {
+/** A job's governor; with the API's declared limit it paces from the start, so no first burst is refused. */
+export function newGovernor(concurrency: number, requestsPerMinute: number | null = null): GovernorState {
+  const declared = requestsPerMinute === null ? null : requestsPerMinute / 60;
   return {
     limit: concurrency,
     holdUntil: 0,
     cutAt: 0,
     recent: [],
-    pace: null,
+    pace: declared,
     lastStartAt: 0,
     admitted: [],
     learning: false,
+    maxPace: declared ?? MAX_PACE,
   };
 }
 
@@ -99,11 +104,11 @@ function admittedPace(g: GovernorState, now: number, pace: number | null): numbe
 
 /** A unit's attempt ended without being throttled. */
 export function onSuccess(g: GovernorState, concurrency: number, now: number): GovernorState {
-  if (g.recent.length === 0) return g; // never refused: nothing to learn or regain
+  if (g.recent.length === 0) return g; // never refused: nothing to learn or regain (a declared pace stays)
   return {
     ...g,
     limit: Math.min(concurrency, g.limit + GROWTH / Math.max(1, g.limit)),
-    pace: g.pace === null ? null : Math.min(MAX_PACE, g.pace * (1 + PACE_GROWTH * 2 ** ((now - g.cutAt) / CALM_MS))),
+    pace: g.pace === null ? null : Math.min(g.maxPace, g.pace * (1 + PACE_GROWTH * 2 ** ((now - g.cutAt) / CALM_MS))),
     admitted: [...g.admitted.filter((at) => at > now - ADMITTED_WINDOW_MS), now].slice(-MAX_RECENT),
   };
 }

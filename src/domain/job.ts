@@ -20,6 +20,8 @@ export interface JobSettings {
   concurrency: number;
   testUnits: number;
   budgetUsd: number | null;
+  /** The API's request limit, when the spec declares it: units start no faster. */
+  requestsPerMinute?: number | null;
   unit: UnitRunSettings;
 }
 

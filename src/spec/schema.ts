@@ -44,6 +44,11 @@ export const jobSpecSchema = z.strictObject({
    * racing creates); the same key with a different spec is an error.
    */
   idempotencyKey: z.string().min(1).max(200).optional(),
+  /**
+   * The API's request limit, when known (a provider tier's RPM): units start no faster than this
+   * from the first one, so the job's first burst is not refused; the governor adapts from there.
+   */
+  requestsPerMinute: z.number().positive().max(1_000_000).optional(),
 });
 
 export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {

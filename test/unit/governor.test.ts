@@ -35,6 +35,20 @@ describe('the rate-limit governor', () => {
     expect(describeThrottling(g, T0, 16, 16)).toBeNull();
   });
 
+  it('with the API limit declared, paces from the first unit and never above it', () => {
+    let g = newGovernor(16, 120);
+    expect(g.pace).toBe(2);
+    g = onStart(g, T0);
+    expect(nextStartAt(g)).toBe(T0 + 500);
+    g = onThrottle(g, refused({ now: T0 + 600, startedAt: T0 })).governor;
+    expect(g.pace).toBeLessThan(2);
+    g = succeed(
+      g,
+      Array.from({ length: 500 }, (_, i) => T0 + 1000 + i * 500),
+    );
+    expect(g.pace).toBe(2);
+  });
+
   it('on the first refusal cuts the limit, holds every start, and learns the pace from what was admitted meanwhile', () => {
     const { governor: held, retryAt } = onThrottle(newGovernor(16), refused());
     expect(allowedRunning(held, 16)).toBe(11); // 16 × 0.7
