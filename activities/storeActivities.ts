@@ -6,7 +6,7 @@ import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
 import { succeededAttempt } from '../src/store/attempts.js';
-import { getJob, getTemplate, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
+import { getJob, getTemplate, latestTemplateVersion, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
   cancelUnfinishedUnits,
   completeUnit,
@@ -14,6 +14,8 @@ import {
   firstUnitMissing,
   pagePendingUnits,
   resetUnits,
+  resetUnitsWithStatus,
+  unitTotals,
 } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
 
@@ -30,6 +32,33 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /** The unsettled units among ids `from`…`to` become cancelled. */
     async cancelUnfinishedUnits(input: { jobId: string; from: number; to: number }): Promise<void> {
       await cancelUnfinishedUnits(db, input.jobId, input.from, input.to);
+    },
+
+    /** `retry`: the units among ids `from`…`to` in one of `statuses` go back to pending. */
+    async retryUnits(input: {
+      jobId: string;
+      statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[];
+      from: number;
+      to: number;
+    }): Promise<void> {
+      await resetUnitsWithStatus(db, input.jobId, input.statuses, input.from, input.to);
+    },
+
+    /** Where a retried job starts from: its units' outcomes and spend, and its newest prompt. */
+    async jobTotals(input: {
+      jobId: string;
+    }): Promise<{ succeeded: number; failed: number; cancelled: number; costUsd: number; templateVersion: number }> {
+      const [{ counts, costUsd }, templateVersion] = await Promise.all([
+        unitTotals(db, input.jobId),
+        latestTemplateVersion(db, input.jobId),
+      ]);
+      return {
+        succeeded: counts.succeeded,
+        failed: counts.failed,
+        cancelled: counts.cancelled,
+        costUsd,
+        templateVersion,
+      };
     },
 
     async countCancelledUnits(input: { jobId: string }): Promise<number> {

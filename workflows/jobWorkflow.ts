@@ -61,6 +61,7 @@ import {
   type TestUnitResult,
   type UnitFinished,
   type UnitRef,
+  type UnitOutcomeStatus,
   type UnitThrottled,
 } from '../src/domain/index.js';
 import {
@@ -136,9 +137,11 @@ export interface CarriedState {
 export interface JobWorkflowInput {
   settings: JobSettings;
   carried?: CarriedState;
+  /** `retry`: a new run of an ended job, running its units in these states again. */
+  retry?: { statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[] };
 }
 
-export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Promise<JobStatus> {
+export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput): Promise<JobStatus> {
   // Defaults first: a run carried from an older version lacks the fields added since.
   const s: CarriedState = {
     state: 'CREATED',
@@ -660,6 +663,18 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
     return store.countCancelledUnits({ jobId: settings.jobId });
   };
 
+  /** A retried job starts RUNNING from what Postgres says, its chosen units pending again. */
+  const startRetry = async (statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[]): Promise<void> => {
+    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
+      await store.retryUnits({ jobId: settings.jobId, statuses, from, to: from + CANCEL_SLICE - 1 });
+    }
+    const totals = await store.jobTotals({ jobId: settings.jobId });
+    Object.assign(s, totals, { state: 'RUNNING', testsStarted: true });
+    const again = settings.totalUnits - totals.succeeded - totals.failed - totals.cancelled;
+    s.message = `retrying ${again} ${statuses.join(' and ')} units`;
+    upsertSearchAttributes([{ key: jobStatusSearchAttribute, value: 'RUNNING' }]);
+  };
+
   let recordedState: JobState | null = carried ? s.state : null;
   const recordState = async (): Promise<void> => {
     if (s.state === recordedState) return;
@@ -668,6 +683,7 @@ export async function jobWorkflow({ settings, carried }: JobWorkflowInput): Prom
   };
 
   try {
+    if (retry && !carried) await startRetry(retry.statuses);
     while (!isTerminal(s.state)) {
       await recordState();
       await step();

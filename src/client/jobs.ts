@@ -2,10 +2,31 @@
  * The client API for jobs: create one, read its status, and drive its lifecycle. The CLI is a
  * thin layer over this; scripts can import it too.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
-import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
-import type { ApproveRequest, JobStatus, RejectRequest, ResumeRequest } from '../domain/index.js';
+import {
+  approveUpdate,
+  JOB_WORKFLOW_TYPE,
+  jobStatusSearchAttribute,
+  pauseUpdate,
+  rejectUpdate,
+  resumeUpdate,
+  statusQuery,
+} from '../../workflows/messages.js';
+import {
+  assertRequest,
+  IllegalRequestError,
+  type ApproveRequest,
+  type JobStatus,
+  type RejectRequest,
+  type ResumeRequest,
+  type UnitOutcomeStatus,
+} from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import type { JobSpec } from '../spec/schema.js';
@@ -13,6 +34,7 @@ import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js'
 import { getJob } from '../store/jobs.js';
 import { firstUnitMissing, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
+import { jobSettings } from './createJob.js';
 import type { Session } from './session.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
@@ -122,6 +144,53 @@ export async function rejectJob(session: Session, jobId: string, request: Reject
     }
   }
   return update(session, jobId, (h) => h.executeUpdate(rejectUpdate, { args: [request] }));
+}
+
+/**
+ * Run an ended job's units in `statuses` again, in the same job (GNU parallel's --resume-failed):
+ * a new run of its workflow, under the same id, puts them back to pending and runs them; the
+ * job is RUNNING again and ends anew. Returns how many units run again.
+ */
+export async function retryJob(
+  session: Session,
+  jobId: string,
+  statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[] = ['failed'],
+): Promise<{ jobId: string; retrying: number }> {
+  const job = await getJob(session.db, jobId);
+  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  const described = await jobHandle(session, jobId)
+    .describe()
+    .catch(() => null);
+  const state = described?.status.name === 'RUNNING' ? (await getStatus(session, jobId)).state : job.state;
+  try {
+    assertRequest(state, 'retry');
+  } catch (err) {
+    if (err instanceof IllegalRequestError) throw new UserError(`${jobId}: ${err.message}`);
+    throw err;
+  }
+  const { counts } = await unitTotals(session.db, jobId);
+  const retrying = statuses.reduce((sum, status) => sum + counts[status], 0);
+  if (retrying === 0) {
+    throw new UserError(
+      `${jobId} has no ${statuses.join(' or ')} units to retry`,
+      `see its units with \`agentic-batch units ${jobId}\``,
+    );
+  }
+  const spec = job.spec as JobSpec;
+  try {
+    await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
+      workflowId: jobId,
+      taskQueue: session.config.taskQueue,
+      args: [{ settings: jobSettings(jobId, spec, job.totalUnits), retry: { statuses } }],
+      staticSummary: `${spec.name}: retrying ${retrying} ${statuses.join(' and ')} units`,
+      typedSearchAttributes: [{ key: jobStatusSearchAttribute, value: 'RUNNING' }],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError)
+      throw new UserError(`${jobId} is already running again`, `follow it with \`agentic-batch watch ${jobId}\``);
+    throw err;
+  }
+  return { jobId, retrying };
 }
 
 /** Request cancellation; running units are cancelled and their agents killed by the workflow. */

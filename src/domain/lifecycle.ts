@@ -33,6 +33,12 @@ export const REQUESTS = {
   reject: { from: ['READY'], to: 'TESTING', hint: 'reject applies to a READY job, after its test units ran' },
   pause: { from: ['RUNNING'], to: 'PAUSED', hint: 'pause applies to a RUNNING job' },
   resume: { from: ['PAUSED'], to: 'RUNNING', hint: 'resume applies to a PAUSED job' },
+  // Not a move of the ended run: a new run of the job's workflow starts RUNNING.
+  retry: {
+    from: ['COMPLETED', 'FAILED', 'CANCELLED'],
+    to: 'RUNNING',
+    hint: 'retry applies to an ended job (COMPLETED, FAILED or CANCELLED)',
+  },
 } as const satisfies Record<string, { from: readonly JobState[]; to: JobState; hint: string }>;
 export type JobRequest = keyof typeof REQUESTS;
 

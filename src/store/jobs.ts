@@ -83,6 +83,14 @@ export async function getTemplate(db: Db, jobId: string, version: number): Promi
  * Store a revised template as the next version. Keyed by the workflow's revision id, so a retried
  * activity returns the version it already wrote instead of adding another.
  */
+export async function latestTemplateVersion(db: Db, jobId: string): Promise<number> {
+  const { rows } = await db.query<{ version: number }>(
+    'SELECT coalesce(max(version), 1) AS version FROM prompt_versions WHERE job_id = $1',
+    [jobId],
+  );
+  return rows[0]!.version;
+}
+
 export async function saveTemplateVersion(
   db: Db,
   jobId: string,

@@ -132,6 +132,24 @@ export async function cancelUnfinishedUnits(db: Db, jobId: string, from: number,
   );
 }
 
+/**
+ * `retry`, a slice at a time like cancellation: the units among ids `from` to `to` in one of
+ * `statuses` go back to pending, their last outcome cleared (their attempts stay on record).
+ */
+export async function resetUnitsWithStatus(
+  db: Db,
+  jobId: string,
+  statuses: readonly UnitOutcomeStatus[],
+  from: number,
+  to: number,
+): Promise<void> {
+  await db.query(
+    `UPDATE units SET status = 'pending', result = NULL, error = NULL, updated_at = now()
+     WHERE job_id = $1 AND unit_id BETWEEN $2 AND $3 AND status = ANY($4::text[])`,
+    [jobId, from, to, statuses],
+  );
+}
+
 export async function countUnits(db: Db, jobId: string, status: UnitStatus): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = $2',

@@ -150,6 +150,52 @@ describe('job lifecycle', () => {
     expect(done.counts.succeeded).toBe(6);
   });
 
+  it('retry runs the failed units of an ended job again, in the same job, which ends anew', async () => {
+    const dir = await makeDocs(3);
+    // Every unit's first request is refused for good (401: not retried); the API is fine after.
+    const jobId = await create(dir, { prompt: '[[fault:401x1]] Summarize {{relative_path}}.', testUnits: 0 });
+    const failed = await waitForStatus(h, jobId, (s) => s.status === 'FAILED');
+    expect(failed.counts).toMatchObject({ total: 3, failed: 3, succeeded: 0 });
+
+    const none = await h.cli(['retry', jobId, '--status', 'cancelled']);
+    expect(none.exitCode).toBe(1);
+    expect(none.stderr).toContain(`${jobId} has no cancelled units to retry`);
+    const bad = await h.cli(['retry', jobId, '--status', 'succeeded']);
+    expect(bad.exitCode).toBe(2);
+
+    expect(await h.cliJson(['retry', jobId])).toEqual({ jobId, retrying: 3 });
+    const again = await h.cli(['retry', jobId]);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/is already running again|cannot retry a job that is (RUNNING|COMPLETED)/);
+    const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
+    expect(done.counts).toMatchObject({ total: 3, succeeded: 3, failed: 0, cancelled: 0, pending: 0 });
+
+    const results = (await h.cli(['results', jobId])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(results.map((r: { status: string; error: unknown }) => [r.status, r.error])).toEqual([
+      ['succeeded', null],
+      ['succeeded', null],
+      ['succeeded', null],
+    ]);
+    const attempts = await h.query<{ unit_id: number; error_type: string | null }>(
+      'SELECT unit_id, error_type FROM attempts WHERE job_id = $1 ORDER BY unit_id, id',
+      [jobId],
+    );
+    expect(attempts.map((a) => a.error_type)).toEqual([
+      'AgentAuthError',
+      null,
+      'AgentAuthError',
+      null,
+      'AgentAuthError',
+      null,
+    ]);
+    const ended = await h.cli(['retry', jobId]);
+    expect(ended.exitCode).toBe(1);
+    expect(ended.stderr).toContain(`${jobId} has no failed units to retry`);
+  });
+
   it('forecasts the cost at the approval gate and asks again when it exceeds the budget', async () => {
     const dir = await makeDocs(10);
     // A scripted unit costs about $0.05: ten of them about $0.50, over a $0.30 budget.

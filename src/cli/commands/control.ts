@@ -1,6 +1,6 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
-import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob } from '../../client/jobs.js';
+import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../../client/jobs.js';
 import { isTerminal } from '../../domain/index.js';
 import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
@@ -43,6 +43,25 @@ export function registerControlCommands(program: Command): void {
         report(
           await withSession((s) => rejectJob(s, jobId, { feedback: opts.feedback, prompt: opts.prompt })),
           opts.json,
+        );
+      }),
+    );
+
+  program
+    .command('retry <job>')
+    .description('run the units of an ended job that failed (or were cancelled) again, in the same job')
+    .option('--status <states>', 'which units: failed, cancelled, or both comma-separated', 'failed')
+    .option('--json', 'print {"jobId","retrying"}')
+    .action(
+      action(async (jobId: string, opts: { status: string; json?: boolean }) => {
+        const statuses = [...new Set(opts.status.split(',').map((s) => s.trim()))];
+        const unknown = statuses.find((s) => s !== 'failed' && s !== 'cancelled');
+        if (unknown !== undefined || statuses.length === 0)
+          throw new UsageError(`--status "${opts.status}": retry takes failed, cancelled, or failed,cancelled`);
+        const retried = await withSession((s) => retryJob(s, jobId, statuses as ('failed' | 'cancelled')[]));
+        if (opts.json) return printJson(retried);
+        say(
+          `${jobId} is RUNNING again: ${retried.retrying} ${statuses.join(' and ')} units. Follow it with: agentic-batch watch ${jobId}`,
         );
       }),
     );
