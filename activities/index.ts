@@ -5,6 +5,7 @@
 import type { Db } from '../src/store/db.js';
 import { createAgentActivities } from './runAgent.js';
 import { createStoreActivities } from './storeActivities.js';
+import { createWebhookActivities } from './webhook.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStoreActivities(deps),
     ...createAgentActivities(deps),
+    ...createWebhookActivities(),
   };
 }
 
@@ -24,3 +26,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;
 /** The agent activities: one unit's attempt, or a group of short units. */
 export type AgentActivities = Pick<Activities, 'runAgent' | 'runAgents'>;
+export type WebhookActivities = Pick<Activities, 'deliverWebhook'>;

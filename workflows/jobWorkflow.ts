@@ -34,7 +34,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { AgentActivities, StoreActivities } from '../activities/index.js';
+import type { AgentActivities, StoreActivities, WebhookActivities } from '../activities/index.js';
 import {
   allowedRunning,
   assertMove,
@@ -63,6 +63,7 @@ import {
   type UnitRef,
   type UnitOutcomeStatus,
   type UnitThrottled,
+  type WebhookStatus,
 } from '../src/domain/index.js';
 import {
   approveUpdate,
@@ -76,6 +77,12 @@ import {
 const store = proxyLocalActivities<StoreActivities>({
   startToCloseTimeout: '1m',
   retry: { maximumInterval: '30s' },
+});
+
+/** A webhook delivery is tried for about a minute; a receiver down longer misses it (status says so). */
+const { deliverWebhook } = proxyActivities<WebhookActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
 });
 
 /** Unit ids per local activity when the job is cancelled (about a second's work each). */
@@ -132,6 +139,7 @@ export interface CarriedState {
   queue: QueuedUnit[];
   /** A spent usage window paused the job until then (epoch ms); it resumes by itself. */
   pausedUntil: number | null;
+  webhook: WebhookStatus;
 }
 
 export interface JobWorkflowInput {
@@ -160,8 +168,11 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     governor: newGovernor(settings.concurrency, settings.requestsPerMinute ?? null),
     queue: [],
     pausedUntil: null,
+    webhook: { delivered: 0, failed: 0, lastError: null },
     ...carried,
   };
+  /** Webhook deliveries in flight: the run ends (or continues as new) only after them. */
+  const deliveries: Promise<void>[] = [];
   const queue = s.queue;
   /** Units handed to an activity (in a group, some wait their turn) and not settled yet. */
   const running = new Map<number, UnitRef & { phase: Phase }>();
@@ -218,7 +229,31 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         text: describeThrottling(s.governor, Date.now(), runningNow(), settings.concurrency),
       },
       forecast: forecastCost(s.testResults, s.templateVersion, settings.totalUnits),
+      webhook: settings.webhook ? s.webhook : null,
     };
+  };
+
+  /** POST the job's status to its webhook, in the background; a failure is only counted. */
+  const notify = (event: 'ready' | 'ended'): void => {
+    if (!settings.webhook) return;
+    const { counts } = status();
+    const payload = {
+      jobId: settings.jobId,
+      status: s.state,
+      counts,
+      costUsd: s.costUsd,
+      at: new Date().toISOString(),
+    };
+    const delivery = { ...settings.webhook, deliveryId: uuid4(), event, payload };
+    deliveries.push(
+      deliverWebhook(delivery).then(
+        () => void (s.webhook.delivered += 1),
+        (err: unknown) => {
+          s.webhook.failed += 1;
+          s.webhook.lastError = describeFailure(err);
+        },
+      ),
+    );
   };
 
   const moveTo = (state: JobState, message: string | null = null): void => {
@@ -227,6 +262,8 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     s.message = message;
     dirty = true;
     upsertSearchAttributes([{ key: jobStatusSearchAttribute, value: state }]);
+    if (state === 'READY') notify('ready');
+    if (isTerminal(state)) notify('ended');
   };
 
   const budgetSpent = (): boolean => budgetReached(s.costUsd, s.budgetUsd);
@@ -689,11 +726,13 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       await step();
       if (draining() && running.size === 0 && !isTerminal(s.state)) {
         await recordState();
+        await Promise.all(deliveries);
         await condition(allHandlersFinished);
         await continueAsNew<typeof jobWorkflow>({ settings, carried: s });
       }
     }
     await recordState();
+    await Promise.all(deliveries);
     return status();
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -707,6 +746,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       s.cancelled = await cancelPendingUnits();
       moveTo('CANCELLED', 'cancelled by request');
       await recordState();
+      await Promise.all(deliveries);
     });
     throw err;
   }

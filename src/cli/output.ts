@@ -32,5 +32,6 @@ export function statusJson(status: JobStatus) {
     throttle: status.throttle,
     forecastUsd: status.forecast?.totalUsd ?? null,
     forecast: status.forecast,
+    webhook: status.webhook,
   };
 }

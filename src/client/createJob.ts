@@ -47,6 +47,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     testUnits: spec.testUnits,
     budgetUsd: spec.budgetUsd ?? null,
     requestsPerMinute: spec.requestsPerMinute ?? null,
+    webhook: spec.webhook ?? null,
     unit: {
       timeoutSeconds: spec.agent.timeoutSeconds,
       heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,

@@ -97,6 +97,7 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     // Only the workflow knows; a job read from the database is not running.
     throttle: { allowed: spec.concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
     forecast: null,
+    webhook: null,
   };
 }
 

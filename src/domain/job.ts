@@ -22,6 +22,8 @@ export interface JobSettings {
   budgetUsd: number | null;
   /** The API's request limit, when the spec declares it: units start no faster. */
   requestsPerMinute?: number | null;
+  /** Where to POST the job's status when it needs approval and when it ends. */
+  webhook?: { url: string; secretEnv?: string } | null;
   unit: UnitRunSettings;
 }
 
@@ -41,6 +43,15 @@ export interface JobStatus {
   throttle: ThrottleStatus;
   /** What the whole job will cost at the test units' price (null before they ran). */
   forecast: Forecast | null;
+  /** The webhook's deliveries, when the spec has one. */
+  webhook: WebhookStatus | null;
+}
+
+export interface WebhookStatus {
+  delivered: number;
+  failed: number;
+  /** The last failed delivery's error, after all its retries. */
+  lastError: string | null;
 }
 
 export interface ThrottleStatus {

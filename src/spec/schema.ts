@@ -49,6 +49,19 @@ export const jobSpecSchema = z.strictObject({
    * from the first one, so the job's first burst is not refused; the governor adapts from there.
    */
   requestsPerMinute: z.number().positive().max(1_000_000).optional(),
+  /**
+   * POSTed the job's status when it needs approval and when it ends, signed with the secret in
+   * the worker's environment variable `secretEnv` (the secret itself is never in the spec).
+   */
+  webhook: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'webhook.url must be an http(s) URL' }),
+      secretEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'webhook.secretEnv names an environment variable, e.g. WEBHOOK_SECRET')
+        .optional(),
+    })
+    .optional(),
 });
 
 export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {

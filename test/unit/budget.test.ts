@@ -20,6 +20,7 @@ const status = (over: Partial<JobStatus>): JobStatus => ({
   message: null,
   throttle: { allowed: 1, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
   forecast: null,
+  webhook: null,
   ...over,
 });
 

@@ -126,6 +126,11 @@ export function registerControlCommands(program: Command): void {
         if (status.throttle.text) console.log(`  governor  ${status.throttle.text}`);
         const forecast = forecastLine(status);
         if (forecast) console.log(`  ${forecast.replace(': ', '  ')}`);
+        const hook = status.webhook;
+        if (hook && hook.delivered + hook.failed > 0) {
+          const failed = hook.failed ? `, ${hook.failed} failed (last: ${hook.lastError})` : '';
+          console.log(`  webhook   ${hook.delivered} delivered${failed}`);
+        }
         for (const t of status.testResults)
           console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
       }),
