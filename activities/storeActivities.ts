@@ -11,6 +11,7 @@ import {
   cancelUnfinishedUnits,
   completeUnit,
   countUnits,
+  expireUnfinishedUnits,
   firstUnitMissing,
   pagePendingUnits,
   resetUnits,
@@ -45,24 +46,33 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
     },
 
     /** Where a retried job starts from: its units' outcomes and spend, and its newest prompt. */
-    async jobTotals(input: {
-      jobId: string;
-    }): Promise<{ succeeded: number; failed: number; cancelled: number; costUsd: number; templateVersion: number }> {
+    async jobTotals(input: { jobId: string }): Promise<{
+      succeeded: number;
+      failed: number;
+      cancelled: number;
+      expired: number;
+      costUsd: number;
+      templateVersion: number;
+    }> {
       const [{ counts, costUsd }, templateVersion] = await Promise.all([
         unitTotals(db, input.jobId),
         latestTemplateVersion(db, input.jobId),
       ]);
-      return {
-        succeeded: counts.succeeded,
-        failed: counts.failed,
-        cancelled: counts.cancelled,
-        costUsd,
-        templateVersion,
-      };
+      const { succeeded, failed, cancelled, expired } = counts;
+      return { succeeded, failed, cancelled, expired, costUsd, templateVersion };
     },
 
     async countCancelledUnits(input: { jobId: string }): Promise<number> {
       return countUnits(db, input.jobId, 'cancelled');
+    },
+
+    /** The job expired: the unsettled units among ids `from`…`to` become expired. */
+    async expireUnfinishedUnits(input: { jobId: string; from: number; to: number }): Promise<void> {
+      await expireUnfinishedUnits(db, input.jobId, input.from, input.to);
+    },
+
+    async countExpiredUnits(input: { jobId: string }): Promise<number> {
+      return countUnits(db, input.jobId, 'expired');
     },
 
     async recordJobState(input: {

@@ -85,6 +85,9 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6 },
 });
 
+/** When a job expires, its running units get this long to finish before they are stopped. */
+const EXPIRY_GRACE = '15 seconds';
+
 /** Unit ids per local activity when the job is cancelled (about a second's work each). */
 const CANCEL_SLICE = 50_000;
 /**
@@ -125,6 +128,7 @@ export interface CarriedState {
   succeeded: number;
   failed: number;
   cancelled: number;
+  expired: number;
   /** Highest unit id started in the batch; the next page starts after it. */
   cursor: number;
   testsStarted: boolean;
@@ -159,6 +163,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     succeeded: 0,
     failed: 0,
     cancelled: 0,
+    expired: 0,
     cursor: 0,
     testsStarted: false,
     testResults: [],
@@ -171,6 +176,12 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     webhook: { delivered: 0, failed: 0, lastError: null },
     ...carried,
   };
+  /** Every unit's activity runs in this scope: an expiring job stops them without being cancelled itself. */
+  const unitsScope = new CancellationScope();
+  /** The job is expiring: units it stops end expired rather than cancelled. */
+  let expiring = false;
+  const stoppedAs = (): 'cancelled' | 'expired' => (expiring ? 'expired' : 'cancelled');
+  const settledCount = (): number => s.succeeded + s.failed + s.cancelled + s.expired;
   /** Webhook deliveries in flight: the run ends (or continues as new) only after them. */
   const deliveries: Promise<void>[] = [];
   const queue = s.queue;
@@ -203,7 +214,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   const runningNow = (): number => Math.min(running.size, slots);
 
   const status = (): JobStatus => {
-    const settled = s.succeeded + s.failed + s.cancelled;
+    const settled = settledCount();
     return {
       jobId: settings.jobId,
       name: settings.name,
@@ -215,6 +226,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         succeeded: s.succeeded,
         failed: s.failed,
         cancelled: s.cancelled,
+        expired: s.expired,
       },
       costUsd: s.costUsd,
       budgetUsd: s.budgetUsd,
@@ -367,7 +379,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     unit: UnitRef,
     phase: Phase,
     runKey: string,
-    outcome: 'failed' | 'cancelled',
+    outcome: 'failed' | 'cancelled' | 'expired',
     error: string,
   ): Promise<void> => {
     // Recording the outcome must survive the job's own cancellation.
@@ -407,20 +419,22 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
           retry: { ...agentOptions.retry, maximumAttempts: Math.max(1, settings.unit.maxAttempts - queued.counted) },
         }
       : agentOptions;
-    runAgent.executeWithOptions({ ...options, activityId, summary: unit.key }, [input]).then(
-      (outcome) => {
-        const runningThen = runningNow();
-        releaseSlot();
-        if (outcome.status === 'throttled') requeueThrottled(outcome, runKey, runningThen, queued);
-        else settle(outcome);
-      },
-      async (err: unknown) => {
-        releaseSlot();
-        const cancelled = isCancellation(err);
-        const error = cancelled ? 'cancelled' : describeFailure(err);
-        await recordAndSettle(unit, phase, runKey, cancelled ? 'cancelled' : 'failed', error);
-      },
-    );
+    unitsScope
+      .run(() => runAgent.executeWithOptions({ ...options, activityId, summary: unit.key }, [input]))
+      .then(
+        (outcome) => {
+          const runningThen = runningNow();
+          releaseSlot();
+          if (outcome.status === 'throttled') requeueThrottled(outcome, runKey, runningThen, queued);
+          else settle(outcome);
+        },
+        async (err: unknown) => {
+          releaseSlot();
+          const cancelled = isCancellation(err);
+          const error = cancelled ? stoppedAs() : describeFailure(err);
+          await recordAndSettle(unit, phase, runKey, cancelled ? stoppedAs() : 'failed', error);
+        },
+      );
   };
 
   /** The API refused a unit's attempt: the governor learns from it, and the unit waits its turn. */
@@ -500,22 +514,25 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       unitTimeoutMs,
     };
     const timeout = `${settings.unit.timeoutSeconds * units.length}s`;
-    runAgents.executeWithOptions({ ...agentOptions, startToCloseTimeout: timeout, activityId, summary }, [input]).then(
-      (outcomes) => {
-        const runningThen = runningNow();
-        releaseSlot();
-        outcomes.forEach((o, i) => void settleGrouped(o, input.units[i]!.runKey, runningThen));
-      },
-      async (err: unknown) => {
-        releaseSlot();
-        // The group as a whole failed (its retries spent) or was cancelled before it reported.
-        const cancelled = isCancellation(err);
-        const error = cancelled ? 'cancelled' : describeFailure(err);
-        await Promise.all(
-          input.units.map((u) => recordAndSettle(u, phase, u.runKey, cancelled ? 'cancelled' : 'failed', error)),
-        );
-      },
-    );
+    const options = { ...agentOptions, startToCloseTimeout: timeout, activityId, summary };
+    unitsScope
+      .run(() => runAgents.executeWithOptions(options, [input]))
+      .then(
+        (outcomes) => {
+          const runningThen = runningNow();
+          releaseSlot();
+          outcomes.forEach((o, i) => void settleGrouped(o, input.units[i]!.runKey, runningThen));
+        },
+        async (err: unknown) => {
+          releaseSlot();
+          // The group as a whole failed (its retries spent) or was cancelled before it reported.
+          const cancelled = isCancellation(err);
+          const error = cancelled ? stoppedAs() : describeFailure(err);
+          await Promise.all(
+            input.units.map((u) => recordAndSettle(u, phase, u.runKey, cancelled ? stoppedAs() : 'failed', error)),
+          );
+        },
+      );
   };
 
   const settleGrouped = async (outcome: GroupedUnitOutcome, runKey: string, runningThen: number): Promise<void> => {
@@ -542,8 +559,10 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
           counted: 1,
           notBefore: Date.now() + (outcome.nextRetryDelayMs ?? settings.unit.retryInitialIntervalSeconds * 1000),
         });
-      default:
-        return recordAndSettle(unit, outcome.phase, runKey, outcome.status, outcome.error ?? outcome.status);
+      default: {
+        const status = outcome.status === 'cancelled' ? stoppedAs() : outcome.status;
+        return recordAndSettle(unit, outcome.phase, runKey, status, outcome.error ?? status);
+      }
     }
   };
 
@@ -551,7 +570,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   const groupSize = (): number => {
     // Paced, each unit is a request of its own: a group would run its units faster than the pace.
     if (settings.unit.groupShortUnits === false || s.unitMs === null || s.governor.pace !== null) return 1;
-    const unstarted = settings.totalUnits - s.succeeded - s.failed - s.cancelled - running.size;
+    const unstarted = settings.totalUnits - settledCount() - running.size;
     // Groups shrink as the end nears, so the last ones finish together rather than one slot late.
     const enoughForEverySlot = Math.floor(unstarted / (2 * settings.concurrency));
     return Math.max(1, Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot));
@@ -633,10 +652,10 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   const batchDone = (): boolean =>
     running.size === 0 &&
     queue.length === 0 &&
-    (s.succeeded + s.failed + s.cancelled >= settings.totalUnits || (exhausted && buffer.length === 0));
+    (settledCount() >= settings.totalUnits || (exhausted && buffer.length === 0));
 
   const finish = (): void => {
-    const unsettled = settings.totalUnits - s.succeeded - s.failed - s.cancelled;
+    const unsettled = settings.totalUnits - settledCount();
     if (s.failed > 0 || unsettled > 0) {
       const lost = unsettled > 0 ? `; ${unsettled} units were never settled` : '';
       moveTo('FAILED', `${s.failed} of ${settings.totalUnits} units failed${lost}`);
@@ -687,7 +706,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     const now = Date.now();
     const more = s.state === 'RUNNING' && (buffer.length > 0 || !exhausted || queue.length > 0);
     const paced = more ? nextStartAt(s.governor) - PACE_HORIZON_MS : 0;
-    const times = [...queue.map((q) => q.notBefore), paced, s.pausedUntil ?? 0];
+    const times = [...queue.map((q) => q.notBefore), paced, s.pausedUntil ?? 0, settings.expiresAt ?? 0];
     const future = times.filter((t) => t > now);
     return future.length === 0 ? null : Math.min(...future);
   };
@@ -719,10 +738,32 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     await store.recordJobState({ jobId: settings.jobId, state: s.state, costUsd: s.costUsd, message: s.message });
   };
 
+  const expired = (): boolean => typeof settings.expiresAt === 'number' && Date.now() >= settings.expiresAt;
+
+  /** `expiresAfter` passed: start nothing, give the running units a grace, stop them, expire the rest. */
+  const expire = async (): Promise<void> => {
+    expiring = true;
+    s.message = `expired: stopping ${running.size} running units`;
+    queue.length = 0;
+    await condition(() => running.size === 0, EXPIRY_GRACE);
+    unitsScope.cancel();
+    await condition(() => running.size === 0, '2 minutes');
+    running.clear();
+    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
+      await store.expireUnfinishedUnits({ jobId: settings.jobId, from, to: from + CANCEL_SLICE - 1 });
+    }
+    s.expired = await store.countExpiredUnits({ jobId: settings.jobId });
+    moveTo('EXPIRED', `expired before ${s.expired} of ${settings.totalUnits} units settled`);
+  };
+
   try {
     if (retry && !carried) await startRetry(retry.statuses);
     while (!isTerminal(s.state)) {
       await recordState();
+      if (expired()) {
+        await expire();
+        break;
+      }
       await step();
       if (draining() && running.size === 0 && !isTerminal(s.state)) {
         await recordState();

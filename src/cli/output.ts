@@ -20,6 +20,7 @@ export function statusJson(status: JobStatus) {
       succeeded: counts.succeeded,
       failed: counts.failed,
       cancelled: counts.cancelled,
+      expired: counts.expired,
       pending: counts.pending,
       running: counts.running,
     },

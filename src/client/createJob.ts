@@ -12,7 +12,7 @@ import { agentKind, findExecutable } from '../agents/index.js';
 import type { JobSettings, NewUnit } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
-import type { JobSpec } from '../spec/schema.js';
+import { durationMs, type JobSpec } from '../spec/schema.js';
 import { missingPlaceholder, placeholdersIn } from '../spec/template.js';
 import { DuplicateKeyError, IdempotencyKeyTaken, insertJob } from '../store/insertJob.js';
 import { deleteJob, jobByIdempotencyKey } from '../store/jobs.js';
@@ -47,6 +47,8 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     testUnits: spec.testUnits,
     budgetUsd: spec.budgetUsd ?? null,
     requestsPerMinute: spec.requestsPerMinute ?? null,
+    // From now: a retried job gets its whole expiresAfter again.
+    expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
     webhook: spec.webhook ?? null,
     unit: {
       timeoutSeconds: spec.agent.timeoutSeconds,

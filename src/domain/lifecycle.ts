@@ -12,19 +12,22 @@ export const JOB_STATES = [
   'COMPLETED',
   'FAILED',
   'CANCELLED',
+  'EXPIRED',
 ] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /** From each state, the states a job may move to. */
 export const MOVES: Record<JobState, readonly JobState[]> = {
-  CREATED: ['TESTING', 'RUNNING', 'CANCELLED'],
-  TESTING: ['READY', 'CANCELLED'],
-  READY: ['RUNNING', 'TESTING', 'CANCELLED'],
-  RUNNING: ['PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED'],
-  PAUSED: ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED'],
+  CREATED: ['TESTING', 'RUNNING', 'CANCELLED', 'EXPIRED'],
+  TESTING: ['READY', 'CANCELLED', 'EXPIRED'],
+  READY: ['RUNNING', 'TESTING', 'CANCELLED', 'EXPIRED'],
+  RUNNING: ['PAUSED', 'COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'],
+  PAUSED: ['RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'],
   COMPLETED: [],
   FAILED: [],
   CANCELLED: [],
+  // `expiresAfter` passed before every unit settled: the unfinished units are expired.
+  EXPIRED: [],
 };
 
 /** The requests people send, each a move from some states to one. */
@@ -35,9 +38,9 @@ export const REQUESTS = {
   resume: { from: ['PAUSED'], to: 'RUNNING', hint: 'resume applies to a PAUSED job' },
   // Not a move of the ended run: a new run of the job's workflow starts RUNNING.
   retry: {
-    from: ['COMPLETED', 'FAILED', 'CANCELLED'],
+    from: ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'],
     to: 'RUNNING',
-    hint: 'retry applies to an ended job (COMPLETED, FAILED or CANCELLED)',
+    hint: 'retry applies to an ended job (COMPLETED, FAILED, CANCELLED or EXPIRED)',
   },
 } as const satisfies Record<string, { from: readonly JobState[]; to: JobState; hint: string }>;
 export type JobRequest = keyof typeof REQUESTS;

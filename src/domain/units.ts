@@ -4,9 +4,9 @@
  */
 import type { ThrottleKind } from './governor.js';
 
-export const UNIT_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export const UNIT_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled', 'expired'] as const;
 export type UnitStatus = (typeof UNIT_STATUSES)[number];
-export type UnitOutcomeStatus = Extract<UnitStatus, 'succeeded' | 'failed' | 'cancelled'>;
+export type UnitOutcomeStatus = Extract<UnitStatus, 'succeeded' | 'failed' | 'cancelled' | 'expired'>;
 
 /** Longest key a unit may have: keys name files, rows and batch-API custom ids. */
 export const MAX_KEY_LENGTH = 512;
@@ -28,6 +28,8 @@ export interface UnitCounts {
   succeeded: number;
   failed: number;
   cancelled: number;
+  /** Unsettled when the job expired. */
+  expired: number;
 }
 
 /** A unit as the job workflow sees it: its id (1-based order within the job) and its key. */

@@ -50,6 +50,14 @@ export const jobSpecSchema = z.strictObject({
    */
   requestsPerMinute: z.number().positive().max(1_000_000).optional(),
   /**
+   * From creation: when it passes, no unit starts, running ones get a short grace and are
+   * stopped, unfinished units end expired and the job EXPIRED (e.g. 24h, 90m, 30s).
+   */
+  expiresAfter: z
+    .string()
+    .regex(/^\d+(\.\d+)?(s|m|h|d)$/, 'expiresAfter is a duration such as 30s, 90m, 24h or 7d')
+    .optional(),
+  /**
    * POSTed the job's status when it needs approval and when it ends, signed with the secret in
    * the worker's environment variable `secretEnv` (the secret itself is never in the spec).
    */
@@ -63,6 +71,14 @@ export const jobSpecSchema = z.strictObject({
     })
     .optional(),
 });
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `expiresAfter` (checked by the schema: `90m`, `24h`…) in milliseconds. */
+export function durationMs(text: string): number {
+  const unit = text.at(-1) as keyof typeof UNIT_MS;
+  return Number(text.slice(0, -1)) * UNIT_MS[unit];
+}
 
 export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {
   source: SourceSpec;

@@ -47,7 +47,7 @@ export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
 export async function listJobs(db: Db, limit = 50): Promise<JobRow[]> {
   const { rows } = await db.query<JobRow>(
     `SELECT id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
-       CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED') THEN cost_usd
+       CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd
             ELSE (SELECT coalesce(sum(cost_usd), 0) FROM units u WHERE u.job_id = jobs.id) END AS "costUsd",
        created_at AS "createdAt", updated_at AS "updatedAt"
      FROM jobs ORDER BY created_at DESC LIMIT $1`,

@@ -125,10 +125,25 @@ export async function resetUnits(db: Db, jobId: string, unitIds: readonly number
  * run again when its workflow task is retried.
  */
 export async function cancelUnfinishedUnits(db: Db, jobId: string, from: number, to: number): Promise<void> {
+  await endUnfinishedUnits(db, jobId, from, to, 'cancelled');
+}
+
+/** The same when the job expires: the unsettled units among ids `from` to `to` become expired. */
+export async function expireUnfinishedUnits(db: Db, jobId: string, from: number, to: number): Promise<void> {
+  await endUnfinishedUnits(db, jobId, from, to, 'expired');
+}
+
+async function endUnfinishedUnits(
+  db: Db,
+  jobId: string,
+  from: number,
+  to: number,
+  status: 'cancelled' | 'expired',
+): Promise<void> {
   await db.query(
-    `UPDATE units SET status = 'cancelled', error = coalesce(error, 'job cancelled'), updated_at = now()
+    `UPDATE units SET status = $4, error = coalesce(error, $5), updated_at = now()
      WHERE job_id = $1 AND unit_id BETWEEN $2 AND $3 AND status IN ('pending', 'running')`,
-    [jobId, from, to],
+    [jobId, from, to, status, `job ${status}`],
   );
 }
 
@@ -167,7 +182,14 @@ export async function unitTotals(
     'SELECT status, count(*)::int AS n, sum(cost_usd) AS cost FROM units WHERE job_id = $1 GROUP BY status',
     [jobId],
   );
-  const counts: Record<UnitStatus, number> = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts: Record<UnitStatus, number> = {
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelled: 0,
+    expired: 0,
+  };
   let costUsd = 0;
   for (const r of rows) {
     counts[r.status] = r.n;

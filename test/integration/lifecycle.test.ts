@@ -3,6 +3,8 @@
  * approve, pause then resume, the budget pause, refusals of illegal transitions, and a failed
  * test unit under --yes.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { useHarness, makeDocs, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
 
@@ -166,7 +168,10 @@ describe('job lifecycle', () => {
     expect(await h.cliJson(['retry', jobId])).toEqual({ jobId, retrying: 3 });
     const again = await h.cli(['retry', jobId]);
     expect(again.exitCode).toBe(1);
-    expect(again.stderr).toMatch(/is already running again|cannot retry a job that is (RUNNING|COMPLETED)/);
+    // Refused while the retry runs; once it has ended (three quick units), nothing is left to retry.
+    expect(again.stderr).toMatch(
+      /is already running again|cannot retry a job that is RUNNING|has no failed units to retry/,
+    );
     const done = await waitForStatus(h, jobId, (s) => s.status === 'COMPLETED');
     expect(done.counts).toMatchObject({ total: 3, succeeded: 3, failed: 0, cancelled: 0, pending: 0 });
 
@@ -194,6 +199,50 @@ describe('job lifecycle', () => {
     const ended = await h.cli(['retry', jobId]);
     expect(ended.exitCode).toBe(1);
     expect(ended.stderr).toContain(`${jobId} has no failed units to retry`);
+  });
+
+  it('expires: no unit starts after expiresAfter, running ones get a grace and are stopped, the rest end expired', async () => {
+    const dir = await makeDocs(0);
+    // A finishes within the grace; B would take a minute and is stopped; C never starts.
+    const records = [
+      { id: 'a', fault: '[[fault:slow=4000]]' },
+      { id: 'b', fault: '[[fault:slow=60000]]' },
+      { id: 'c', fault: '' },
+    ];
+    await writeFile(path.join(dir, 'units.jsonl'), records.map((r) => JSON.stringify(r)).join('\n'));
+    const jobId = await create(dir, {
+      source: { type: 'jsonl', path: 'units.jsonl', key: 'id' },
+      prompt: '{{fault}} Summarize {{id}}.',
+      testUnits: 0,
+      concurrency: 2,
+      expiresAfter: '3s',
+    });
+    const ended = await waitForStatus(h, jobId, (s) => s.status === 'EXPIRED', 60_000);
+    expect(ended.counts).toMatchObject({ total: 3, succeeded: 1, expired: 2, failed: 0, cancelled: 0, pending: 0 });
+    expect(ended.message).toBe('expired before 2 of 3 units settled');
+    const units = await h.query<{ key: string; status: string }>(
+      'SELECT key, status FROM units WHERE job_id = $1 ORDER BY unit_id',
+      [jobId],
+    );
+    expect(units).toEqual([
+      { key: 'a', status: 'succeeded' },
+      { key: 'b', status: 'expired' },
+      { key: 'c', status: 'expired' },
+    ]);
+    // B's agent was stopped: its attempt ended, and no unit ever started after the expiry.
+    const attempts = await h.query<{ key: string; finished_at: Date | null }>(
+      'SELECT u.key, a.finished_at FROM attempts a JOIN units u USING (job_id, unit_id) WHERE a.job_id = $1',
+      [jobId],
+    );
+    expect(attempts.map((a) => a.key).sort()).toEqual(['a', 'b']);
+    expect(attempts.every((a) => a.finished_at !== null)).toBe(true);
+
+    const human = await h.cli(['status', jobId]);
+    expect(human.stdout).toMatch(/EXPIRED — expired before 2 of 3 units settled/);
+    expect(human.stdout).toContain('2 expired');
+    expect(await h.cliJson(['retry', jobId, '--status', 'expired'])).toEqual({ jobId, retrying: 2 });
+    await waitForStatus(h, jobId, (s) => s.status === 'RUNNING' || s.status === 'EXPIRED');
+    await h.cli(['cancel', jobId]);
   });
 
   it('forecasts the cost at the approval gate and asks again when it exceeds the budget', async () => {

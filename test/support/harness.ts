@@ -187,7 +187,15 @@ export async function writeSpec(dir: string, spec: unknown, name = 'job.yaml'): 
 export interface StatusJson {
   jobId: string;
   status: string;
-  counts: { total: number; succeeded: number; failed: number; cancelled: number; pending: number; running: number };
+  counts: {
+    total: number;
+    succeeded: number;
+    failed: number;
+    cancelled: number;
+    expired: number;
+    pending: number;
+    running: number;
+  };
   costUsd: number;
   message: string | null;
   templateVersion: number;

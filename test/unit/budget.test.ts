@@ -11,7 +11,7 @@ const status = (over: Partial<JobStatus>): JobStatus => ({
   jobId: 'job-x',
   name: 'x',
   state: 'PAUSED',
-  counts: { total: 4, pending: 2, running: 0, succeeded: 2, failed: 0, cancelled: 0 },
+  counts: { total: 4, pending: 2, running: 0, succeeded: 2, failed: 0, cancelled: 0, expired: 0 },
   costUsd: 0.15,
   budgetUsd: 0.12,
   concurrency: 1,

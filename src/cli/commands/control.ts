@@ -50,15 +50,16 @@ export function registerControlCommands(program: Command): void {
   program
     .command('retry <job>')
     .description('run the units of an ended job that failed (or were cancelled) again, in the same job')
-    .option('--status <states>', 'which units: failed, cancelled, or both comma-separated', 'failed')
+    .option('--status <states>', 'which units: failed, cancelled, expired, comma-separated', 'failed')
     .option('--json', 'print {"jobId","retrying"}')
     .action(
       action(async (jobId: string, opts: { status: string; json?: boolean }) => {
         const statuses = [...new Set(opts.status.split(',').map((s) => s.trim()))];
-        const unknown = statuses.find((s) => s !== 'failed' && s !== 'cancelled');
+        const retryable = ['failed', 'cancelled', 'expired'] as const;
+        const unknown = statuses.find((s) => !(retryable as readonly string[]).includes(s));
         if (unknown !== undefined || statuses.length === 0)
-          throw new UsageError(`--status "${opts.status}": retry takes failed, cancelled, or failed,cancelled`);
-        const retried = await withSession((s) => retryJob(s, jobId, statuses as ('failed' | 'cancelled')[]));
+          throw new UsageError(`--status "${opts.status}": retry takes failed, cancelled or expired, comma-separated`);
+        const retried = await withSession((s) => retryJob(s, jobId, statuses as (typeof retryable)[number][]));
         if (opts.json) return printJson(retried);
         say(
           `${jobId} is RUNNING again: ${retried.retrying} ${statuses.join(' and ')} units. Follow it with: agentic-batch watch ${jobId}`,
@@ -117,7 +118,7 @@ export function registerControlCommands(program: Command): void {
         const { counts } = status;
         console.log(`${status.jobId} (${status.name}): ${status.state}${status.message ? ` — ${status.message}` : ''}`);
         console.log(
-          `  units     ${counts.total} total · ${counts.succeeded} succeeded · ${counts.failed} failed · ${counts.cancelled} cancelled · ${counts.running} running · ${counts.pending} pending`,
+          `  units     ${counts.total} total · ${counts.succeeded} succeeded · ${counts.failed} failed · ${counts.cancelled} cancelled · ${counts.expired} expired · ${counts.running} running · ${counts.pending} pending`,
         );
         console.log(
           `  cost      ${usd(status.costUsd)}${status.budgetUsd !== null ? ` of ${usd(status.budgetUsd)} budget` : ''}`,

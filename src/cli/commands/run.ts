@@ -124,7 +124,7 @@ export function registerRunCommands(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit status: 0 when the job COMPLETED, 1 when it FAILED, was CANCELLED or was left waiting
+Exit status: 0 when the job COMPLETED, 1 when it FAILED, was CANCELLED or EXPIRED, or was left waiting
 (test units failed under --yes, approval declined, budget reached), 2 on bad input.
 Ctrl-C detaches: the job keeps running; \`agentic-batch watch JOB\` re-attaches (while the units
 are being read and stored, Ctrl-C creates nothing). --json alone prints the final status as JSON.
@@ -229,7 +229,7 @@ async function runJob(
   const { counts } = status;
   if (opts.json) printJson(statusJson(status));
   say(
-    `${status.state}: ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.cancelled} cancelled · ` +
+    `${status.state}: ${counts.succeeded} succeeded, ${counts.failed} failed, ${counts.cancelled} cancelled${counts.expired ? `, ${counts.expired} expired` : ''} · ` +
       `${usd(status.costUsd)} · ${duration(Date.now() - started)}${status.message ? ` · ${status.message}` : ''}`,
   );
   if (budgetPaused(status)) say(`raise the budget to go on: agentic-batch resume ${jobId} --budget-usd <more>`);

@@ -29,7 +29,7 @@ export class ProgressView {
 
   update(status: JobStatus): void {
     const { counts } = status;
-    const settled = counts.succeeded + counts.failed + counts.cancelled;
+    const settled = counts.succeeded + counts.failed + counts.cancelled + counts.expired;
     const fields = {
       succeeded: counts.succeeded,
       failed: counts.failed,
