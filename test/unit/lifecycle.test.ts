@@ -48,14 +48,20 @@ describe('job lifecycle', () => {
     for (const state of JOB_STATES) expect(canMove(state, 'CANCELLED')).toBe(!isTerminal(state));
   });
 
-  it('ends in exactly COMPLETED, FAILED and CANCELLED', () => {
-    expect(JOB_STATES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'CANCELLED']);
+  it('ends in exactly COMPLETED, FAILED, CANCELLED and EXPIRED', () => {
+    expect(JOB_STATES.filter(isTerminal)).toEqual(['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED']);
   });
 
-  it('lets every request make only moves the table allows', () => {
-    for (const name of REQUEST_NAMES) {
+  it('can expire from every state before the end', () => {
+    for (const state of JOB_STATES) expect(canMove(state, 'EXPIRED')).toBe(!isTerminal(state));
+  });
+
+  it('lets every request but retry make only moves the table allows; retry applies to ended jobs only', () => {
+    for (const name of REQUEST_NAMES.filter((n) => n !== 'retry')) {
       for (const from of REQUESTS[name].from) expect(canMove(from, REQUESTS[name].to)).toBe(true);
     }
+    // A retry is a new run of the job's workflow, not a move of the ended one.
+    expect(REQUESTS.retry.from).toEqual(JOB_STATES.filter(isTerminal));
   });
 
   it('accepts each request exactly in the states it names', () => {
