@@ -12,8 +12,6 @@
  * request per unit: at 2 and 5 requests a second the real CLI's ~0.5 CPU-s per run would make
  * this 2-core machine the limit, not the API.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
 import { claudeAgentSchema } from '../src/agents/claude/claude.js';
@@ -24,9 +22,9 @@ import { openSession } from '../src/client/session.js';
 import { loadConfig } from '../src/config.js';
 import { startScriptedApi, type ScriptedApi } from '../src/rehearsal/scriptedApi.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
-import { startPrivateServers } from '../src/stack/privateServers.js';
 import { statusQuery } from '../workflows/messages.js';
 import { round } from './measure.js';
+import { benchStack } from './stack.js';
 import { EMITTER, startWorker } from './worker.js';
 
 export interface GovernorBenchOptions {
@@ -44,27 +42,15 @@ const API_KEY = 'sk-bench-not-a-real-key';
 export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log('starting a private stack…');
-  const servers = await startPrivateServers({ prefix: 'agentic-batch-bench-' });
-  const work = servers.home;
-  const cleanups: (() => Promise<unknown>)[] = [() => servers.stop(), () => rm(work, { recursive: true, force: true })];
+  const { files, names, env, onCleanup, cleanup, work } = await benchStack(opts.units);
   try {
-    const files = path.join(work, 'units');
-    await mkdir(files);
-    const names = Array.from({ length: opts.units }, (_, i) => `unit-${i}.txt`);
-    await Promise.all(names.map((name, i) => writeFile(path.join(files, name), `${i}\n`)));
-    const env = {
-      TEMPORAL_ADDRESS: servers.temporalAddress,
-      DATABASE_URL: servers.databaseUrl,
-      AGENTIC_BATCH_TASK_QUEUE: 'bench',
-      AGENTIC_BATCH_HOME: work,
-    };
     const worker = await startWorker(env, opts.concurrency * 2);
-    cleanups.unshift(worker.stop);
+    onCleanup(worker.stop);
     const session = await openSession(loadConfig({ ...process.env, ...env }), { autoStart: false });
-    cleanups.unshift(() => session.close());
+    onCleanup(() => session.close());
 
     const engineApi = await startScriptedApi({ rateLimitPerSecond: opts.rateLimit });
-    cleanups.unshift(() => engineApi.close());
+    onCleanup(() => engineApi.close());
     const agent = agentFor(opts.agent, engineApi.url);
     const spec = buildSpec(
       {
@@ -99,7 +85,7 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
 
     log(`baseline: xargs -P ${opts.concurrency}, each run backing off on its own…`);
     const baselineApi = await startScriptedApi({ rateLimitPerSecond: opts.rateLimit });
-    cleanups.unshift(() => baselineApi.close());
+    onCleanup(() => baselineApi.close());
     const baselineAgent = agentFor(opts.agent, baselineApi.url);
     const baselineStart = performance.now();
     // Each failed run prints one line: that is the count of failed units.
@@ -138,7 +124,7 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
     console.log(row('agentic-batch', engine));
     console.log(row(`xargs -P ${opts.concurrency}`, baseline));
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    await cleanup();
   }
 }
 

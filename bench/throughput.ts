@@ -9,8 +9,6 @@
  * worker, the Temporal server and Postgres during the job, minus what the same agents cost
  * under xargs. Ratios matter, not absolute times: this machine is shared and noisy.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { execa } from 'execa';
 import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
 import { claudeAgentSchema } from '../src/agents/claude/claude.js';
@@ -21,8 +19,8 @@ import { openSession } from '../src/client/session.js';
 import { loadConfig } from '../src/config.js';
 import { startScriptedApi } from '../src/rehearsal/scriptedApi.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
-import { startPrivateServers } from '../src/stack/privateServers.js';
 import { peakRss, round, treeCpuSeconds } from './measure.js';
+import { benchStack } from './stack.js';
 import { EMITTER, startWorker } from './worker.js';
 
 export interface ThroughputOptions {
@@ -39,25 +37,12 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   log('starting a private stack…');
-  const servers = await startPrivateServers({ prefix: 'agentic-batch-bench-' });
-  const work = servers.home;
-  const cleanups: (() => Promise<unknown>)[] = [() => servers.stop(), () => rm(work, { recursive: true, force: true })];
+  const { servers, work, files, names, env, onCleanup, cleanup } = await benchStack(opts.units);
   try {
-    const files = path.join(work, 'units');
-    await mkdir(files);
-    const names = Array.from({ length: opts.units }, (_, i) => `unit-${i}.txt`);
-    await Promise.all(names.map((name, i) => writeFile(path.join(files, name), `${i}\n`)));
-
-    const env = {
-      TEMPORAL_ADDRESS: servers.temporalAddress,
-      DATABASE_URL: servers.databaseUrl,
-      AGENTIC_BATCH_TASK_QUEUE: 'bench',
-      AGENTIC_BATCH_HOME: work,
-    };
     const agent = await benchAgent(opts, files);
-    cleanups.unshift(agent.close);
+    onCleanup(agent.close);
     const worker = await startWorker(env, opts.concurrency * 2);
-    cleanups.unshift(worker.stop);
+    onCleanup(worker.stop);
 
     const spec = buildSpec(
       {
@@ -74,7 +59,7 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
     const config = { ...loadConfig({ ...process.env, ...env }) };
     await prepareJob(spec);
     const session = await openSession(config, { autoStart: false });
-    cleanups.unshift(() => session.close());
+    onCleanup(() => session.close());
 
     const label = opts.agent === 'claude' ? 'the real claude' : `${opts.latencyMs} ms`;
     log(`engine: ${opts.units} units × ${label} at concurrency ${opts.concurrency}…`);
@@ -161,7 +146,7 @@ export async function benchThroughput(opts: ThroughputOptions): Promise<void> {
       console.log(`orchestration CPU per unit: ${report.orchestrationCpuMsPerUnit} ms`);
     }
   } finally {
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    await cleanup();
   }
 }
 

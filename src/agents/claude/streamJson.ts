@@ -55,6 +55,11 @@ export interface StreamEvent {
   rateLimit: RateLimitInfo | null;
 }
 
+/** A line kept as it was: not JSON, or JSON that is not an object. */
+function textEvent(text: string): StreamEvent {
+  return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null, rateLimit: null };
+}
+
 export function parseStreamLine(line: string): StreamEvent | null {
   const text = line.trim();
   if (!text) return null;
@@ -62,27 +67,9 @@ export function parseStreamLine(line: string): StreamEvent | null {
   try {
     value = JSON.parse(text);
   } catch {
-    return {
-      type: 'text',
-      subtype: null,
-      data: { text },
-      sessionId: null,
-      toolUses: [],
-      result: null,
-      rateLimit: null,
-    };
+    return textEvent(text);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return {
-      type: 'text',
-      subtype: null,
-      data: { text },
-      sessionId: null,
-      toolUses: [],
-      result: null,
-      rateLimit: null,
-    };
-  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return textEvent(text);
   const data = value as Record<string, unknown>;
   const type = typeof data.type === 'string' ? data.type : 'unknown';
   const subtype = typeof data.subtype === 'string' ? data.subtype : null;
