@@ -1,6 +1,6 @@
 // One real Temporal dev server and one real Postgres for all integration tests. Plain ESM over
 // the compiled code (`npm test` builds first): jest loads global setup outside its transformer.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { startPrivateServers } from '../../dist/src/stack/privateServers.js';
 import { TEST_STACK_FILE } from './testStackFile.mjs';
 
@@ -21,5 +21,9 @@ export default async function globalSetup() {
       suggestContinueAsNewAt: SUGGEST_CONTINUE_AS_NEW_AT,
     }),
   );
-  globalThis.__agenticBatchTestStop = () => servers.stop();
+  // Stop the servers, then remove their data: each run's stack is ~130 MB.
+  globalThis.__agenticBatchTestStop = async () => {
+    await servers.stop();
+    await rm(servers.home, { recursive: true, force: true });
+  };
 }
