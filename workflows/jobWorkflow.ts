@@ -207,6 +207,9 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     },
     // A cancelled unit settles only once its agent process is really gone.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    // A job's priority orders its units in the task queue; a unit handed straight to the worker
+    // that scheduled it (eager dispatch) would skip the queue, and the priority with it.
+    ...(settings.priority ? { allowEagerDispatch: false, priority: { priorityKey: settings.priority } } : {}),
   };
   const { runAgent, runAgents } = proxyActivities<AgentActivities>(agentOptions);
 

@@ -39,6 +39,7 @@ export interface SpecFlags {
   budgetUsd?: string;
   idempotencyKey?: string;
   requestsPerMinute?: string;
+  priority?: string;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
   agent?: string;
@@ -110,6 +111,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
   if (flags.groupShortUnits === false) spec.groupShortUnits = false;
   if (flags.idempotencyKey !== undefined) spec.idempotencyKey = flags.idempotencyKey;
+  if (flags.priority !== undefined) spec.priority = number('--priority', flags.priority);
   if (flags.requestsPerMinute !== undefined)
     spec.requestsPerMinute = number('--requests-per-minute', flags.requestsPerMinute);
   applyAgentFlags(spec, flags);

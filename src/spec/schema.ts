@@ -50,6 +50,11 @@ export const jobSpecSchema = z.strictObject({
    */
   requestsPerMinute: z.number().positive().max(1_000_000).optional(),
   /**
+   * 1 (first) to 5 (last), default 3: when jobs share workers, the units of jobs with a lower
+   * number start first (Temporal's task-queue priority, among jobs that set one).
+   */
+  priority: z.number().int().min(1).max(5).optional(),
+  /**
    * From creation: when it passes, no unit starts, running ones get a short grace and are
    * stopped, unfinished units end expired and the job EXPIRED (e.g. 24h, 90m, 30s).
    */

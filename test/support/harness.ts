@@ -68,9 +68,9 @@ export class Harness {
     return JSON.parse(result.stdout) as T;
   }
 
-  async startWorker(env: Record<string, string> = {}): Promise<WorkerProcess> {
+  async startWorker(env: Record<string, string> = {}, args: string[] = []): Promise<WorkerProcess> {
     const worker = new WorkerProcess(
-      execa('node', [CLI, 'worker'], { env: this.env(env), reject: false, stdin: 'ignore', all: true }),
+      execa('node', [CLI, 'worker', ...args], { env: this.env(env), reject: false, stdin: 'ignore', all: true }),
     );
     this.workers.add(worker);
     await worker.ready();

@@ -93,6 +93,7 @@ function addSpecOptions(command: Command): Command {
     .option('--retries <n>', 'retries per unit (default 3)')
     .option('--test-units <n>', 'units to run first for approval; 0 skips (default 1)')
     .option('--budget-usd <usd>', 'pause the job when its spend reaches this')
+    .option('--priority <1-5>', 'when jobs share workers, lower numbers start first (default 3)')
     .option('--requests-per-minute <n>', "the API's request limit, if known: units start no faster (one request each)")
     .option('--idempotency-key <key>', 'creating again with this key returns the same job instead of a new one')
     .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
