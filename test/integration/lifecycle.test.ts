@@ -246,24 +246,25 @@ describe('job lifecycle', () => {
   });
 
   it('forecasts the cost at the approval gate and asks again when it exceeds the budget', async () => {
-    const dir = await makeDocs(10);
-    // A scripted unit costs about $0.05: ten of them about $0.50, over a $0.30 budget.
-    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}}.', testUnits: 2, budgetUsd: 0.3 });
+    const dir = await makeDocs(12);
+    // A scripted unit costs about $0.05: twelve of them about $0.60, over a $0.20 budget, which
+    // the fifth unit spends while at most four run: the job pauses with units still pending.
+    const jobId = await create(dir, { prompt: 'Summarize {{relative_path}}.', testUnits: 2, budgetUsd: 0.2 });
     const ready = (await waitForStatus(h, jobId, (s) => s.status === 'READY')) as StatusJson & {
       forecastUsd: number;
       forecast: { units: number; perUnitUsd: number; totalUsd: number };
     };
     const tests = await h.query<{ cost_usd: number }>('SELECT cost_usd FROM attempts WHERE job_id = $1', [jobId]);
     const perUnit = tests.reduce((sum, t) => sum + Number(t.cost_usd), 0) / tests.length;
-    expect(ready.forecast.units).toBe(10);
+    expect(ready.forecast.units).toBe(12);
     expect(ready.forecast.perUnitUsd).toBeCloseTo(perUnit, 6);
-    expect(ready.forecastUsd).toBeCloseTo(perUnit * 10, 6);
+    expect(ready.forecastUsd).toBeCloseTo(perUnit * 12, 6);
 
     const human = await h.cli(['status', jobId]);
-    expect(human.stdout).toMatch(/forecast\s+10 units × \$0\.0\d+ ≈ \$0\.\d\d \(budget \$0\.3000\)/);
+    expect(human.stdout).toMatch(/forecast\s+12 units × \$0\.0\d+ ≈ \$0\.\d\d \(budget \$0\.2000\)/);
     const refused = await h.cli(['approve', jobId]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toMatch(/the forecast \$0\.\d\d exceeds the budget \$0\.3: approve with --over-budget/);
+    expect(refused.stderr).toMatch(/the forecast \$0\.\d\d exceeds the budget \$0\.2: approve with --over-budget/);
     expect((await h.cliJson<StatusJson>(['status', jobId])).status).toBe('READY');
 
     expect((await h.cli(['approve', jobId, '--over-budget'])).exitCode).toBe(0);
