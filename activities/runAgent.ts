@@ -6,7 +6,7 @@
  * workflow; results and conversations stay in Postgres.
  */
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { agentKind, runAgentProcess } from '../src/agents/index.js';
+import { agentFailure, agentKind, runAgentProcess } from '../src/agents/index.js';
 import {
   AGENT_ERROR_TYPES,
   throttleKind,
@@ -180,13 +180,7 @@ export function createAgentActivities(deps: ActivityDeps) {
     const cancelled = outcome.killedBy === 'cancel' && !timedOut;
     const { failure: verdictFailure, ...report } = verdict;
     const failure = timedOut
-      ? {
-          type: AGENT_ERROR_TYPES.timedOut,
-          message: `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`,
-          retryable: true,
-          nextRetryDelayMs: undefined,
-          retryAt: undefined,
-        }
+      ? agentFailure(AGENT_ERROR_TYPES.timedOut, `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`)
       : verdictFailure;
     const throttle = !cancelled && failure ? throttleKind(failure.type) : null;
 

@@ -1,17 +1,16 @@
 /** Short Postgres writes and reads the workflows need; run as local activities. */
 import { ApplicationFailure } from '@temporalio/activity';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
-import type { JobState, UnitOutcomeStatus, UnitRef } from '../src/domain/index.js';
+import type { JobState, UnitOutcomeStatus, UnitRef, UnitStatus } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
 import { succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate, latestTemplateVersion, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
-  cancelUnfinishedUnits,
   completeUnit,
   countUnits,
-  expireUnfinishedUnits,
+  endUnfinishedUnits,
   firstUnitMissing,
   pagePendingUnits,
   resetUnits,
@@ -30,9 +29,14 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       await resetUnits(db, input.jobId, input.unitIds);
     },
 
-    /** The unsettled units among ids `from`…`to` become cancelled. */
-    async cancelUnfinishedUnits(input: { jobId: string; from: number; to: number }): Promise<void> {
-      await cancelUnfinishedUnits(db, input.jobId, input.from, input.to);
+    /** The job was cancelled or expired: the unsettled units among ids `from`…`to` end so. */
+    async endUnfinishedUnits(input: {
+      jobId: string;
+      status: 'cancelled' | 'expired';
+      from: number;
+      to: number;
+    }): Promise<void> {
+      await endUnfinishedUnits(db, input.jobId, input.status, input.from, input.to);
     },
 
     /** `retry`: the units among ids `from`…`to` in one of `statuses` go back to pending. */
@@ -62,17 +66,8 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       return { succeeded, failed, cancelled, expired, costUsd, templateVersion };
     },
 
-    async countCancelledUnits(input: { jobId: string }): Promise<number> {
-      return countUnits(db, input.jobId, 'cancelled');
-    },
-
-    /** The job expired: the unsettled units among ids `from`…`to` become expired. */
-    async expireUnfinishedUnits(input: { jobId: string; from: number; to: number }): Promise<void> {
-      await expireUnfinishedUnits(db, input.jobId, input.from, input.to);
-    },
-
-    async countExpiredUnits(input: { jobId: string }): Promise<number> {
-      return countUnits(db, input.jobId, 'expired');
+    async countUnits(input: { jobId: string; status: UnitStatus }): Promise<number> {
+      return countUnits(db, input.jobId, input.status);
     },
 
     async recordJobState(input: {

@@ -13,9 +13,6 @@
  * this 2-core machine the limit, not the API.
  */
 import { execa } from 'execa';
-import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
-import { claudeAgentSchema } from '../src/agents/claude/claude.js';
-import { agentKind } from '../src/agents/index.js';
 import { createJob, prepareJob } from '../src/client/createJob.js';
 import { jobHandle } from '../src/client/jobs.js';
 import { openSession } from '../src/client/session.js';
@@ -25,7 +22,7 @@ import { buildSpec } from '../src/spec/loadSpec.js';
 import { statusQuery } from '../workflows/messages.js';
 import { round } from './measure.js';
 import { benchStack } from './stack.js';
-import { EMITTER, startWorker } from './worker.js';
+import { claudeAgainst, EMITTER, startWorker } from './worker.js';
 
 export interface GovernorBenchOptions {
   rateLimit: number;
@@ -143,25 +140,18 @@ function outcome(wallMs: number, api: ScriptedApi, failedUnits: number, opts: Go
 
 /** The agent's job spec and the same program for xargs, against the API at `url`. */
 function agentFor(kind: GovernorBenchOptions['agent'], url: string) {
-  const apiEnv = { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: API_KEY };
   if (kind === 'api-emitter') {
-    const emitterEnv = { ...apiEnv, EMITTER_CALLS_API: '1' };
+    const emitterEnv = { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: API_KEY, EMITTER_CALLS_API: '1' };
     return {
       spec: { bin: EMITTER, env: emitterEnv },
       baselineCommand: ['bash', '-c', RETRYING_EMITTER, 'emitter'],
       baselineEnv: emitterEnv,
     };
   }
-  const claude = claudeAgentSchema.parse({ type: 'claude', env: apiEnv });
-  const { CLAUDE_CODE_MAX_RETRIES: _ownRetries, ...ownRetries } = claudeEnv(claude, null);
-  return {
-    spec: { type: 'claude' as const, env: apiEnv },
-    baselineCommand: [
-      agentKind(claude).program(claude, process.env),
-      ...buildClaudeArgs(claude, { prompt: 'Process {}', addDirs: [], resumeSessionId: null }),
-    ],
-    baselineEnv: ownRetries,
-  };
+  // Without CLAUDE_CODE_MAX_RETRIES the CLI retries a refusal on its own, as a client without a governor would.
+  const claude = claudeAgainst(url);
+  const { CLAUDE_CODE_MAX_RETRIES: _ownRetries, ...ownRetries } = claude.baselineEnv;
+  return { ...claude, baselineEnv: ownRetries };
 }
 
 /** The emitter run again after a refusal, waiting a second and doubling, up to 10 times (claude's default). */

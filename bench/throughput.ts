@@ -10,9 +10,6 @@
  * under xargs. Ratios matter, not absolute times: this machine is shared and noisy.
  */
 import { execa } from 'execa';
-import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
-import { claudeAgentSchema } from '../src/agents/claude/claude.js';
-import { agentKind } from '../src/agents/index.js';
 import { createJob, prepareJob } from '../src/client/createJob.js';
 import { jobHandle } from '../src/client/jobs.js';
 import { openSession } from '../src/client/session.js';
@@ -21,7 +18,7 @@ import { startScriptedApi } from '../src/rehearsal/scriptedApi.js';
 import { buildSpec } from '../src/spec/loadSpec.js';
 import { peakRss, round, treeCpuSeconds } from './measure.js';
 import { benchStack } from './stack.js';
-import { EMITTER, startWorker } from './worker.js';
+import { claudeAgainst, EMITTER, startWorker } from './worker.js';
 
 export interface ThroughputOptions {
   units: number;
@@ -162,17 +159,8 @@ async function benchAgent(opts: ThroughputOptions, cwd: string) {
     };
   }
   const api = await startScriptedApi();
-  const apiEnv = { ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: 'sk-bench-not-a-real-key' };
-  const claude = claudeAgentSchema.parse({ type: 'claude', env: apiEnv });
-  return {
-    spec: { type: 'claude' as const, env: apiEnv },
-    baselineCommand: [
-      agentKind(claude).program(claude, process.env),
-      ...buildClaudeArgs(claude, { prompt: 'Process {}', addDirs: [], resumeSessionId: null }),
-    ],
-    baselineEnv: { ...claudeEnv(claude, null), PWD: cwd },
-    close: () => api.close(),
-  };
+  const claude = claudeAgainst(api.url);
+  return { ...claude, baselineEnv: { ...claude.baselineEnv, PWD: cwd }, close: () => api.close() };
 }
 
 /** The children's user + system seconds from bash's `times` (its second line). */

@@ -2,6 +2,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
+import { claudeAgentSchema } from '../src/agents/claude/claude.js';
+import { agentKind } from '../src/agents/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'bin', 'agentic-batch.js');
@@ -31,5 +34,22 @@ export async function startWorker(env: Record<string, string>, maxConcurrentAgen
       worker.kill('SIGTERM');
       await worker;
     },
+  };
+}
+
+/**
+ * The real claude against the Messages API at `url`: the job's agent spec, and the same program,
+ * arguments and environment for `xargs` (CLAUDE_CODE_MAX_RETRIES=0 among them, as the engine runs it).
+ */
+export function claudeAgainst(url: string) {
+  const apiEnv = { ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: 'sk-bench-not-a-real-key' };
+  const claude = claudeAgentSchema.parse({ type: 'claude', env: apiEnv });
+  return {
+    spec: { type: 'claude' as const, env: apiEnv },
+    baselineCommand: [
+      agentKind(claude).program(claude, process.env),
+      ...buildClaudeArgs(claude, { prompt: 'Process {}', addDirs: [], resumeSessionId: null }),
+    ],
+    baselineEnv: claudeEnv(claude, null),
   };
 }

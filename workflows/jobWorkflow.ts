@@ -88,8 +88,8 @@ const { deliverWebhook } = proxyActivities<WebhookActivities>({
 /** When a job expires, its running units get this long to finish before they are stopped. */
 const EXPIRY_GRACE = '15 seconds';
 
-/** Unit ids per local activity when the job is cancelled (about a second's work each). */
-const CANCEL_SLICE = 50_000;
+/** Unit ids per local activity when units are ended or retried in bulk (about a second's work each). */
+const ID_SLICE = 50_000;
 /**
  * A group lasts about this long, so units shorter than half of it (on a moving average of the
  * job's recent ones) run in groups. Measured: a Temporal round trip between two units of a slot
@@ -394,6 +394,12 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     settle({ ...unit, phase, status, error: status === 'succeeded' ? null : error, costUsd });
   };
 
+  /** How an activity that threw ended its units: stopped by the job, or failed (its retries spent). */
+  const endedBy = (err: unknown): { outcome: 'failed' | 'cancelled' | 'expired'; error: string } =>
+    isCancellation(err)
+      ? { outcome: stoppedAs(), error: stoppedAs() }
+      : { outcome: 'failed', error: describeFailure(err) };
+
   /**
    * Run one unit's agent (again, when it comes from the queue); whatever happens, the unit
    * settles exactly once or goes back to the queue.
@@ -433,9 +439,8 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         },
         async (err: unknown) => {
           releaseSlot();
-          const cancelled = isCancellation(err);
-          const error = cancelled ? stoppedAs() : describeFailure(err);
-          await recordAndSettle(unit, phase, runKey, cancelled ? stoppedAs() : 'failed', error);
+          const { outcome, error } = endedBy(err);
+          await recordAndSettle(unit, phase, runKey, outcome, error);
         },
       );
   };
@@ -528,12 +533,9 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         },
         async (err: unknown) => {
           releaseSlot();
-          // The group as a whole failed (its retries spent) or was cancelled before it reported.
-          const cancelled = isCancellation(err);
-          const error = cancelled ? stoppedAs() : describeFailure(err);
-          await Promise.all(
-            input.units.map((u) => recordAndSettle(u, phase, u.runKey, cancelled ? stoppedAs() : 'failed', error)),
-          );
+          // The group as a whole failed (its retries spent) or was stopped before it reported.
+          const { outcome, error } = endedBy(err);
+          await Promise.all(input.units.map((u) => recordAndSettle(u, phase, u.runKey, outcome, error)));
         },
       );
   };
@@ -714,24 +716,22 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     return future.length === 0 ? null : Math.min(...future);
   };
 
-  /** Every unsettled unit becomes cancelled, a slice of ids per local activity; returns how many are. */
-  const cancelPendingUnits = async (): Promise<number> => {
-    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
-      await store.cancelUnfinishedUnits({ jobId: settings.jobId, from, to: from + CANCEL_SLICE - 1 });
-    }
-    return store.countCancelledUnits({ jobId: settings.jobId });
+  /** Unit ids 1…total, a slice per local activity (about a second's work each). */
+  const forEachIdSlice = async (work: (range: { from: number; to: number }) => Promise<void>): Promise<void> => {
+    for (let from = 1; from <= settings.totalUnits; from += ID_SLICE) await work({ from, to: from + ID_SLICE - 1 });
   };
 
-  /** A retried job starts RUNNING from what Postgres says, its chosen units pending again. */
+  /** Every unsettled unit ends `status` (the job was cancelled or expired); returns how many are so. */
+  const endPendingUnits = async (status: 'cancelled' | 'expired'): Promise<number> => {
+    await forEachIdSlice((range) => store.endUnfinishedUnits({ jobId: settings.jobId, status, ...range }));
+    return store.countUnits({ jobId: settings.jobId, status });
+  };
+
+  /** A retried job (its search attribute set at start) goes on from what Postgres says, its chosen units pending. */
   const startRetry = async (statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[]): Promise<void> => {
-    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
-      await store.retryUnits({ jobId: settings.jobId, statuses, from, to: from + CANCEL_SLICE - 1 });
-    }
-    const totals = await store.jobTotals({ jobId: settings.jobId });
-    Object.assign(s, totals, { state: 'RUNNING', testsStarted: true });
-    const again = settings.totalUnits - totals.succeeded - totals.failed - totals.cancelled;
-    s.message = `retrying ${again} ${statuses.join(' and ')} units`;
-    upsertSearchAttributes([{ key: jobStatusSearchAttribute, value: 'RUNNING' }]);
+    await forEachIdSlice((range) => store.retryUnits({ jobId: settings.jobId, statuses, ...range }));
+    Object.assign(s, await store.jobTotals({ jobId: settings.jobId }), { state: 'RUNNING', testsStarted: true });
+    s.message = `retrying ${settings.totalUnits - settledCount()} ${statuses.join(' and ')} units`;
   };
 
   let recordedState: JobState | null = carried ? s.state : null;
@@ -752,10 +752,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     unitsScope.cancel();
     await condition(() => running.size === 0, '2 minutes');
     running.clear();
-    for (let from = 1; from <= settings.totalUnits; from += CANCEL_SLICE) {
-      await store.expireUnfinishedUnits({ jobId: settings.jobId, from, to: from + CANCEL_SLICE - 1 });
-    }
-    s.expired = await store.countExpiredUnits({ jobId: settings.jobId });
+    s.expired = await endPendingUnits('expired');
     moveTo('EXPIRED', `expired before ${s.expired} of ${settings.totalUnits} units settled`);
   };
 
@@ -787,7 +784,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       await condition(() => running.size === 0, '2 minutes');
       running.clear();
       queue.length = 0; // still pending in Postgres: cancelled with the rest
-      s.cancelled = await cancelPendingUnits();
+      s.cancelled = await endPendingUnits('cancelled');
       moveTo('CANCELLED', 'cancelled by request');
       await recordState();
       await Promise.all(deliveries);

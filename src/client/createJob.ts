@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import stableStringify from 'fast-json-stable-stringify';
-import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
+import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
 import { agentKind, findExecutable } from '../agents/index.js';
-import type { JobSettings, NewUnit } from '../domain/index.js';
+import type { JobSettings, JobState, NewUnit } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
 import { durationMs, type JobSpec } from '../spec/schema.js';
@@ -95,18 +95,30 @@ export async function createJob(
     throw err;
   }
   try {
-    await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
-      workflowId: jobId,
-      taskQueue: session.config.taskQueue,
-      args: [{ settings: jobSettings(jobId, spec, totalUnits) }],
-      staticSummary: `${spec.name}: ${totalUnits} units — ${kind.describe(spec.source)}`,
-      typedSearchAttributes: [{ key: jobStatusSearchAttribute, value: 'CREATED' }],
+    await startJobWorkflow(session, { settings: jobSettings(jobId, spec, totalUnits) }, 'CREATED', {
+      summary: `${spec.name}: ${totalUnits} units — ${kind.describe(spec.source)}`,
     });
   } catch (err) {
     await deleteJob(session.db, jobId);
     throw new UserError(`could not start job ${jobId}: ${firstLine(err)}`);
   }
   return { jobId, totalUnits, existing: false };
+}
+
+/** Start a run of a job's workflow (a new job, or a retry of an ended one), under the job's id. */
+export async function startJobWorkflow(
+  session: Session,
+  input: JobWorkflowInput,
+  state: JobState,
+  { summary }: { summary: string },
+): Promise<void> {
+  await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
+    workflowId: input.settings.jobId,
+    taskQueue: session.config.taskQueue,
+    args: [input],
+    staticSummary: summary,
+    typedSearchAttributes: [{ key: jobStatusSearchAttribute, value: state }],
+  });
 }
 
 /** What identifies a spec for its idempotency key: everything in it but the key. */

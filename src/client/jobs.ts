@@ -9,15 +9,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
-import {
-  approveUpdate,
-  JOB_WORKFLOW_TYPE,
-  jobStatusSearchAttribute,
-  pauseUpdate,
-  rejectUpdate,
-  resumeUpdate,
-  statusQuery,
-} from '../../workflows/messages.js';
+import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
 import {
   assertRequest,
   IllegalRequestError,
@@ -34,7 +26,7 @@ import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js'
 import { getJob } from '../store/jobs.js';
 import { firstUnitMissing, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
-import { jobSettings } from './createJob.js';
+import { jobSettings, startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
@@ -179,12 +171,9 @@ export async function retryJob(
   }
   const spec = job.spec as JobSpec;
   try {
-    await session.client.workflow.start<typeof jobWorkflow>(JOB_WORKFLOW_TYPE, {
-      workflowId: jobId,
-      taskQueue: session.config.taskQueue,
-      args: [{ settings: jobSettings(jobId, spec, job.totalUnits), retry: { statuses } }],
-      staticSummary: `${spec.name}: retrying ${retrying} ${statuses.join(' and ')} units`,
-      typedSearchAttributes: [{ key: jobStatusSearchAttribute, value: 'RUNNING' }],
+    const settings = jobSettings(jobId, spec, job.totalUnits);
+    await startJobWorkflow(session, { settings, retry: { statuses } }, 'RUNNING', {
+      summary: `${spec.name}: retrying ${retrying} ${statuses.join(' and ')} units`,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError)

@@ -119,26 +119,17 @@ export async function resetUnits(db: Db, jobId: string, unitIds: readonly number
 }
 
 /**
- * On job cancellation, a slice at a time: the unsettled units among ids `from` to `to` become
- * cancelled. Unit ids are 1…total, so slices walk the primary key; one statement over a million
- * units took 27 s, beyond what a local activity should take. Idempotent: a local activity may
- * run again when its workflow task is retried.
+ * When a job is cancelled or expires, a slice at a time: the unsettled units among ids `from` to
+ * `to` end `status`. Unit ids are 1…total, so slices walk the primary key; one statement over a
+ * million units took 27 s, beyond what a local activity should take. Idempotent: a local activity
+ * may run again when its workflow task is retried.
  */
-export async function cancelUnfinishedUnits(db: Db, jobId: string, from: number, to: number): Promise<void> {
-  await endUnfinishedUnits(db, jobId, from, to, 'cancelled');
-}
-
-/** The same when the job expires: the unsettled units among ids `from` to `to` become expired. */
-export async function expireUnfinishedUnits(db: Db, jobId: string, from: number, to: number): Promise<void> {
-  await endUnfinishedUnits(db, jobId, from, to, 'expired');
-}
-
-async function endUnfinishedUnits(
+export async function endUnfinishedUnits(
   db: Db,
   jobId: string,
+  status: 'cancelled' | 'expired',
   from: number,
   to: number,
-  status: 'cancelled' | 'expired',
 ): Promise<void> {
   await db.query(
     `UPDATE units SET status = $4, error = coalesce(error, $5), updated_at = now()
