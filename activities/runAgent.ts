@@ -10,6 +10,7 @@ import { agentFailure, agentKind, runAgentProcess } from '../src/agents/index.js
 import {
   AGENT_ERROR_TYPES,
   throttleKind,
+  UNIT_ADMITTED_SIGNAL,
   type GroupedUnitOutcome,
   type Phase,
   type UnitFinished,
@@ -37,6 +38,8 @@ export interface RunAgentInput {
   priorAttempts?: number;
   /** Wait this long before starting: the job's pace, finer than its timers. */
   startDelayMs?: number;
+  /** The job starts slowly: tell it (a signal) as soon as the API has answered this attempt. */
+  reportAdmission?: boolean;
 }
 
 /** Short units, run one after another in one activity: a Temporal round trip for several units. */
@@ -153,6 +156,17 @@ export function createAgentActivities(deps: ActivityDeps) {
         ctx.heartbeat({ attempt, events: recorder.count, sessionId: parser.sessionId() });
     };
     const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+    const workflowId = ctx.info.workflowExecution?.workflowId;
+    let admissionReported = !input.reportAdmission || !parser.admitted || !workflowId;
+    const reportAdmission = (): void => {
+      if (admissionReported || !parser.admitted!()) return;
+      admissionReported = true;
+      // Best effort: a lost signal only slows the start, and the unit's success admits it anyway.
+      ctx.client.workflow
+        .getHandle(workflowId!)
+        .signal(UNIT_ADMITTED_SIGNAL, { unitId: input.unitId })
+        .catch(() => undefined);
+    };
 
     const timeout = unitTimeoutMs === undefined ? null : AbortSignal.timeout(unitTimeoutMs);
     const signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
@@ -166,6 +180,7 @@ export function createAgentActivities(deps: ActivityDeps) {
         idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
         onStdout: async (lines) => {
           await recorder.add(parser.stdout(lines));
+          reportAdmission();
           heartbeat();
           return parser.finished();
         },

@@ -47,6 +47,7 @@ import {
   newGovernor,
   nextStartAt,
   NON_RETRYABLE_AGENT_ERRORS,
+  onAdmitted,
   onStart,
   onSuccess,
   onThrottle,
@@ -72,6 +73,7 @@ import {
   rejectUpdate,
   resumeUpdate,
   statusQuery,
+  unitAdmittedSignal,
 } from './messages.js';
 
 const store = proxyLocalActivities<StoreActivities>({
@@ -170,7 +172,11 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     revision: null,
     message: null,
     unitMs: null,
-    governor: newGovernor(settings.concurrency, settings.requestsPerMinute ?? null),
+    governor: newGovernor(
+      settings.concurrency,
+      settings.requestsPerMinute ?? null,
+      settings.agentReportsAdmission ?? false,
+    ),
     queue: [],
     pausedUntil: null,
     webhook: { delivered: 0, failed: 0, lastError: null },
@@ -185,8 +191,8 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   /** Webhook deliveries in flight: the run ends (or continues as new) only after them. */
   const deliveries: Promise<void>[] = [];
   const queue = s.queue;
-  /** Units handed to an activity (in a group, some wait their turn) and not settled yet. */
-  const running = new Map<number, UnitRef & { phase: Phase }>();
+  /** Units handed to an activity (in a group, some wait their turn) and not settled yet; `admitted`: the API answered it. */
+  const running = new Map<number, UnitRef & { phase: Phase; admitted?: boolean }>();
   /** Activities in flight (and retries waiting to start): each runs one unit at a time. */
   let slots = 0;
   const testUnitCount = Math.min(settings.testUnits, settings.totalUnits);
@@ -286,6 +292,16 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
 
   setHandler(statusQuery, status);
 
+  /** The API answered a unit (its first response, or its success): slow start lets one more run. */
+  const admit = (unitId: number): void => {
+    const unit = running.get(unitId);
+    if (!unit || unit.admitted) return;
+    unit.admitted = true;
+    s.governor = onAdmitted(s.governor, settings.concurrency);
+    dirty = true;
+  };
+  setHandler(unitAdmittedSignal, ({ unitId }) => admit(unitId));
+
   setHandler(
     approveUpdate,
     () => {
@@ -355,6 +371,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   );
 
   const settle = (finished: UnitFinished): void => {
+    if (finished.status === 'succeeded') admit(finished.unitId);
     // Late, after a cancellation stopped waiting for it: Postgres already counted it.
     if (!running.delete(finished.unitId)) return;
     if (typeof finished.durationMs === 'number') {
@@ -421,6 +438,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       runKey,
       priorAttempts: queued?.attempts ?? 0,
       ...(startAt > Date.now() ? { startDelayMs: startAt - Date.now() } : {}),
+      ...(s.governor.slowStart ? { reportAdmission: true } : {}),
     };
     const options: ActivityOptions = queued
       ? {

@@ -3,14 +3,22 @@
  * query and the search attribute. The types that travel with them live in src/domain.
  */
 import { defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApproveRequest, JobStatus, RejectRequest, ResumeRequest } from '../src/domain/index.js';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import {
+  UNIT_ADMITTED_SIGNAL,
+  type ApproveRequest,
+  type JobStatus,
+  type RejectRequest,
+  type ResumeRequest,
+} from '../src/domain/index.js';
 
 export const statusQuery = defineQuery<JobStatus>('status');
 export const approveUpdate = defineUpdate<JobStatus, [ApproveRequest]>('approve');
 export const rejectUpdate = defineUpdate<JobStatus, [RejectRequest]>('reject');
 export const pauseUpdate = defineUpdate<JobStatus>('pause');
 export const resumeUpdate = defineUpdate<JobStatus, [ResumeRequest]>('resume');
+/** From a unit's activity, in slow start: the API answered the unit (see src/domain/governor.ts). */
+export const unitAdmittedSignal = defineSignal<[{ unitId: number }]>(UNIT_ADMITTED_SIGNAL);
 
 /** The job's lifecycle state, filterable in the Web UI: AgenticBatchStatus="RUNNING". */
 export const jobStatusSearchAttribute = defineSearchAttributeKey('AgenticBatchStatus', 'KEYWORD');

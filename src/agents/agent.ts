@@ -88,6 +88,8 @@ export interface AttemptParser {
   finished(): boolean;
   /** The session so far, for heartbeats and for resuming a failed attempt. */
   sessionId(): string | null;
+  /** The model API has answered this attempt (its first response arrived): what slow start waits for. */
+  admitted?(): boolean;
   verdict(facts: ProcessFacts): AttemptVerdict;
 }
 
@@ -102,6 +104,8 @@ export interface AgentKind<Spec extends { type: string; bin?: string }> {
   templates?(spec: Spec): { what: string; template: string }[];
   /** Does the spec ask to run against the worker's scripted model API (`rehearse`)? */
   rehearses?(spec: Spec): boolean;
+  /** Do its parsers say when the model API first answered (`admitted`)? Then a job starts slowly. */
+  reportsAdmission?: boolean;
   /** Does a retry continue the failed attempt's session (`resumeOnRetry`)? */
   resumesOnRetry?(spec: Spec): boolean;
   /** Make the spec's relative paths absolute against `baseDir`. */

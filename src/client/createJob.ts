@@ -47,6 +47,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     testUnits: spec.testUnits,
     budgetUsd: spec.budgetUsd ?? null,
     requestsPerMinute: spec.requestsPerMinute ?? null,
+    agentReportsAdmission: agentKind(spec.agent).reportsAdmission === true,
     priority: spec.priority ?? null,
     // From now: a retried job gets its whole expiresAfter again.
     expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,

@@ -22,6 +22,11 @@
  *   that doubles with each refusal of that unit (capped at a minute).
  * - An overloaded API (529) also holds every new start for that wait, without cutting the limit:
  *   the API is busy, not refusing this job.
+ * - Slow start, for agents that say when the API first answered them (claude): a job that knows
+ *   nothing of the API starts SLOW_START units and one more for each unit the API admits, so the
+ *   limit doubles every first response until `concurrency` or the first refusal. Without it a
+ *   job's first burst was refused at once for all but R of its units (14 of 16 at 2 requests/s),
+ *   before anything could be learned. It costs about one first response per doubling.
  */
 
 export type ThrottleKind = 'rateLimited' | 'overloaded' | 'usageLimited';
@@ -45,6 +50,8 @@ export interface GovernorState {
   learning: boolean;
   /** The fastest pace: the API's limit when the spec declares it (`requestsPerMinute`). */
   maxPace: number;
+  /** Slow start: the limit grows by one per admitted unit until `concurrency` or a refusal (absent: false). */
+  slowStart?: boolean;
 }
 
 const CUT = 0.7;
@@ -61,12 +68,25 @@ const MAX_BACKOFF_MS = 60_000;
 const WINDOW_MS = 60_000;
 /** Enough to say "N in the last minute" at any plausible rate, and still small in history. */
 const MAX_RECENT = 500;
+/** Units a slow-starting job runs before the API has admitted any: at 1 request/s, 3 are refused. */
+export const SLOW_START = 4;
+/** The signal a unit's activity sends the job when the API first answered it, in slow start. */
+export const UNIT_ADMITTED_SIGNAL = 'unitAdmitted';
 
-/** A job's governor; with the API's declared limit it paces from the start, so no first burst is refused. */
-export function newGovernor(concurrency: number, requestsPerMinute: number | null = null): GovernorState {
+/**
+ * A job's governor; with the API's declared limit it paces from the start, so no first burst is
+ * refused; otherwise, if the agent reports admissions, it starts slowly.
+ */
+export function newGovernor(
+  concurrency: number,
+  requestsPerMinute: number | null = null,
+  reportsAdmission = false,
+): GovernorState {
   const declared = requestsPerMinute === null ? null : requestsPerMinute / 60;
+  const slowStart = declared === null && reportsAdmission && concurrency > SLOW_START;
   return {
-    limit: concurrency,
+    limit: slowStart ? SLOW_START : concurrency,
+    slowStart,
     holdUntil: 0,
     cutAt: 0,
     recent: [],
@@ -102,6 +122,13 @@ function admittedPace(g: GovernorState, now: number, pace: number | null): numbe
   return PACE_CUT * Math.min(pace ?? Infinity, admitted.length / seconds);
 }
 
+/** The API answered a unit's attempt for the first time: in slow start, one more unit may run. */
+export function onAdmitted(g: GovernorState, concurrency: number): GovernorState {
+  if (!g.slowStart) return g;
+  const limit = Math.min(concurrency, g.limit + 1);
+  return { ...g, limit, slowStart: limit < concurrency };
+}
+
 /** A unit's attempt ended without being throttled. */
 export function onSuccess(g: GovernorState, concurrency: number, now: number): GovernorState {
   if (g.recent.length === 0) return g; // never refused: nothing to learn or regain (a declared pace stays)
@@ -131,10 +158,11 @@ export function onThrottle(g: GovernorState, t: Throttle): { governor: GovernorS
   const recent = [...g.recent.filter((at) => at > t.now - WINDOW_MS), t.now].slice(-MAX_RECENT);
   const backoff = Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** Math.min(t.unitThrottles - 1, 16));
   const retryAt = t.now + (t.retryAfterMs ?? backoff);
-  let { limit, cutAt, holdUntil, pace, lastStartAt, learning } = g;
+  let { limit, cutAt, holdUntil, pace, lastStartAt, learning, slowStart } = g;
   if (t.kind === 'rateLimited' && t.startedAt >= g.cutAt) {
     limit = Math.max(1, Math.min(limit, t.running) * CUT);
     cutAt = t.now;
+    slowStart = false;
     if (pace === null) {
       learning = true;
       holdUntil = Math.max(holdUntil, retryAt);
@@ -144,7 +172,7 @@ export function onThrottle(g: GovernorState, t: Throttle): { governor: GovernorS
     }
   }
   if (t.kind === 'overloaded') holdUntil = Math.max(holdUntil, retryAt);
-  return { governor: { ...g, limit, cutAt, holdUntil, recent, pace, lastStartAt, learning }, retryAt };
+  return { governor: { ...g, limit, cutAt, holdUntil, recent, pace, lastStartAt, learning, slowStart }, retryAt };
 }
 
 /** Throttled attempts in the minute before `now`. */
@@ -156,6 +184,9 @@ export function throttledLastMinute(g: GovernorState, now: number): number {
 export function describeThrottling(g: GovernorState, now: number, running: number, concurrency: number): string | null {
   const recent = throttledLastMinute(g, now);
   const allowed = allowedRunning(g, concurrency);
+  if (g.slowStart && recent === 0) {
+    return `slow start: running ${Math.min(running, allowed)} of ${concurrency}, one more for each unit the API admits`;
+  }
   if (recent === 0 && allowed >= concurrency && g.holdUntil <= now) return null;
   const pace = g.pace === null ? '' : `, starting ${g.pace.toFixed(g.pace < 10 ? 1 : 0)} units/s`;
   const held = g.holdUntil > now ? `, holding new units for ${Math.ceil((g.holdUntil - now) / 1000)}s` : '';

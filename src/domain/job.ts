@@ -22,6 +22,8 @@ export interface JobSettings {
   budgetUsd: number | null;
   /** The API's request limit, when the spec declares it: units start no faster. */
   requestsPerMinute?: number | null;
+  /** The agent says when the API first answered an attempt: the job can start slowly (governor). */
+  agentReportsAdmission?: boolean;
   /** The spec's priority (1 first … 5 last), when it sets one. */
   priority?: number | null;
   /** When the job expires (epoch ms, from `expiresAfter` at creation), if it does. */

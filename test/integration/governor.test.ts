@@ -16,12 +16,18 @@ interface ThrottledStatus extends StatusJson {
 describe('the rate-limit governor', () => {
   const h = useHarness({ worker: true });
 
-  async function createJob(api: ScriptedApi, units: number, concurrency: number, env: Record<string, string>) {
+  async function createJob(
+    api: ScriptedApi,
+    units: number,
+    concurrency: number,
+    env: Record<string, string>,
+    prompt = 'Summarize {{relative_path}}.',
+  ) {
     const dir = await makeDocs(units);
     const file = await writeSpec(dir, {
       name: 'governed',
       source: { type: 'files', glob: 'docs/*.md' },
-      prompt: 'Summarize {{relative_path}}.',
+      prompt,
       testUnits: 0,
       concurrency,
       retries: 0,
@@ -74,6 +80,36 @@ describe('the rate-limit governor', () => {
       }
       const human = await h.cli(['status', jobId]);
       expect(human.stdout).toMatch(/units\s+10 total · 10 succeeded · 0 failed/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('starts slowly when nothing is known of the API: four units, then one more per unit the API answers', async () => {
+    // Every answer takes 4 s: until the first arrives, only the slow start's four units may run.
+    const api = await startScriptedApi();
+    try {
+      const { jobId } = await createJob(
+        api,
+        8,
+        8,
+        { ANTHROPIC_API_KEY: 'sk-test-not-a-real-key' },
+        'Summarize {{relative_path}}. [[fault:slow=4000]]',
+      );
+      const seen = await follow(jobId);
+      expect(seen.at(-1)).toMatchObject({ status: 'COMPLETED', counts: { total: 8, succeeded: 8, failed: 0 } });
+      const slow = seen.find((s) => s.throttle.text?.startsWith('slow start'));
+      expect(slow?.throttle.text).toMatch(/^slow start: running [0-4] of 8, one more for each unit the API admits$/);
+
+      const attempts = await h.query<{ started_at: Date }>(
+        'SELECT started_at FROM attempts WHERE job_id = $1 ORDER BY started_at',
+        [jobId],
+      );
+      expect(attempts).toHaveLength(8);
+      const first = attempts[0].started_at.getTime();
+      // The first four start together; the fifth only once the API has answered one of them.
+      expect(attempts[3].started_at.getTime() - first).toBeLessThan(3000);
+      expect(attempts[4].started_at.getTime() - first).toBeGreaterThanOrEqual(3500);
     } finally {
       await api.close();
     }

@@ -4,10 +4,12 @@ import {
   describeThrottling,
   newGovernor,
   nextStartAt,
+  onAdmitted,
   onStart,
   onSuccess,
   onThrottle,
   throttledLastMinute,
+  SLOW_START,
   type GovernorState,
   type Throttle,
 } from '../../src/domain/index.js';
@@ -33,6 +35,37 @@ describe('the rate-limit governor', () => {
     expect(onStart(g, T0)).toBe(g);
     expect(onSuccess(g, 16, T0)).toBe(g);
     expect(describeThrottling(g, T0, 16, 16)).toBeNull();
+  });
+
+  it('starts slowly when the agent reports admissions: SLOW_START units, one more per admitted unit, to the concurrency', () => {
+    let g = newGovernor(16, null, true);
+    expect(allowedRunning(g, 16)).toBe(SLOW_START);
+    expect(describeThrottling(g, T0, 4, 16)).toBe('slow start: running 4 of 16, one more for each unit the API admits');
+    for (let i = 0; i < 16 - SLOW_START - 1; i++) g = onAdmitted(g, 16);
+    expect(allowedRunning(g, 16)).toBe(15);
+    expect(g.slowStart).toBe(true);
+    g = onAdmitted(g, 16);
+    expect(allowedRunning(g, 16)).toBe(16);
+    expect(g.slowStart).toBe(false);
+    expect(onAdmitted(g, 16)).toBe(g); // done: admissions change nothing
+    expect(describeThrottling(g, T0, 16, 16)).toBeNull();
+  });
+
+  it('ends slow start at the first refusal, cutting what ran, and learns the pace as without it', () => {
+    let g = newGovernor(32, null, true);
+    g = onAdmitted(onAdmitted(g, 32), 32); // 6 may run
+    const { governor } = onThrottle(g, refused({ running: 6 }));
+    expect(governor.slowStart).toBe(false);
+    expect(allowedRunning(governor, 32)).toBe(4); // 0.7 × 6
+    expect(governor.learning).toBe(true);
+    expect(onAdmitted(governor, 32)).toBe(governor);
+  });
+
+  it('does not start slowly with a declared limit, a concurrency within SLOW_START, or an agent that cannot say', () => {
+    expect(newGovernor(16, 120, true).slowStart).toBe(false);
+    expect(allowedRunning(newGovernor(SLOW_START, null, true), SLOW_START)).toBe(SLOW_START);
+    expect(newGovernor(SLOW_START, null, true).slowStart).toBe(false);
+    expect(allowedRunning(newGovernor(16, null, false), 16)).toBe(16);
   });
 
   it('with the API limit declared, paces from the first unit and never above it', () => {

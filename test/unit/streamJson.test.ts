@@ -98,6 +98,16 @@ describe('parseStreamLine over the captured transcripts', () => {
     for (const event of assistants) expect(event.toolUses).toEqual([]);
   });
 
+  it('a model response is an assistant message from the API, not the synthetic one the CLI writes about an error', () => {
+    for (const answered of ['happy.ndjson', 'api-retry.ndjson', 'write-tool.ndjson', 'max-turns.ndjson']) {
+      expect(events(answered).filter((e) => e.modelAnswered).length).toBeGreaterThan(0);
+    }
+    for (const refused of ['error-429.ndjson', 'error-529.ndjson', 'error-401.ndjson', 'usage-limit.ndjson']) {
+      const all = events(refused);
+      expect(all.some((e) => e.type === 'assistant')).toBe(true); // the CLI's own "API Error: …" message
+      expect(all.filter((e) => e.modelAnswered)).toEqual([]);
+    }
+  });
   it('non-init, non-result events pass through with their data (api_retry, permission_denied)', () => {
     const retry = events('api-retry.ndjson').find((e) => e.subtype === 'api_retry')!;
     expect(retry.type).toBe('system');
@@ -127,6 +137,7 @@ describe('parseStreamLine on unusual lines', () => {
       toolUses: [],
       result: null,
       rateLimit: null,
+      modelAnswered: false,
     });
   });
 

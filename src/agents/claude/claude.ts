@@ -41,6 +41,7 @@ export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
 
   program: (spec, env) => spec.bin ?? env.CLAUDE_BIN ?? bundledClaude(),
   rehearses: (spec) => spec.rehearse,
+  reportsAdmission: true,
   resumesOnRetry: (spec) => spec.resumeOnRetry,
 
   resolve: (spec, baseDir) =>
@@ -64,6 +65,7 @@ function claudeParser(): AttemptParser {
   let sessionId: string | null = null;
   let result: ResultEvent | null = null;
   let rejectedBy: RateLimitInfo | null = null;
+  let answered = false;
   const tools = new Set<string>();
   return {
     stdout(lines) {
@@ -73,11 +75,13 @@ function claudeParser(): AttemptParser {
         event.toolUses.forEach((t) => tools.add(t));
         result = event.result ?? result;
         if (event.rateLimit?.status === 'rejected') rejectedBy = event.rateLimit;
+        answered ||= event.modelAnswered;
       }
       return events;
     },
     finished: () => result !== null,
     sessionId: () => sessionId,
+    admitted: () => answered,
     verdict(facts) {
       const final = result as ResultEvent | null;
       const { ok, ...failure } = classifyAttempt({ ...facts, result: final, rejectedBy });

@@ -40,8 +40,10 @@ export type RateLimitInfo = z.output<typeof rateLimitSchema>['rate_limit_info'];
 const contentBlockSchema = z.looseObject({ type: z.string(), name: z.string().optional() });
 const assistantSchema = z.looseObject({
   type: z.literal('assistant'),
-  message: z.looseObject({ content: z.array(contentBlockSchema).default([]) }),
+  message: z.looseObject({ content: z.array(contentBlockSchema).default([]), model: z.string().optional() }),
 });
+/** The model the CLI names on the assistant messages it writes itself (an API error's text). */
+const SYNTHETIC_MODEL = '<synthetic>';
 
 export interface StreamEvent {
   type: string;
@@ -53,11 +55,22 @@ export interface StreamEvent {
   toolUses: string[];
   result: ResultEvent | null;
   rateLimit: RateLimitInfo | null;
+  /** A model response: an assistant message the API sent, not one the CLI wrote about an error. */
+  modelAnswered: boolean;
 }
 
 /** A line kept as it was: not JSON, or JSON that is not an object. */
 function textEvent(text: string): StreamEvent {
-  return { type: 'text', subtype: null, data: { text }, sessionId: null, toolUses: [], result: null, rateLimit: null };
+  return {
+    type: 'text',
+    subtype: null,
+    data: { text },
+    sessionId: null,
+    toolUses: [],
+    result: null,
+    rateLimit: null,
+    modelAnswered: false,
+  };
 }
 
 export function parseStreamLine(line: string): StreamEvent | null {
@@ -73,13 +86,23 @@ export function parseStreamLine(line: string): StreamEvent | null {
   const data = value as Record<string, unknown>;
   const type = typeof data.type === 'string' ? data.type : 'unknown';
   const subtype = typeof data.subtype === 'string' ? data.subtype : null;
-  const event: StreamEvent = { type, subtype, data, sessionId: null, toolUses: [], result: null, rateLimit: null };
+  const event: StreamEvent = {
+    type,
+    subtype,
+    data,
+    sessionId: null,
+    toolUses: [],
+    result: null,
+    rateLimit: null,
+    modelAnswered: false,
+  };
 
   const init = initSchema.safeParse(data);
   if (init.success) event.sessionId = init.data.session_id;
   const assistant = assistantSchema.safeParse(data);
   if (assistant.success) {
     event.toolUses = assistant.data.message.content.filter((b) => b.type === 'tool_use' && b.name).map((b) => b.name!);
+    event.modelAnswered = assistant.data.message.model !== SYNTHETIC_MODEL;
   }
   const rateLimit = rateLimitSchema.safeParse(data);
   if (rateLimit.success) event.rateLimit = rateLimit.data.rate_limit_info;
