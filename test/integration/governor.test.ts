@@ -5,6 +5,7 @@
  * with `retries: 0` every unit still succeeds, which without the governor they would not.
  */
 import { describe, expect, it } from '@jest/globals';
+import { SLOW_START } from '../../src/domain/index.js';
 import { startScriptedApi, type ScriptedApi } from '../../src/rehearsal/scriptedApi.js';
 import { makeDocs, useHarness, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
 
@@ -60,7 +61,7 @@ describe('the rate-limit governor', () => {
       expect(final).toMatchObject({ status: 'COMPLETED', counts: { total: 10, succeeded: 10, failed: 0 } });
       expect(api.stats().rateLimited).toBeGreaterThan(0);
 
-      const throttled = seen.find((s) => s.status === 'RUNNING' && s.throttle.text !== null);
+      const throttled = seen.find((s) => s.status === 'RUNNING' && s.throttle.text?.startsWith('throttled'));
       expect(throttled?.throttle.text).toMatch(
         /^throttled: running \d+ of 8 \(\d+ rate-limited requests? in the last minute(, starting [\d.]+ units\/s)?/,
       );
@@ -85,8 +86,8 @@ describe('the rate-limit governor', () => {
     }
   });
 
-  it('starts slowly when nothing is known of the API: four units, then one more per unit the API answers', async () => {
-    // Every answer takes 4 s: until the first arrives, only the slow start's four units may run.
+  it('starts slowly when nothing is known of the API: two units, then one more per unit the API answers', async () => {
+    // Every answer takes 4 s: until the first arrives, only the slow start's units may run.
     const api = await startScriptedApi();
     try {
       const { jobId } = await createJob(
@@ -99,7 +100,9 @@ describe('the rate-limit governor', () => {
       const seen = await follow(jobId);
       expect(seen.at(-1)).toMatchObject({ status: 'COMPLETED', counts: { total: 8, succeeded: 8, failed: 0 } });
       const slow = seen.find((s) => s.throttle.text?.startsWith('slow start'));
-      expect(slow?.throttle.text).toMatch(/^slow start: running [0-4] of 8, one more for each unit the API admits$/);
+      expect(slow?.throttle.text).toMatch(
+        new RegExp(`^slow start: running [0-${SLOW_START}] of 8, one more for each unit the API admits$`),
+      );
 
       const attempts = await h.query<{ started_at: Date }>(
         'SELECT started_at FROM attempts WHERE job_id = $1 ORDER BY started_at',
@@ -107,9 +110,9 @@ describe('the rate-limit governor', () => {
       );
       expect(attempts).toHaveLength(8);
       const first = attempts[0].started_at.getTime();
-      // The first four start together; the fifth only once the API has answered one of them.
-      expect(attempts[3].started_at.getTime() - first).toBeLessThan(3000);
-      expect(attempts[4].started_at.getTime() - first).toBeGreaterThanOrEqual(3500);
+      // The first SLOW_START start together; the next only once the API has answered one of them.
+      expect(attempts[SLOW_START - 1].started_at.getTime() - first).toBeLessThan(3000);
+      expect(attempts[SLOW_START].started_at.getTime() - first).toBeGreaterThanOrEqual(3500);
     } finally {
       await api.close();
     }
