@@ -17,16 +17,13 @@ describe('cancel', () => {
       source: { type: 'files', glob: 'docs/*.md' },
       prompt: `[[fault:hang]] ${token} Summarize {{relative_path}}.`,
       testUnits: 0,
-      concurrency: 3,
+      // Within slow start's two units: an API that never answers admits no third.
+      concurrency: 2,
       agent: { rehearse: true },
     });
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
-    await waitForStatus(h, jobId, (s) => s.counts.running === 3);
-    await waitFor(
-      async () => (await agentsWith(token)).split('\n').filter(Boolean).length >= 3,
-      30_000,
-      'three agents',
-    );
+    await waitForStatus(h, jobId, (s) => s.counts.running === 2);
+    await waitFor(async () => (await agentsWith(token)).split('\n').filter(Boolean).length >= 2, 30_000, 'two agents');
 
     const cancelled = await h.cliJson<{ status: string; counts: Record<string, number> }>(['cancel', jobId]);
     expect(cancelled).toMatchObject({
@@ -43,7 +40,7 @@ describe('cancel', () => {
     const attempts = await h.query<{ error_type: string }>('SELECT error_type FROM attempts WHERE job_id = $1', [
       jobId,
     ]);
-    expect(attempts.map((a) => a.error_type)).toEqual(['Cancelled', 'Cancelled', 'Cancelled']);
+    expect(attempts.map((a) => a.error_type)).toEqual(['Cancelled', 'Cancelled']);
 
     const client = await h.client();
     const description = await client.workflow.getHandle(jobId).describe();
