@@ -15,9 +15,13 @@
  * - Faults are markers in the prompt, `[[fault:SPEC]]`, or a default SPEC for every unit prompt.
  *   SPEC is 401 | 403 | 400 | 404-model | 429 | 529 | 500 | hang | slow=MS, optionally suffixed
  *   `xN`: only the first N main-loop requests carrying that prompt get it (the server counts).
+ * - Structured output (the CLI's `StructuredOutput` tool, from `--json-schema`): after any Write,
+ *   the model calls it once per turn with the prompt's `[[output:{…}]]` or an object built from
+ *   the schema (scriptedOutput.ts).
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { OUTPUT_MARKER, scriptedOutput, STRUCTURED_OUTPUT_TOOL, structuredOutputSchema } from './scriptedOutput.js';
 
 export type Fault =
   | { kind: 'error'; status: number; errorType: string; message: string; retryAfterSeconds?: number }
@@ -89,7 +93,7 @@ export function parseFaultSpec(spec: string, model = 'unknown'): FaultSpec | und
   return times === undefined ? { fault } : { fault, times: Number(times) };
 }
 
-type Block = { type?: unknown; text?: unknown; is_error?: unknown };
+type Block = { type?: unknown; text?: unknown; is_error?: unknown; name?: unknown };
 type Message = { role?: unknown; content?: unknown };
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -162,9 +166,22 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
   const sideRequest = cwd === undefined && !(Array.isArray(req.tools) && req.tools.length > 0);
   const file = targetFile(prompt, cwd);
   const toolResults = messages.slice(human + 1).filter(isToolResultTurn);
+  const outputSchema = sideRequest ? undefined : structuredOutputSchema(req.tools);
+  const wroteFile = file !== undefined && toolResults.length > 0;
+  const answered = messages
+    .slice(human + 1)
+    .some((m) => m.role === 'assistant' && blocks(m.content).some((b) => b.name === STRUCTURED_OUTPUT_TOOL));
 
   let content: Content[];
-  if (sideRequest || file === undefined) {
+  if (outputSchema && (file === undefined || wroteFile) && !answered) {
+    // Asked for structured output (`--json-schema`): the model's last call holds it.
+    // The unit prompt's marker holds for the whole conversation: the CLI's reminders are turns too.
+    const asked = messages.filter((m) => m.role === 'user').flatMap((m) => texts(m.content));
+    const input = scriptedOutput(asked.find((t) => OUTPUT_MARKER.test(t)) ?? prompt, outputSchema);
+    content = [
+      { type: 'tool_use', id: `toolu_${hash(prompt, String(messages.length))}`, name: STRUCTURED_OUTPUT_TOOL, input },
+    ];
+  } else if (sideRequest || file === undefined) {
     const text =
       `Scripted answer: this deterministic reply stands in for a model's answer to "${excerpt(prompt)}". ` +
       'No model was called; the scripted Messages API derived it from the prompt alone.';

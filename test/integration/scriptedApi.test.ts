@@ -20,6 +20,7 @@ interface StreamLine {
   terminal_reason?: string;
   result?: string;
   total_cost_usd?: number;
+  structured_output?: unknown;
 }
 
 const scratch: string[] = [];
@@ -78,6 +79,26 @@ describe('scripted Messages API with the real claude CLI', () => {
     expect(run.exitCode).toBe(0);
     expect(run.result).toMatchObject({ is_error: false, result: `Scripted answer: wrote ${cwd}/out/summary.txt` });
     expect(await readFile(join(cwd, 'out/summary.txt'), 'utf8')).toBe(`Scripted output for: ${prompt}\n`);
+  });
+
+  it("gives the real CLI's --json-schema its structured output, and one it refuses when the prompt marks it", async () => {
+    const schema = JSON.stringify({
+      type: 'object',
+      properties: { sentiment: { type: 'string', enum: ['good', 'bad'] }, score: { type: 'number' } },
+      required: ['sentiment', 'score'],
+    });
+    const valid = await runClaude(api, 'Classify: a great product', ['--json-schema', schema]);
+    expect(valid.result).toMatchObject({
+      subtype: 'success',
+      is_error: false,
+      structured_output: { sentiment: 'good', score: 1 },
+    });
+    // The CLI checks the object against the schema, reminds the model, then gives up without one.
+    const invalid = await runClaude(api, 'Classify: meh [[output:{"sentiment":"meh"}]]', ['--json-schema', schema]);
+    expect(invalid.result).toMatchObject({ subtype: 'success', is_error: false });
+    expect(invalid.result?.structured_output ?? null).toBeNull();
+    const refusals = invalid.lines.filter((l) => JSON.stringify(l).includes('Output does not match required schema'));
+    expect(refusals.length).toBeGreaterThan(0);
   });
 
   it('surfaces a 401 after exactly one attempt', async () => {

@@ -204,3 +204,62 @@ describe('decideReply', () => {
     }
   });
 });
+
+describe('structured output (the CLI’s StructuredOutput tool, from --json-schema)', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      sentiment: { type: 'string', enum: ['good', 'bad'] },
+      score: { type: 'number', minimum: 0 },
+      tags: { type: 'array', items: { type: 'string' } },
+      flagged: { type: 'boolean' },
+    },
+    required: ['sentiment', 'score'],
+  };
+  const tools = [WRITE_TOOL, { name: 'StructuredOutput', input_schema: schema }];
+  const toolUse = (body: unknown) => {
+    const first = decideReply(body).message.content[0]!;
+    return first.type === 'tool_use' ? first : null;
+  };
+
+  it('calls StructuredOutput with an object built from the schema', () => {
+    const call = toolUse(cliRequest('Classify the review.', { tools }));
+    expect(call).toMatchObject({
+      name: 'StructuredOutput',
+      input: { sentiment: 'good', score: 0, tags: ['scripted tags'], flagged: true },
+    });
+  });
+
+  it('calls it with the object an [[output:…]] marker gives, on every turn of the conversation', () => {
+    const prompt = 'Classify. [[output:{"sentiment":"meh"}]]';
+    expect(toolUse(cliRequest(prompt, { tools }))?.input).toEqual({ sentiment: 'meh' });
+    // Refused by the CLI's check, the model is reminded in a turn of its own: it answers the same.
+    const reminded = cliRequest(prompt, { tools });
+    reminded.messages.push(
+      { role: 'assistant', content: [{ type: 'text', text: 'done' }] },
+      { role: 'user', content: [{ type: 'text', text: '[structured-output-enforce] Call the tool now.' }] },
+    );
+    expect(toolUse(reminded)?.input).toEqual({ sentiment: 'meh' });
+  });
+
+  it('writes the named file first, then gives the output once, then ends its turn', () => {
+    const prompt = 'Summarize to the file out.md';
+    const first = toolUse(cliRequest(prompt, { tools }));
+    expect(first?.name).toBe('Write');
+    const afterWrite = {
+      ...cliRequest(prompt, { tools }),
+      messages: [
+        ...cliRequest(prompt).messages,
+        { role: 'assistant', content: [first] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: first!.id, content: 'ok' }] },
+      ],
+    };
+    const output = toolUse(afterWrite);
+    expect(output?.name).toBe('StructuredOutput');
+    afterWrite.messages.push(
+      { role: 'assistant', content: [output] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: output!.id, content: 'provided' }] },
+    );
+    expect(decideReply(afterWrite).message.stopReason).toBe('end_turn');
+  });
+});
