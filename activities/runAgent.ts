@@ -11,6 +11,7 @@ import {
   AGENT_ERROR_TYPES,
   throttleKind,
   UNIT_ADMITTED_SIGNAL,
+  type AttemptReport,
   type GroupedUnitOutcome,
   type Phase,
   type UnitFinished,
@@ -18,6 +19,7 @@ import {
   type UnitRef,
 } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
+import { outputProblem, type OutputSchema } from '../src/spec/outputSchema.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
 import { previousSessionId, succeededAttempt } from '../src/store/attempts.js';
@@ -108,6 +110,7 @@ export function createAgentActivities(deps: ActivityDeps) {
         result: done.result,
         error: null,
         sessionId: done.sessionId,
+        output: done.output,
       });
       return { settled: Promise.resolve(succeeded(input, runCostUsd)), throttled: false };
     }
@@ -144,7 +147,7 @@ export function createAgentActivities(deps: ActivityDeps) {
     const unitDirectory = source.unitDirectory?.(unit.payload) ?? null;
     const { invocation, parser } = kind.start(
       agent,
-      { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl },
+      { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl, outputSchema: spec.output?.schema ?? null },
       process.env,
     );
 
@@ -194,9 +197,12 @@ export function createAgentActivities(deps: ActivityDeps) {
     const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
     const cancelled = outcome.killedBy === 'cancel' && !timedOut;
     const { failure: verdictFailure, ...report } = verdict;
+    const schema = spec.output?.schema;
+    const checked = schema && !verdictFailure && !timedOut && !cancelled ? checkOutput(schema, report) : null;
+    if (checked) report.output = checked.output;
     const failure = timedOut
       ? agentFailure(AGENT_ERROR_TYPES.timedOut, `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`)
-      : verdictFailure;
+      : (verdictFailure ?? (checked?.problem ? agentFailure(AGENT_ERROR_TYPES.outputInvalid, checked.problem) : null));
     const throttle = !cancelled && failure ? throttleKind(failure.type) : null;
 
     // Recording the outcome is the rest: a group starts its next unit meanwhile.
@@ -205,7 +211,8 @@ export function createAgentActivities(deps: ActivityDeps) {
       const reason: unknown = ctx.cancellationSignal.reason;
       const interruptedBy =
         reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
-      const success = !cancelled && !failure ? { result: report.result, sessionId: report.sessionId } : null;
+      const success =
+        !cancelled && !failure ? { result: report.result, sessionId: report.sessionId, output: report.output } : null;
       const ended = !cancelled
         ? failure
         : interruptedBy
@@ -365,4 +372,22 @@ class BoundedCache<V> {
     if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value!);
     return value;
   }
+}
+
+/**
+ * A unit's structured output and why it does not fit, if it does not: the agent's own (claude's
+ * structured_output), else its result read as JSON (the command agent's stdout).
+ */
+function checkOutput(schema: OutputSchema, report: AttemptReport): { output: unknown; problem: string | null } {
+  let output = report.output;
+  if (output === undefined) {
+    try {
+      output = JSON.parse(report.result ?? '');
+    } catch (err) {
+      return { output: null, problem: `the agent's result is not JSON (${(err as Error).message})` };
+    }
+  }
+  if (output === null) return { output, problem: 'the agent gave no structured output' };
+  const problem = outputProblem(schema, output);
+  return { output, problem: problem && `the output does not fit the schema: ${problem}` };
 }

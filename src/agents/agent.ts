@@ -42,6 +42,8 @@ export interface AttemptContext {
   resumeSessionId: string | null;
   /** Base URL of the worker's scripted model APIs, when the spec rehearses. */
   rehearsalUrl: string | null;
+  /** The spec's output schema: an adapter that can ask its agent for it does (claude's --json-schema). */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 /** The process to start for one attempt. */

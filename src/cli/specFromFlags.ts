@@ -40,6 +40,7 @@ export interface SpecFlags {
   idempotencyKey?: string;
   requestsPerMinute?: string;
   priority?: string;
+  outputSchema?: string;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
   agent?: string;
@@ -112,6 +113,8 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.groupShortUnits === false) spec.groupShortUnits = false;
   if (flags.idempotencyKey !== undefined) spec.idempotencyKey = flags.idempotencyKey;
   if (flags.priority !== undefined) spec.priority = number('--priority', flags.priority);
+  // Relative to where the command runs, like every path on the command line.
+  if (flags.outputSchema !== undefined) spec.output = { schemaFile: path.resolve(flags.outputSchema) };
   if (flags.requestsPerMinute !== undefined)
     spec.requestsPerMinute = number('--requests-per-minute', flags.requestsPerMinute);
   applyAgentFlags(spec, flags);

@@ -1,17 +1,21 @@
 /** A job's results as records, JSONL or CSV, streamed from one snapshot of the job. */
 import { stringify } from 'csv-stringify/sync';
 import type { UnitStatus } from '../domain/index.js';
+import { outputFields, type OutputSchema } from '../spec/outputSchema.js';
+import type { JobSpec } from '../spec/schema.js';
+import type { JobRow } from '../store/jobs.js';
 import { streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
 
-/** The documented shape of one unit's result. */
-export function resultRecord(u: ResultRow) {
+/** The documented shape of one unit's result; `output` when its job asks for structured output. */
+export function resultRecord(u: ResultRow, withOutput = u.output !== null && u.output !== undefined) {
   return {
     unitId: u.unitId,
     key: u.key,
     status: u.status,
     result: u.result,
+    ...(withOutput ? { output: u.output ?? null } : {}),
     error: u.error,
     costUsd: u.costUsd,
     sessionId: u.sessionId,
@@ -41,22 +45,39 @@ export async function* resultPages(
   jobId: string,
   status?: UnitStatus,
 ): AsyncGenerator<ResultRecord[]> {
-  await requireJob(session, jobId);
-  for await (const rows of streamResults(session.db, jobId, status)) yield rows.map(resultRecord);
+  const job = await requireJob(session, jobId);
+  const withOutput = outputSchemaOf(job) !== null;
+  for await (const rows of streamResults(session.db, jobId, status)) yield rows.map((r) => resultRecord(r, withOutput));
 }
 
-/** The results as text in the format, a chunk of whole lines at a time (CSV starts with its header). */
+/**
+ * The results as text in the format, a chunk of whole lines at a time (CSV starts with its
+ * header; with structured output, one `output.FIELD` column per top-level field of the schema).
+ */
 export async function* resultText(
   session: Session,
   jobId: string,
   options: { format: ResultFormat; status?: UnitStatus },
 ): AsyncGenerator<{ text: string; units: number }> {
   const csv = options.format === 'csv';
-  if (csv) yield { text: stringify([[...RESULT_COLUMNS]]), units: 0 };
+  const schema = csv ? outputSchemaOf(await requireJob(session, jobId)) : null;
+  const fields = schema ? outputFields(schema) : [];
+  if (csv) yield { text: stringify([[...RESULT_COLUMNS, ...fields.map((f) => `output.${f}`)]]), units: 0 };
   for await (const page of resultPages(session, jobId, options.status)) {
     const text = csv
-      ? stringify(page.map((r) => RESULT_COLUMNS.map((c) => r[c])))
+      ? stringify(page.map((r) => [...RESULT_COLUMNS.map((c) => r[c]), ...fields.map((f) => cell(r, f))]))
       : `${page.map((r) => JSON.stringify(r)).join('\n')}\n`;
     yield { text, units: page.length };
   }
+}
+
+function outputSchemaOf(job: JobRow): OutputSchema | null {
+  return (job.spec as Partial<JobSpec>).output?.schema ?? null;
+}
+
+/** One output field as a CSV cell: scalars as they are, objects and arrays as JSON. */
+function cell(record: ResultRecord, field: string): unknown {
+  const output = 'output' in record ? record.output : null;
+  const value = output && typeof output === 'object' ? (output as Record<string, unknown>)[field] : undefined;
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 }

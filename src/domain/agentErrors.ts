@@ -23,6 +23,8 @@ export const AGENT_ERROR_TYPES = {
   /** A unit run in a group outlived its own timeout. */
   timedOut: 'AgentTimedOut',
   failed: 'AgentFailed',
+  /** The unit's structured output is missing or does not fit the spec's schema. */
+  outputInvalid: 'OutputInvalid',
   /** A `command` agent exited with a code the spec lists as not worth retrying. */
   exitNonRetryable: 'AgentExitNonRetryable',
 } as const;

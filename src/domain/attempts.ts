@@ -11,4 +11,6 @@ export interface AttemptReport {
   /** As the agent measured it, if it did; else the process's wall time. */
   durationMs: number | null;
   toolsUsed: string[];
+  /** The structured output the agent gave (claude's `structured_output`), when it has its own. */
+  output?: unknown;
 }

@@ -2,6 +2,7 @@
  * Turn a spec file and/or CLI flags into a validated, fully resolved JobSpec. Everything a user
  * can get wrong here becomes a UsageError that names the field, the value and the fix.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
@@ -9,6 +10,7 @@ import type { z } from 'zod';
 import { AGENT_TYPES, agentFields, agentKind } from '../agents/index.js';
 import { UsageError } from '../errors.js';
 import { SOURCE_TYPES, sourceFields, sourceKind } from '../sources/index.js';
+import { schemaProblem, type OutputSchema } from './outputSchema.js';
 import { jobSpecSchema, type JobSpec } from './schema.js';
 import { TemplateError, validateTemplate } from './template.js';
 
@@ -78,7 +80,39 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
       throw err;
     }
   }
-  return { ...spec, source, agent } as JobSpec;
+  const output = spec.output && { schema: outputSchemaOf(spec.output, baseDir, origin) };
+  return { ...spec, source, agent, ...(output ? { output } : {}) } as JobSpec;
+}
+
+/** The spec's output schema, read from its file if need be, and checked. */
+function outputSchemaOf(output: { schema?: OutputSchema; schemaFile?: string }, baseDir: string, origin: string) {
+  let schema = output.schema;
+  const file = output.schemaFile && path.resolve(baseDir, output.schemaFile);
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(
+        `${origin}: output.schemaFile ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        'check the path; it is relative to the spec file',
+      );
+    }
+    try {
+      schema = YAML.parse(text) as OutputSchema;
+    } catch (err) {
+      throw new UsageError(`${origin}: output.schemaFile ${file} is not JSON or YAML: ${(err as Error).message}`);
+    }
+  }
+  const problem =
+    schema && typeof schema === 'object' && !Array.isArray(schema) ? schemaProblem(schema) : 'not an object';
+  if (problem) {
+    throw new UsageError(
+      `${origin}: output.schema${file ? ` (${file})` : ''} is not a usable JSON Schema: ${problem}`,
+      'write a JSON Schema of an object, e.g. {type: object, properties: {summary: {type: string}}, required: [summary]}',
+    );
+  }
+  return schema!;
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[], origin: string): string {

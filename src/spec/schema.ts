@@ -75,6 +75,19 @@ export const jobSpecSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /**
+   * Structured output: each unit's agent answers with an object this JSON Schema describes
+   * (inline, or in `schemaFile`, read when the job is created), checked and kept with the result.
+   */
+  output: z
+    .strictObject({
+      schema: z.record(z.string(), z.unknown()).optional(),
+      schemaFile: z.string().min(1).optional(),
+    })
+    .refine((o) => (o.schema === undefined) !== (o.schemaFile === undefined), {
+      error: 'output needs exactly one of schema (inline) and schemaFile (a path)',
+    })
+    .optional(),
 });
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

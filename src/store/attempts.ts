@@ -73,22 +73,23 @@ export async function storeWholeAttempt(
     `WITH attempt AS (
        INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at, finished_at,
          session_id, result, is_error, subtype, terminal_reason, api_error_status, num_turns, cost_usd, duration_ms,
-         exit_code, error_type, error, stderr_tail, tools_used)
+         exit_code, error_type, error, stderr_tail, tools_used, output)
        VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now(),
-         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
        RETURNING id, cost_usd AS spent, duration_ms AS took),
      stored_events AS (
        INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
        SELECT attempt.id, ord::int, e.type, e.subtype, e.data, to_timestamp(e.at / 1000)
-       FROM attempt, unnest($23::text[], $24::text[], $25::jsonb[], $26::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)),
+       FROM attempt, unnest($24::text[], $25::text[], $26::jsonb[], $27::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)),
      prior AS (${spentOnUnit('$6')}),
      unit AS (
-       UPDATE units SET status = $27, template_version = $4, error = NULL, updated_at = now(),
-         result = CASE WHEN $27 = 'succeeded' THEN coalesce($28, units.result) ELSE units.result END,
-         session_id = CASE WHEN $27 = 'succeeded' THEN coalesce($9, units.session_id) ELSE units.session_id END,
-         cost_usd = CASE WHEN $27 = 'succeeded' THEN prior.total + attempt.spent ELSE units.cost_usd END,
-         attempts = CASE WHEN $27 = 'succeeded' THEN prior.run_attempts + 1 ELSE units.attempts END,
-         duration_ms = CASE WHEN $27 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
+       UPDATE units SET status = $28, template_version = $4, error = NULL, updated_at = now(),
+         result = CASE WHEN $28 = 'succeeded' THEN coalesce($29, units.result) ELSE units.result END,
+         output = CASE WHEN $28 = 'succeeded' THEN $23::jsonb ELSE units.output END,
+         session_id = CASE WHEN $28 = 'succeeded' THEN coalesce($9, units.session_id) ELSE units.session_id END,
+         cost_usd = CASE WHEN $28 = 'succeeded' THEN prior.total + attempt.spent ELSE units.cost_usd END,
+         attempts = CASE WHEN $28 = 'succeeded' THEN prior.run_attempts + 1 ELSE units.attempts END,
+         duration_ms = CASE WHEN $28 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
        FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2
        RETURNING prior.run + attempt.spent AS run_cost)
      SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd"`,
@@ -110,7 +111,7 @@ export async function storeWholeAttempt(
   return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
 }
 
-/** An outcome's columns, in the order session_id … tools_used. */
+/** An outcome's columns, in the order session_id … tools_used, output. */
 function outcomeParams(o: AttemptOutcome): unknown[] {
   return [
     o.sessionId,
@@ -127,6 +128,7 @@ function outcomeParams(o: AttemptOutcome): unknown[] {
     pgText(o.error),
     pgText(o.stderrTail),
     o.toolsUsed,
+    o.output === undefined || o.output === null ? null : pgJson(o.output),
   ];
 }
 
@@ -144,7 +146,7 @@ export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome
   await db.query(
     `UPDATE attempts SET finished_at = now(), session_id = $2, result = $3, is_error = $4, subtype = $5,
        terminal_reason = $6, api_error_status = $7, num_turns = $8, cost_usd = $9, duration_ms = $10,
-       exit_code = $11, error_type = $12, error = $13, stderr_tail = $14, tools_used = $15
+       exit_code = $11, error_type = $12, error = $13, stderr_tail = $14, tools_used = $15, output = $16
      WHERE id = $1`,
     [attemptId, ...outcomeParams(o)],
   );
@@ -171,7 +173,7 @@ const ATTEMPT_COLUMNS = `id, job_id AS "jobId", unit_id AS "unitId", attempt, te
   run_key AS "runKey", prompt, started_at AS "startedAt", finished_at AS "finishedAt", session_id AS "sessionId", result,
   is_error AS "isError", subtype, terminal_reason AS "terminalReason", api_error_status AS "apiErrorStatus",
   num_turns AS "numTurns", cost_usd AS "costUsd", duration_ms AS "durationMs", exit_code AS "exitCode",
-  error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed"`;
+  error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed", output`;
 
 export async function listAttempts(db: Db, jobId: string, unitId: number): Promise<AttemptRow[]> {
   const { rows } = await db.query<AttemptRow>(

@@ -119,6 +119,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE UNIQUE INDEX jobs_by_idempotency_key ON jobs (idempotency_key) WHERE idempotency_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'structured output',
+    sql: `
+      ALTER TABLE attempts ADD COLUMN output jsonb;
+      ALTER TABLE units ADD COLUMN output jsonb;
+    `,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

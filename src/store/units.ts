@@ -1,7 +1,7 @@
 /** Units: one row per work item, its payload and its final outcome. */
 import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../domain/index.js';
 import type { Db } from './db.js';
-import { pgText } from './pgSafe.js';
+import { pgJson, pgText } from './pgSafe.js';
 
 export interface UnitRow {
   jobId: string;
@@ -13,6 +13,8 @@ export interface UnitRow {
   status: UnitStatus;
   templateVersion: number | null;
   result: string | null;
+  /** The unit's structured output, when its spec asks for one. */
+  output: unknown;
   error: string | null;
   costUsd: number;
   sessionId: string | null;
@@ -22,7 +24,7 @@ export interface UnitRow {
 }
 
 const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, origin, status, template_version AS "templateVersion",
-  result, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
+  result, output, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
   updated_at AS "updatedAt"`;
 
 /** The next pending units after a cursor, in unit order: what the job starts next. */
@@ -67,6 +69,7 @@ export interface UnitCompletion {
   result: string | null;
   error: string | null;
   sessionId: string | null;
+  output?: unknown;
 }
 
 /**
@@ -93,6 +96,7 @@ export async function completeUnit(
   const { rows } = await db.query<{ runCostUsd: number }>(
     `WITH spent AS (${spentOnUnit('$4')})
      UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
+       output = coalesce($8::jsonb, output),
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
      RETURNING spent.run AS "runCostUsd"`,
@@ -104,6 +108,7 @@ export async function completeUnit(
       pgText(completion.result),
       pgText(completion.error),
       completion.sessionId,
+      completion.output === undefined || completion.output === null ? null : pgJson(completion.output),
     ],
   );
   return rows[0] ?? { runCostUsd: 0 };
@@ -112,7 +117,7 @@ export async function completeUnit(
 /** Put units back to pending (a rejected or failed test run), keeping what was spent on them. */
 export async function resetUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<void> {
   await db.query(
-    `UPDATE units SET status = 'pending', result = NULL, error = NULL, updated_at = now()
+    `UPDATE units SET status = 'pending', result = NULL, output = NULL, error = NULL, updated_at = now()
      WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
     [jobId, unitIds],
   );

@@ -307,6 +307,17 @@ agent:
     expect(err.message).toContain('missing.txt');
   });
 
+  it('reads --output-schema into the spec, and a missing file is a UsageError naming it', async () => {
+    const schemaFile = path.join(tmp, 'out.schema.yaml');
+    await writeFile(schemaFile, 'type: object\nproperties: { summary: { type: string } }\n');
+    const spec = await specFromInputs(undefined, { files: '*.md', prompt: 'x', outputSchema: schemaFile });
+    expect(spec.output).toEqual({ schema: { type: 'object', properties: { summary: { type: 'string' } } } });
+    const err = await usageError(
+      specFromInputs(undefined, { files: '*.md', prompt: 'x', outputSchema: path.join(tmp, 'none.json') }),
+    );
+    expect(err.message).toMatch(/output\.schemaFile .*none\.json cannot be read/);
+  });
+
   it('passes spec-file errors through as UsageErrors', async () => {
     await usageError(specFromInputs(path.join(tmp, 'absent.yaml'), {}));
   });

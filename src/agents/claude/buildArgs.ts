@@ -7,6 +7,8 @@ export interface ClaudeInvocation {
   addDirs: readonly string[];
   /** Continue this session instead of starting a new one. */
   resumeSessionId: string | null;
+  /** Ask for structured output fitting this JSON Schema. */
+  outputSchema?: Record<string, unknown> | null;
 }
 
 export function buildClaudeArgs(agent: ClaudeAgentSpec, run: ClaudeInvocation): string[] {
@@ -20,6 +22,7 @@ export function buildClaudeArgs(agent: ClaudeAgentSpec, run: ClaudeInvocation): 
   for (const dir of run.addDirs) args.push('--add-dir', dir);
   if (agent.appendSystemPrompt) args.push('--append-system-prompt', agent.appendSystemPrompt);
   if (agent.maxBudgetUsd) args.push('--max-budget-usd', String(agent.maxBudgetUsd));
+  if (run.outputSchema) args.push('--json-schema', JSON.stringify(run.outputSchema));
   args.push(...agent.extraArgs);
   // Last, after `--`: a prompt starting with "-" (a YAML list, front matter) is not an option.
   args.push('--', run.prompt);

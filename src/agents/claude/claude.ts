@@ -52,16 +52,22 @@ export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
     return {
       invocation: {
         bin: claudeAgent.program(spec, env),
-        args: buildClaudeArgs(spec, { prompt: ctx.prompt, addDirs, resumeSessionId: ctx.resumeSessionId }),
+        args: buildClaudeArgs(spec, {
+          prompt: ctx.prompt,
+          addDirs,
+          resumeSessionId: ctx.resumeSessionId,
+          outputSchema: ctx.outputSchema ?? null,
+        }),
         env: claudeEnv(spec, ctx.rehearsalUrl),
         stdin: null,
       },
-      parser: claudeParser(),
+      parser: claudeParser(Boolean(ctx.outputSchema)),
     };
   },
 };
 
-function claudeParser(): AttemptParser {
+/** `wantsOutput`: the CLI was given --json-schema, so its result carries `structured_output` or nothing. */
+function claudeParser(wantsOutput: boolean): AttemptParser {
   let sessionId: string | null = null;
   let result: ResultEvent | null = null;
   let rejectedBy: RateLimitInfo | null = null;
@@ -96,6 +102,7 @@ function claudeParser(): AttemptParser {
         costUsd: final?.total_cost_usd ?? 0,
         durationMs: final?.duration_ms ?? null,
         toolsUsed: [...tools],
+        ...(wantsOutput ? { output: final?.structured_output ?? null } : {}),
         failure: ok ? null : (failure as AgentFailure),
       };
     },

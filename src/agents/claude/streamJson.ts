@@ -16,6 +16,8 @@ const resultSchema = z.looseObject({
   total_cost_usd: z.number().nullish(),
   api_error_status: z.number().nullish(),
   terminal_reason: z.string().nullish(),
+  /** With --json-schema: the object the model gave, already checked by the CLI; absent when none fit. */
+  structured_output: z.unknown().optional(),
 });
 export type ResultEvent = z.output<typeof resultSchema>;
 

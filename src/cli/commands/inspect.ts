@@ -125,7 +125,9 @@ export function registerInspectCommands(program: Command): void {
     .addHelpText(
       'after',
       `
-Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"}`,
+Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"},
+and "output" (the unit's structured output, or null) when the job's spec has output.schema. CSV
+gets one "output.FIELD" column per top-level field of the schema, in alphabetical order.`,
     )
     .action(
       action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {

@@ -96,6 +96,7 @@ function addSpecOptions(command: Command): Command {
     .option('--priority <1-5>', 'when jobs share workers, lower numbers start first (default 3)')
     .option('--requests-per-minute <n>', "the API's request limit, if known: units start no faster (one request each)")
     .option('--idempotency-key <key>', 'creating again with this key returns the same job instead of a new one')
+    .option('--output-schema <file>', "a JSON Schema (JSON or YAML) each unit's structured output must fit")
     .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
     .option('--model <model>', 'Claude model (e.g. sonnet, opus)')
     .option('--max-turns <n>', 'turn limit per unit')

@@ -20,6 +20,8 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
       excerpt(a.prompt, 20),
     );
     for (const e of events) out.push(...formatEvent(e));
+    if (a.output !== null && a.output !== undefined)
+      out.push('▶ structured output', excerpt(JSON.stringify(a.output, null, 2), 20));
     if (a.stderrTail && a.errorType) out.push('▶ stderr (tail)', excerpt(a.stderrTail, 10));
   }
   return out.join('\n');
