@@ -27,11 +27,14 @@ export interface AttemptRecorder {
   add(events: readonly Omit<TimedEvent, 'at'>[]): Promise<void>;
   /** How many events so far. */
   readonly count: number;
-  /** The attempt's outcome; on success the unit is settled too, and what its execution spent returned. */
+  /**
+   * The attempt's outcome; on success the unit is settled too, and what its execution spent
+   * returned, with the attempt's row id.
+   */
   finish(
     outcome: AttemptOutcome,
-    success: { result: string | null; sessionId: string | null } | null,
-  ): Promise<Pick<UnitFinished, 'costUsd'>>;
+    success: { result: string | null; sessionId: string | null; output?: unknown } | null,
+  ): Promise<Pick<UnitFinished, 'costUsd'> & { attemptId: number }>;
 }
 
 export function recordAttempt(db: Db, attempt: NewAttempt, writeAfterMs: number): AttemptRecorder {
@@ -79,19 +82,19 @@ export function recordAttempt(db: Db, attempt: NewAttempt, writeAfterMs: number)
         const unit = success
           ? { status: 'succeeded' as const, ...success }
           : { status: 'running' as const, result: null, sessionId: null };
-        const { runCostUsd } = await storeWholeAttempt(db, attempt, buffered, outcome, unit);
-        return { costUsd: runCostUsd };
+        const { runCostUsd, attemptId: id } = await storeWholeAttempt(db, attempt, buffered, outcome, unit);
+        return { costUsd: runCostUsd, attemptId: id };
       }
       await writes;
       await finishAttempt(db, attemptId!, outcome);
-      if (!success) return { costUsd: 0 };
+      if (!success) return { costUsd: 0, attemptId: attemptId! };
       const { runCostUsd } = await completeUnit(db, attempt.jobId, attempt.unitId, {
         status: 'succeeded',
         runKey: attempt.runKey,
         error: null,
         ...success,
       });
-      return { costUsd: runCostUsd };
+      return { costUsd: runCostUsd, attemptId: attemptId! };
     },
   };
 }

@@ -22,11 +22,12 @@ import { sourceKind } from '../src/sources/index.js';
 import { outputProblem, type OutputSchema } from '../src/spec/outputSchema.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
-import { previousSessionId, succeededAttempt } from '../src/store/attempts.js';
+import { judgeAttempt, previousSessionId, succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate } from '../src/store/jobs.js';
-import { completeUnit, getUnit, getUnits, type UnitRow } from '../src/store/units.js';
+import { completeUnit, getUnit, getUnits, recordVerifyRun, type UnitRow } from '../src/store/units.js';
 import { recordAttempt } from './attemptRecorder.js';
 import type { ActivityDeps } from './index.js';
+import { describeCheck, repairPrompt, runCheck } from './verify.js';
 
 export interface RunAgentInput {
   jobId: string;
@@ -66,6 +67,8 @@ const HEARTBEAT_AFTER_MS = 5000;
  * statement): a conversation worth following live lasts longer than this.
  */
 const RECORD_AFTER_MS = 5000;
+/** An agent run that succeeded, recorded before its check has passed: never taken for a success. */
+const VERIFY_PENDING = 'VerifyPending';
 
 export function createAgentActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -145,80 +148,96 @@ export function createAgentActivities(deps: ActivityDeps) {
     const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
     const source = sourceKind(spec.source);
     const unitDirectory = source.unitDirectory?.(unit.payload) ?? null;
-    const { invocation, parser } = kind.start(
-      agent,
-      { prompt, render, unitDirectory, resumeSessionId, rehearsalUrl, outputSchema: spec.output?.schema ?? null },
-      process.env,
-    );
-
-    const startedAt = Date.now();
-    const recorder = recordAttempt(db, { ...input, attempt, prompt, startedAt }, RECORD_AFTER_MS);
-    const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
-    const heartbeat = (): void => {
-      if (Date.now() >= heartbeatAfter)
-        ctx.heartbeat({ attempt, events: recorder.count, sessionId: parser.sessionId() });
-    };
-    const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
-    const workflowId = ctx.info.workflowExecution?.workflowId;
-    let admissionReported = !input.reportAdmission || !parser.admitted || !workflowId;
-    const reportAdmission = (): void => {
-      if (admissionReported || !parser.admitted!()) return;
-      admissionReported = true;
-      // Best effort: a lost signal only slows the start, and the unit's success admits it anyway.
-      ctx.client.workflow
-        .getHandle(workflowId!)
-        .signal(UNIT_ADMITTED_SIGNAL, { unitId: input.unitId })
-        .catch(() => undefined);
-    };
-
+    // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
+    const cwd = agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd();
+    const outputSchema = spec.output?.schema ?? null;
     const timeout = unitTimeoutMs === undefined ? null : AbortSignal.timeout(unitTimeoutMs);
     const signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
-    let outcome;
-    try {
-      outcome = await runAgentProcess({
-        ...invocation,
-        // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
-        cwd: agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd(),
-        signal,
-        idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
-        onStdout: async (lines) => {
-          await recorder.add(parser.stdout(lines));
-          reportAdmission();
-          heartbeat();
-          return parser.finished();
-        },
-        onStderr: parser.stderr && ((lines) => void recorder.add(parser.stderr!(lines)).catch(() => undefined)),
-      });
-    } finally {
-      clearInterval(timer);
-    }
+    const workflowId = ctx.info.workflowExecution?.workflowId;
 
-    const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
-    const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
-    const cancelled = outcome.killedBy === 'cancel' && !timedOut;
-    const { failure: verdictFailure, ...report } = verdict;
-    const schema = spec.output?.schema;
-    const checked = schema && !verdictFailure && !timedOut && !cancelled ? checkOutput(schema, report) : null;
-    if (checked) report.output = checked.output;
-    const failure = timedOut
-      ? agentFailure(AGENT_ERROR_TYPES.timedOut, `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`)
-      : (verdictFailure ?? (checked?.problem ? agentFailure(AGENT_ERROR_TYPES.outputInvalid, checked.problem) : null));
-    const throttle = !cancelled && failure ? throttleKind(failure.type) : null;
+    /** One run of the agent: on the unit's prompt, or on a repair prompt continuing its session. */
+    const runOnce = async (runPrompt: string, runResumeSessionId: string | null) => {
+      const { invocation, parser } = kind.start(
+        agent,
+        { prompt: runPrompt, render, unitDirectory, resumeSessionId: runResumeSessionId, rehearsalUrl, outputSchema },
+        process.env,
+      );
+      const startedAt = Date.now();
+      const recorder = recordAttempt(db, { ...input, attempt, prompt: runPrompt, startedAt }, RECORD_AFTER_MS);
+      const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
+      const heartbeat = (): void => {
+        if (Date.now() >= heartbeatAfter)
+          ctx.heartbeat({ attempt, events: recorder.count, sessionId: parser.sessionId() });
+      };
+      const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+      let admissionReported = !input.reportAdmission || !parser.admitted || !workflowId;
+      const reportAdmission = (): void => {
+        if (admissionReported || !parser.admitted!()) return;
+        admissionReported = true;
+        // Best effort: a lost signal only slows the start, and the unit's success admits it anyway.
+        ctx.client.workflow
+          .getHandle(workflowId!)
+          .signal(UNIT_ADMITTED_SIGNAL, { unitId: input.unitId })
+          .catch(() => undefined);
+      };
 
-    // Recording the outcome is the rest: a group starts its next unit meanwhile.
-    const settled = (async (): Promise<UnitOutcome> => {
+      let outcome;
+      try {
+        outcome = await runAgentProcess({
+          ...invocation,
+          cwd,
+          signal,
+          idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
+          onStdout: async (lines) => {
+            await recorder.add(parser.stdout(lines));
+            reportAdmission();
+            heartbeat();
+            return parser.finished();
+          },
+          onStderr: parser.stderr && ((lines) => void recorder.add(parser.stderr!(lines)).catch(() => undefined)),
+        });
+      } finally {
+        clearInterval(timer);
+      }
+
+      const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+      const timedOut = outcome.killedBy === 'cancel' && !ctx.cancellationSignal.aborted;
+      const cancelled = outcome.killedBy === 'cancel' && !timedOut;
+      const { failure: verdictFailure, ...report } = verdict;
+      const checked =
+        outputSchema && !verdictFailure && !timedOut && !cancelled ? checkOutput(outputSchema, report) : null;
+      if (checked) report.output = checked.output;
+      const failure = timedOut
+        ? agentFailure(AGENT_ERROR_TYPES.timedOut, `the unit ran longer than its ${unitTimeoutMs! / 1000}s timeout`)
+        : (verdictFailure ??
+          (checked?.problem ? agentFailure(AGENT_ERROR_TYPES.outputInvalid, checked.problem) : null));
+      const throttle = !cancelled && failure ? throttleKind(failure.type) : null;
+      return { report, outcome, failure, cancelled, throttle, recorder, startedAt };
+    };
+    type AgentRun = Awaited<ReturnType<typeof runOnce>>;
+
+    /**
+     * Record a run's outcome. Throws as the activity should fail: CancelledFailure when the job
+     * cancelled it, ApplicationFailure otherwise; returns the outcome of a run the API refused, or
+     * what was spent and the attempt's row. A success waiting for its check is recorded as
+     * VerifyPending, so a retry never takes it for a success, and its unit stays running.
+     */
+    const finishRun = async (
+      run: AgentRun,
+    ): Promise<{ throttled: UnitOutcome } | { costUsd: number; attemptId: number }> => {
+      const { report, outcome, failure, cancelled, throttle, recorder, startedAt } = run;
       // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
       const reason: unknown = ctx.cancellationSignal.reason;
       const interruptedBy =
         reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
-      const success =
-        !cancelled && !failure ? { result: report.result, sessionId: report.sessionId, output: report.output } : null;
+      const succeededRun = !cancelled && !failure;
+      const checking = succeededRun && spec.verify !== undefined;
       const ended = !cancelled
-        ? failure
+        ? (failure ?? (checking ? { type: VERIFY_PENDING, message: 'the check has not run yet' } : null))
         : interruptedBy
           ? { type: AGENT_ERROR_TYPES.interrupted, message: `interrupted: ${interruptedBy}` }
           : { type: 'Cancelled', message: 'cancelled' };
-      const { costUsd } = await recorder.finish(
+      const recorded = await recorder.finish(
         {
           ...report,
           durationMs: report.durationMs ?? outcome.durationMs,
@@ -227,7 +246,9 @@ export function createAgentActivities(deps: ActivityDeps) {
           error: ended?.message ?? null,
           stderrTail: outcome.stderrTail || null,
         },
-        success,
+        succeededRun && !checking
+          ? { result: report.result, sessionId: report.sessionId, output: report.output }
+          : null,
       );
 
       if (cancelled) {
@@ -244,15 +265,17 @@ export function createAgentActivities(deps: ActivityDeps) {
       if (throttle && failure) {
         const retryAt = failure.retryAt ?? (failure.nextRetryDelayMs ? Date.now() + failure.nextRetryDelayMs : null);
         return {
-          unitId: input.unitId,
-          key: input.key,
-          phase: input.phase,
-          status: 'throttled',
-          throttle,
-          error: `${failure.type}: ${failure.message}`,
-          retryAt,
-          startedAt,
-          attempts: options.activityAttempts ?? 1,
+          throttled: {
+            unitId: input.unitId,
+            key: input.key,
+            phase: input.phase,
+            status: 'throttled',
+            throttle,
+            error: `${failure.type}: ${failure.message}`,
+            retryAt,
+            startedAt,
+            attempts: options.activityAttempts ?? 1,
+          },
         };
       }
       if (failure) {
@@ -263,9 +286,64 @@ export function createAgentActivities(deps: ActivityDeps) {
           nextRetryDelay: failure.nextRetryDelayMs,
         });
       }
-      return { ...succeeded(input, costUsd), durationMs: Math.round(outcome.durationMs) };
+      return recorded;
+    };
+
+    /**
+     * The unit's check, after a successful run; while it fails and repairs are left, the agent
+     * continues its session with the check's output, and the check runs again.
+     */
+    const verifyAndRepair = async (first: AgentRun, firstAttemptId: number): Promise<UnitOutcome> => {
+      const verify = spec.verify!;
+      const command = verify.command.map(render);
+      const shown = command.join(' ');
+      let run = first;
+      let attemptId = firstAttemptId;
+      for (let repairs = 0; ; repairs++) {
+        const check = await runCheck(command, {
+          cwd,
+          timeoutMs: verify.timeoutSeconds * 1000,
+          signal,
+          heartbeat: () => ctx.heartbeat({ attempt, verifying: repairs + 1 }),
+        });
+        await recordVerifyRun(db, input.jobId, input.unitId, check);
+        if (check.exitCode === 0) {
+          await judgeAttempt(db, attemptId, { errorType: null, error: null });
+          const { report } = run;
+          const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
+            status: 'succeeded',
+            runKey,
+            result: report.result,
+            error: null,
+            sessionId: report.sessionId,
+            output: report.output,
+          });
+          return { ...succeeded(input, runCostUsd), durationMs: Math.round(Date.now() - first.startedAt) };
+        }
+        const why = `${describeCheck(shown, check)}: ${check.outputTail.trim().split('\n').slice(-3).join(' | ')}`;
+        await judgeAttempt(db, attemptId, { errorType: AGENT_ERROR_TYPES.verifyFailed, error: why });
+        if (repairs >= verify.attempts) {
+          throw ApplicationFailure.nonRetryable(
+            `${why} (${repairs} repair${repairs === 1 ? '' : 's'} did not fix it)`,
+            AGENT_ERROR_TYPES.verifyFailed,
+          );
+        }
+        run = await runOnce(repairPrompt(shown, check), run.report.sessionId);
+        const done = await finishRun(run);
+        if ('throttled' in done) return done.throttled;
+        attemptId = done.attemptId;
+      }
+    };
+
+    const first = await runOnce(prompt, resumeSessionId);
+    // Recording the outcome is the rest: a group starts its next unit meanwhile.
+    const settled = (async (): Promise<UnitOutcome> => {
+      const done = await finishRun(first);
+      if ('throttled' in done) return done.throttled;
+      if (spec.verify) return verifyAndRepair(first, done.attemptId);
+      return { ...succeeded(input, done.costUsd), durationMs: Math.round(first.outcome.durationMs) };
     })();
-    return { settled, throttled: throttle !== null };
+    return { settled, throttled: first.throttle !== null };
   }
 
   async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {

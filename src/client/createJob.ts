@@ -53,11 +53,15 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
     webhook: spec.webhook ?? null,
     unit: {
-      timeoutSeconds: spec.agent.timeoutSeconds,
+      // A unit's activity runs its check too, and each repair with its own check.
+      timeoutSeconds: spec.verify
+        ? (spec.agent.timeoutSeconds + spec.verify.timeoutSeconds) * (1 + spec.verify.attempts)
+        : spec.agent.timeoutSeconds,
       heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,
       maxAttempts: spec.retries + 1,
       retryInitialIntervalSeconds: spec.agent.retryDelaySeconds,
-      groupShortUnits: spec.groupShortUnits,
+      // A checked unit is not short: its check may take longer than the agent.
+      groupShortUnits: spec.groupShortUnits && !spec.verify,
     },
   };
 }
@@ -184,6 +188,13 @@ async function checkAgent(spec: JobSpec): Promise<void> {
     throw new UsageError(
       `the ${spec.agent.type} agent's program ${bin} was not found or is not executable`,
       kind.installHint,
+    );
+  }
+  const check = spec.verify?.command[0];
+  if (check && !check.includes('{{') && !findExecutable(check, process.env.PATH ?? '')) {
+    throw new UsageError(
+      `the verify command's program ${check} was not found or is not executable`,
+      'check verify.command[0]: a program on PATH, or a path relative to the spec file',
     );
   }
 }

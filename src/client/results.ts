@@ -8,14 +8,22 @@ import { streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
 
-/** The documented shape of one unit's result; `output` when its job asks for structured output. */
-export function resultRecord(u: ResultRow, withOutput = u.output !== null && u.output !== undefined) {
+/**
+ * The documented shape of one unit's result; `output` when its job asks for structured output,
+ * `verified` and `verifyRuns` when it has a verify step.
+ */
+export function resultRecord(
+  u: ResultRow,
+  withOutput = u.output !== null && u.output !== undefined,
+  withVerify = u.verifyRuns !== null && u.verifyRuns !== undefined,
+) {
   return {
     unitId: u.unitId,
     key: u.key,
     status: u.status,
     result: u.result,
     ...(withOutput ? { output: u.output ?? null } : {}),
+    ...(withVerify ? { verified: u.verified ?? null, verifyRuns: u.verifyRuns ?? [] } : {}),
     error: u.error,
     costUsd: u.costUsd,
     sessionId: u.sessionId,
@@ -47,7 +55,9 @@ export async function* resultPages(
 ): AsyncGenerator<ResultRecord[]> {
   const job = await requireJob(session, jobId);
   const withOutput = outputSchemaOf(job) !== null;
-  for await (const rows of streamResults(session.db, jobId, status)) yield rows.map((r) => resultRecord(r, withOutput));
+  const withVerify = (job.spec as Partial<JobSpec>).verify !== undefined;
+  for await (const rows of streamResults(session.db, jobId, status))
+    yield rows.map((r) => resultRecord(r, withOutput, withVerify));
 }
 
 /**
@@ -60,12 +70,20 @@ export async function* resultText(
   options: { format: ResultFormat; status?: UnitStatus },
 ): AsyncGenerator<{ text: string; units: number }> {
   const csv = options.format === 'csv';
-  const schema = csv ? outputSchemaOf(await requireJob(session, jobId)) : null;
+  const job = csv ? await requireJob(session, jobId) : null;
+  const schema = job ? outputSchemaOf(job) : null;
   const fields = schema ? outputFields(schema) : [];
-  if (csv) yield { text: stringify([[...RESULT_COLUMNS, ...fields.map((f) => `output.${f}`)]]), units: 0 };
+  const verified = job !== null && (job.spec as Partial<JobSpec>).verify !== undefined ? ['verified'] : [];
+  if (csv) yield { text: stringify([[...RESULT_COLUMNS, ...verified, ...fields.map((f) => `output.${f}`)]]), units: 0 };
   for await (const page of resultPages(session, jobId, options.status)) {
     const text = csv
-      ? stringify(page.map((r) => [...RESULT_COLUMNS.map((c) => r[c]), ...fields.map((f) => cell(r, f))]))
+      ? stringify(
+          page.map((r) => [
+            ...RESULT_COLUMNS.map((c) => r[c]),
+            ...verified.map(() => ('verified' in r ? r.verified : null)),
+            ...fields.map((f) => cell(r, f)),
+          ]),
+        )
       : `${page.map((r) => JSON.stringify(r)).join('\n')}\n`;
     yield { text, units: page.length };
   }

@@ -25,6 +25,8 @@ export const AGENT_ERROR_TYPES = {
   failed: 'AgentFailed',
   /** The unit's structured output is missing or does not fit the spec's schema. */
   outputInvalid: 'OutputInvalid',
+  /** The unit's verify check still failed after its repairs. */
+  verifyFailed: 'VerifyFailed',
   /** A `command` agent exited with a code the spec lists as not worth retrying. */
   exitNonRetryable: 'AgentExitNonRetryable',
 } as const;
@@ -41,6 +43,7 @@ export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
   AGENT_ERROR_TYPES.maxTurns,
   AGENT_ERROR_TYPES.budget,
   AGENT_ERROR_TYPES.exitNonRetryable,
+  AGENT_ERROR_TYPES.verifyFailed,
 ];
 
 /** Failures that say the API refused the request for now: the job's governor handles them. */

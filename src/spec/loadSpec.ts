@@ -71,7 +71,11 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     cwd: path.resolve(baseDir, resolved.cwd ?? sourceKindOf.workingDirectory?.(source) ?? '.'),
     bin: resolved.bin?.includes('/') ? path.resolve(baseDir, resolved.bin) : resolved.bin,
   };
-  const templates = [{ what: 'the prompt', template: spec.prompt }, ...(agentKindOf.templates?.(agent) ?? [])];
+  const templates = [
+    { what: 'the prompt', template: spec.prompt },
+    ...(agentKindOf.templates?.(agent) ?? []),
+    ...(spec.verify?.command.map((template) => ({ what: 'verify.command', template })) ?? []),
+  ];
   for (const { what, template } of templates) {
     try {
       validateTemplate(template, sourceKindOf.fields, what);
@@ -81,7 +85,12 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     }
   }
   const output = spec.output && { schema: outputSchemaOf(spec.output, baseDir, origin) };
-  return { ...spec, source, agent, ...(output ? { output } : {}) } as JobSpec;
+  // A program given as a path is the spec's; it runs in each unit's working directory.
+  const verify = spec.verify && {
+    ...spec.verify,
+    command: spec.verify.command.map((arg, i) => (i === 0 && arg.includes('/') ? path.resolve(baseDir, arg) : arg)),
+  };
+  return { ...spec, source, agent, ...(output ? { output } : {}), ...(verify ? { verify } : {}) } as JobSpec;
 }
 
 /** The spec's output schema, read from its file if need be, and checked. */
@@ -101,7 +110,10 @@ function outputSchemaOf(output: { schema?: OutputSchema; schemaFile?: string }, 
     try {
       schema = YAML.parse(text) as OutputSchema;
     } catch (err) {
-      throw new UsageError(`${origin}: output.schemaFile ${file} is not JSON or YAML: ${(err as Error).message}`);
+      throw new UsageError(
+        `${origin}: output.schemaFile ${file} is not JSON or YAML: ${(err as Error).message.split('\n')[0]}`,
+        'fix its syntax; a JSON Schema file is JSON (or YAML)',
+      );
     }
   }
   const problem =

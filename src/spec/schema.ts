@@ -88,6 +88,18 @@ export const jobSpecSchema = z.strictObject({
       error: 'output needs exactly one of schema (inline) and schemaFile (a path)',
     })
     .optional(),
+  /**
+   * A check run in the unit's working directory after the agent succeeded (its arguments are
+   * templates). Exit 0: the unit succeeds. Otherwise the agent continues its session with the
+   * check's output, up to `attempts` times, and then the unit fails as VerifyFailed.
+   */
+  verify: z
+    .strictObject({
+      command: z.array(z.string().min(1)).min(1, 'verify.command is the program and its arguments, e.g. [npm, test]'),
+      timeoutSeconds: positiveInt.max(86_400).default(300),
+      attempts: z.number().int().min(0).max(10).default(2),
+    })
+    .optional(),
 });
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;

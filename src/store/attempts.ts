@@ -68,8 +68,8 @@ export async function storeWholeAttempt(
     result: string | null;
     sessionId: string | null;
   },
-): Promise<{ runCostUsd: number }> {
-  const { rows } = await db.query<{ runCostUsd: number }>(
+): Promise<{ runCostUsd: number; attemptId: number }> {
+  const { rows } = await db.query<{ runCostUsd: number; attemptId: string }>(
     `WITH attempt AS (
        INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at, finished_at,
          session_id, result, is_error, subtype, terminal_reason, api_error_status, num_turns, cost_usd, duration_ms,
@@ -92,7 +92,7 @@ export async function storeWholeAttempt(
          duration_ms = CASE WHEN $28 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
        FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2
        RETURNING prior.run + attempt.spent AS run_cost)
-     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd"`,
+     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd", (SELECT id FROM attempt) AS "attemptId"`,
     [
       a.jobId,
       a.unitId,
@@ -108,7 +108,20 @@ export async function storeWholeAttempt(
       pgText(unit.result),
     ],
   );
-  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
+  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0), attemptId: Number(rows[0]!.attemptId) };
+}
+
+/** How the check after an attempt went: it stands as succeeded (null) or failed with the check's reason. */
+export async function judgeAttempt(
+  db: Db,
+  attemptId: number,
+  verdict: { errorType: string | null; error: string | null },
+): Promise<void> {
+  await db.query('UPDATE attempts SET error_type = $2, error = $3 WHERE id = $1', [
+    attemptId,
+    verdict.errorType,
+    pgText(verdict.error),
+  ]);
 }
 
 /** An outcome's columns, in the order session_id … tools_used, output. */

@@ -127,6 +127,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE units ADD COLUMN output jsonb;
     `,
   },
+  {
+    version: 5,
+    name: 'verify runs',
+    sql: `ALTER TABLE units ADD COLUMN verified boolean, ADD COLUMN verify_runs jsonb;`,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

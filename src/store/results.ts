@@ -10,7 +10,18 @@ import type { UnitRow } from './units.js';
 
 export type ResultRow = Pick<
   UnitRow,
-  'unitId' | 'key' | 'status' | 'result' | 'output' | 'error' | 'costUsd' | 'sessionId' | 'attempts' | 'durationMs'
+  | 'unitId'
+  | 'key'
+  | 'status'
+  | 'result'
+  | 'output'
+  | 'verified'
+  | 'verifyRuns'
+  | 'error'
+  | 'costUsd'
+  | 'sessionId'
+  | 'attempts'
+  | 'durationMs'
 >;
 
 const PAGE = 5000;
@@ -22,7 +33,7 @@ export async function* streamResults(db: Db, jobId: string, status?: UnitStatus)
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     cursor = client.query(
       new Cursor<ResultRow>(
-        `SELECT unit_id AS "unitId", key, status, result, output, error, cost_usd AS "costUsd", session_id AS "sessionId",
+        `SELECT unit_id AS "unitId", key, status, result, output, verified, verify_runs AS "verifyRuns", error, cost_usd AS "costUsd", session_id AS "sessionId",
            attempts, duration_ms AS "durationMs"
          FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit_id`,
         [jobId, status ?? null],

@@ -15,6 +15,9 @@ export interface UnitRow {
   result: string | null;
   /** The unit's structured output, when its spec asks for one. */
   output: unknown;
+  /** With a verify step: did the last check pass, and every check run in order (else null). */
+  verified: boolean | null;
+  verifyRuns: VerifyRun[] | null;
   error: string | null;
   costUsd: number;
   sessionId: string | null;
@@ -24,7 +27,7 @@ export interface UnitRow {
 }
 
 const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, origin, status, template_version AS "templateVersion",
-  result, output, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
+  result, output, verified, verify_runs AS "verifyRuns", error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
   updated_at AS "updatedAt"`;
 
 /** The next pending units after a cursor, in unit order: what the job starts next. */
@@ -114,10 +117,30 @@ export async function completeUnit(
   return rows[0] ?? { runCostUsd: 0 };
 }
 
+/** One run of a unit's verify step, as `show` and the results give it. */
+export interface VerifyRun {
+  exitCode: number | null;
+  durationMs: number;
+  /** The end of what it printed (stdout and stderr together). */
+  outputTail: string;
+  at: string;
+}
+
+/** A verify run is over: append it to the unit's, which passed if it did. */
+export async function recordVerifyRun(db: Db, jobId: string, unitId: number, run: VerifyRun): Promise<void> {
+  await db.query(
+    `UPDATE units SET verify_runs = coalesce(verify_runs, '[]'::jsonb) || jsonb_build_array($3::jsonb),
+       verified = ($3::jsonb->>'exitCode') = '0', updated_at = now()
+     WHERE job_id = $1 AND unit_id = $2`,
+    [jobId, unitId, pgJson(run)],
+  );
+}
+
 /** Put units back to pending (a rejected or failed test run), keeping what was spent on them. */
 export async function resetUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<void> {
   await db.query(
-    `UPDATE units SET status = 'pending', result = NULL, output = NULL, error = NULL, updated_at = now()
+    `UPDATE units SET status = 'pending', result = NULL, output = NULL, verified = NULL, verify_runs = NULL,
+       error = NULL, updated_at = now()
      WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
     [jobId, unitIds],
   );

@@ -220,6 +220,37 @@ describe('bad input', () => {
     expect((await h.cli(['run', '--frobnicate'])).exitCode).toBe(2);
   });
 
+  it('an output schema file that does not exist, is not JSON, or is not a JSON Schema of an object', async () => {
+    await expectError(
+      ['run', ...ok, '--output-schema', 'none.json'],
+      2,
+      /output\.schemaFile .*none\.json cannot be read \(ENOENT\)/,
+    );
+    await writeFile(path.join(dir, 'broken.json'), '{"type": "object",');
+    await expectError(['run', ...ok, '--output-schema', 'broken.json'], 2, /broken\.json is not JSON or YAML/);
+    await writeFile(path.join(dir, 'list.json'), '{"type": "array"}');
+    await expectError(
+      ['run', ...ok, '--output-schema', 'list.json'],
+      2,
+      /is not a usable JSON Schema: it must describe an object/,
+    );
+    await writeFile(path.join(dir, 'typo.json'), '{"type": "object", "properties": {"a": {"type": "strnig"}}}');
+    await expectError(['run', ...ok, '--output-schema', 'typo.json'], 2, /is not a usable JSON Schema: .*type/);
+  });
+
+  it('a verify command that is not found, or uses a field the source lacks', async () => {
+    await writeFile(
+      path.join(dir, 'verify.yaml'),
+      'source: { type: files, glob: "docs/*.md" }\nprompt: "Fix {{relative_path}}"\nagent: { rehearse: true }\nverify: { command: [no-such-check, "{{relative_path}}"] }\n',
+    );
+    await expectError(['run', 'verify.yaml'], 2, "the verify command's program no-such-check was not found");
+    await writeFile(
+      path.join(dir, 'verify-field.yaml'),
+      'source: { type: files, glob: "docs/*.md" }\nprompt: "Fix {{relative_path}}"\nagent: { rehearse: true }\nverify: { command: [sh, "{{nope}}"] }\n',
+    );
+    await expectError(['run', 'verify-field.yaml'], 2, /unknown placeholder {{nope}} in verify\.command/);
+  });
+
   it('created no job along the way', async () => {
     const [{ n }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
     expect(n).toBe(jobsBefore);

@@ -126,8 +126,10 @@ export function registerInspectCommands(program: Command): void {
       'after',
       `
 Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"},
-and "output" (the unit's structured output, or null) when the job's spec has output.schema. CSV
-gets one "output.FIELD" column per top-level field of the schema, in alphabetical order.`,
+and "output" (the unit's structured output, or null) when the job's spec has output.schema;
+"verified" and "verifyRuns" ([{exitCode, durationMs, outputTail, at}]) when it has verify. CSV
+gets a "verified" column, and one "output.FIELD" column per top-level field of the schema, in
+alphabetical order.`,
     )
     .action(
       action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {

@@ -9,6 +9,12 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
     `unit ${unit.unitId}: ${unit.key}${unit.origin && unit.origin !== unit.key ? ` (${unit.origin})` : ''}`,
     `status ${unit.status} · ${unit.attempts} attempt(s) in its last run · spent ${usd(unit.costUsd)}${unit.error ? ` · error: ${unit.error}` : ''}`,
   ];
+  for (const [i, run] of (unit.verifyRuns ?? []).entries()) {
+    const ended =
+      run.exitCode === 0 ? 'passed' : run.exitCode === null ? 'did not finish' : `failed (exit ${run.exitCode})`;
+    out.push(`check ${i + 1}: ${ended} · ${duration(run.durationMs)} · ${run.at}`);
+    if (run.exitCode !== 0 && run.outputTail.trim()) out.push(excerpt(run.outputTail.trimEnd(), 8));
+  }
   if (attempts.length === 0) out.push('', '(no attempts yet)');
   for (const { attempt: a, events } of attempts) {
     const outcome = a.finishedAt ? (a.errorType ? `${a.errorType}: ${a.error ?? ''}` : 'succeeded') : 'running';
