@@ -305,6 +305,15 @@ export function createAgentActivities(deps: ActivityDeps) {
           timeoutMs: verify.timeoutSeconds * 1000,
           signal,
           heartbeat: () => ctx.heartbeat({ attempt, verifying: repairs + 1 }),
+        }).catch((err: unknown) => {
+          // As for an agent run: a worker going down is an interruption, to run again elsewhere.
+          if (err instanceof CancelledFailure && err.message !== 'CANCELLED') {
+            throw ApplicationFailure.retryable(
+              `the check was interrupted (${err.message})`,
+              AGENT_ERROR_TYPES.interrupted,
+            );
+          }
+          throw err;
         });
         await recordVerifyRun(db, input.jobId, input.unitId, check);
         if (check.exitCode === 0) {
