@@ -154,6 +154,15 @@ export function createAgentActivities(deps: ActivityDeps) {
     const timeout = unitTimeoutMs === undefined ? null : AbortSignal.timeout(unitTimeoutMs);
     const signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
     const workflowId = ctx.info.workflowExecution?.workflowId;
+    /** What cut the attempt off when it was not the job's cancellation (a worker going down…), if anything. */
+    const interruptedBy = (): string | null => {
+      // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
+      const reason: unknown = ctx.cancellationSignal.reason;
+      return reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
+    };
+    /** A retryable failure, so the unit goes on elsewhere. */
+    const interrupted = (what: string, by: string) =>
+      ApplicationFailure.retryable(`${what} was interrupted (${by})`, AGENT_ERROR_TYPES.interrupted);
 
     /** One run of the agent: on the unit's prompt, or on a repair prompt continuing its session. */
     const runOnce = async (runPrompt: string, runResumeSessionId: string | null) => {
@@ -226,16 +235,14 @@ export function createAgentActivities(deps: ActivityDeps) {
       run: AgentRun,
     ): Promise<{ throttled: UnitOutcome } | { costUsd: number; attemptId: number }> => {
       const { report, outcome, failure, cancelled, throttle, recorder, startedAt } = run;
-      // The SDK aborts with the reason: CANCELLED (the job's request), WORKER_SHUTDOWN, TIMED_OUT…
       const reason: unknown = ctx.cancellationSignal.reason;
-      const interruptedBy =
-        reason instanceof CancelledFailure && reason.message !== 'CANCELLED' ? reason.message : null;
+      const by = interruptedBy();
       const succeededRun = !cancelled && !failure;
       const checking = succeededRun && spec.verify !== undefined;
       const ended = !cancelled
         ? (failure ?? (checking ? { type: VERIFY_PENDING, message: 'the check has not run yet' } : null))
-        : interruptedBy
-          ? { type: AGENT_ERROR_TYPES.interrupted, message: `interrupted: ${interruptedBy}` }
+        : by
+          ? { type: AGENT_ERROR_TYPES.interrupted, message: `interrupted: ${by}` }
           : { type: 'Cancelled', message: 'cancelled' };
       const recorded = await recorder.finish(
         {
@@ -252,14 +259,9 @@ export function createAgentActivities(deps: ActivityDeps) {
       );
 
       if (cancelled) {
-        // Not the job's cancellation (a worker going down, a timeout): a retryable failure, so the
-        // unit goes on elsewhere. It still counts as an attempt: Temporal has no uncounted kind.
-        if (interruptedBy) {
-          throw ApplicationFailure.retryable(
-            `the attempt was interrupted (${interruptedBy})`,
-            AGENT_ERROR_TYPES.interrupted,
-          );
-        }
+        // Not the job's cancellation (a worker going down, a timeout): it still counts as an
+        // attempt: Temporal has no uncounted kind.
+        if (by) throw interrupted('the attempt', by);
         throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
       }
       if (throttle && failure) {
@@ -307,13 +309,8 @@ export function createAgentActivities(deps: ActivityDeps) {
           heartbeat: () => ctx.heartbeat({ attempt, verifying: repairs + 1 }),
         }).catch((err: unknown) => {
           // As for an agent run: a worker going down is an interruption, to run again elsewhere.
-          if (err instanceof CancelledFailure && err.message !== 'CANCELLED') {
-            throw ApplicationFailure.retryable(
-              `the check was interrupted (${err.message})`,
-              AGENT_ERROR_TYPES.interrupted,
-            );
-          }
-          throw err;
+          const by = interruptedBy();
+          throw by ? interrupted('the check', by) : err;
         });
         await recordVerifyRun(db, input.jobId, input.unitId, check);
         if (check.exitCode === 0) {

@@ -3,7 +3,7 @@
  * succeeded, and the prompt that asks the agent to repair what the check found.
  */
 import { runAgentProcess } from '../src/agents/index.js';
-import type { VerifyRun } from '../src/store/units.js';
+import { checkEnding, type VerifyRun } from '../src/domain/index.js';
 
 /** What is kept of a check's output: its end, where test runners put the failures. */
 const OUTPUT_TAIL_CHARS = 4000;
@@ -57,7 +57,7 @@ export async function runCheck(
 
 /** How a failed check reads in errors: the command and how it ended. */
 export function describeCheck(shown: string, run: VerifyRun): string {
-  return `the check \`${shown}\` ${run.exitCode === null ? 'did not finish' : `failed (exit ${run.exitCode})`}`;
+  return `the check \`${shown}\` ${checkEnding(run)}`;
 }
 
 /** The prompt that continues the agent's session after a failed check. */

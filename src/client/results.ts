@@ -1,7 +1,7 @@
 /** A job's results as records, JSONL or CSV, streamed from one snapshot of the job. */
 import { stringify } from 'csv-stringify/sync';
 import type { UnitStatus } from '../domain/index.js';
-import { outputFields, type OutputSchema } from '../spec/outputSchema.js';
+import { outputFields } from '../spec/outputSchema.js';
 import type { JobSpec } from '../spec/schema.js';
 import type { JobRow } from '../store/jobs.js';
 import { streamResults, type ResultRow } from '../store/results.js';
@@ -47,35 +47,48 @@ export const RESULT_COLUMNS = [
 
 export type ResultFormat = 'jsonl' | 'csv';
 
+/** What a job's results carry besides the usual columns, from its spec. */
+function resultShape(job: JobRow) {
+  const spec = job.spec as Partial<JobSpec>;
+  const schema = spec.output?.schema ?? null;
+  return {
+    withOutput: schema !== null,
+    withVerify: spec.verify !== undefined,
+    fields: schema ? outputFields(schema) : [],
+  };
+}
+
 /** The job's results (only those in `status`, if given) as records, a page at a time. */
 export async function* resultPages(
   session: Session,
   jobId: string,
   status?: UnitStatus,
 ): AsyncGenerator<ResultRecord[]> {
-  const job = await requireJob(session, jobId);
-  const withOutput = outputSchemaOf(job) !== null;
-  const withVerify = (job.spec as Partial<JobSpec>).verify !== undefined;
-  for await (const rows of streamResults(session.db, jobId, status))
+  yield* pagesOf(session, await requireJob(session, jobId), status);
+}
+
+async function* pagesOf(session: Session, job: JobRow, status?: UnitStatus): AsyncGenerator<ResultRecord[]> {
+  const { withOutput, withVerify } = resultShape(job);
+  for await (const rows of streamResults(session.db, job.id, status))
     yield rows.map((r) => resultRecord(r, withOutput, withVerify));
 }
 
 /**
  * The results as text in the format, a chunk of whole lines at a time (CSV starts with its
- * header; with structured output, one `output.FIELD` column per top-level field of the schema).
+ * header; with verify a `verified` column, with structured output one `output.FIELD` column per
+ * top-level field of the schema).
  */
 export async function* resultText(
   session: Session,
   jobId: string,
   options: { format: ResultFormat; status?: UnitStatus },
 ): AsyncGenerator<{ text: string; units: number }> {
+  const job = await requireJob(session, jobId);
   const csv = options.format === 'csv';
-  const job = csv ? await requireJob(session, jobId) : null;
-  const schema = job ? outputSchemaOf(job) : null;
-  const fields = schema ? outputFields(schema) : [];
-  const verified = job !== null && (job.spec as Partial<JobSpec>).verify !== undefined ? ['verified'] : [];
+  const { withVerify, fields } = resultShape(job);
+  const verified = withVerify ? ['verified'] : [];
   if (csv) yield { text: stringify([[...RESULT_COLUMNS, ...verified, ...fields.map((f) => `output.${f}`)]]), units: 0 };
-  for await (const page of resultPages(session, jobId, options.status)) {
+  for await (const page of pagesOf(session, job, options.status)) {
     const text = csv
       ? stringify(
           page.map((r) => [
@@ -87,10 +100,6 @@ export async function* resultText(
       : `${page.map((r) => JSON.stringify(r)).join('\n')}\n`;
     yield { text, units: page.length };
   }
-}
-
-function outputSchemaOf(job: JobRow): OutputSchema | null {
-  return (job.spec as Partial<JobSpec>).output?.schema ?? null;
 }
 
 /** One output field as a CSV cell: scalars as they are, objects and arrays as JSON. */

@@ -11,3 +11,4 @@ export * from './job.js';
 export * from './lifecycle.js';
 export * from './units.js';
 export * from './records.js';
+export * from './verify.js';

@@ -14,14 +14,13 @@ import {
   excerpt,
   FAULT_MARKER,
   hash,
-  isObject,
-  objects,
   parseFaultSpec,
   targetFile,
   tokens,
   type Fault,
   type FaultSpec,
 } from './scriptedAnswers.js';
+import { isObject, objects } from './untrusted.js';
 
 export type ResponseItem =
   { type: 'message'; text: string } | { type: 'custom_tool_call'; callId: string; name: 'apply_patch'; input: string };

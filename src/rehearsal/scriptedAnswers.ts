@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { OUTPUT_MARKER, scriptedOutput, STRUCTURED_OUTPUT_TOOL, structuredOutputSchema } from './scriptedOutput.js';
+import { isObject, objects } from './untrusted.js';
 
 export type Fault =
   | { kind: 'error'; status: number; errorType: string; message: string; retryAfterSeconds?: number }
@@ -95,11 +96,6 @@ export function parseFaultSpec(spec: string, model = 'unknown'): FaultSpec | und
 
 type Block = { type?: unknown; text?: unknown; is_error?: unknown; name?: unknown };
 type Message = { role?: unknown; content?: unknown };
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
-/** Array entries that are objects: request bodies are untrusted, so anything else is skipped. */
-export const objects = (value: unknown) => (Array.isArray(value) ? value.filter(isObject) : []);
 
 function blocks(content: unknown): Block[] {
   return typeof content === 'string' ? [{ type: 'text', text: content }] : objects(content);

@@ -5,8 +5,7 @@
  * 2.1.330). The scripted model calls it with the object a `[[output:{…}]]` marker in the prompt
  * gives, or else with a deterministic object built from the schema.
  */
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isObject } from './untrusted.js';
 
 export const STRUCTURED_OUTPUT_TOOL = 'StructuredOutput';
 /** `[[output:{"sentiment":"good"}]]`: the object the scripted model answers with, as JSON. */

@@ -7,8 +7,11 @@ import { Ajv, type ValidateFunction } from 'ajv';
 export type OutputSchema = Record<string, unknown>;
 
 const ajv = new Ajv({ allErrors: true, strict: false });
-/** Compiled validators by schema text: a job's schema is compiled once per process. */
-const compiled = new Map<string, ValidateFunction>();
+/**
+ * Compiled validators by schema object: a worker keeps each job's spec (and so its schema) in a
+ * cache, so a job's schema is compiled once, and no unit pays for more than a lookup.
+ */
+const compiled = new WeakMap<OutputSchema, ValidateFunction>();
 
 /** Why the schema cannot be used as a unit's output schema, or null when it can. */
 export function schemaProblem(schema: OutputSchema): string | null {
@@ -39,11 +42,10 @@ export function outputFields(schema: OutputSchema): string[] {
 }
 
 function validator(schema: OutputSchema): ValidateFunction {
-  const key = JSON.stringify(schema);
-  let validate = compiled.get(key);
+  let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
-    compiled.set(key, validate);
+    compiled.set(schema, validate);
   }
   return validate;
 }

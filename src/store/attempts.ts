@@ -1,7 +1,7 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
 import type { AttemptReport, Phase, UnitOutcomeStatus } from '../domain/index.js';
 import type { Db } from './db.js';
-import { pgJson, pgText } from './pgSafe.js';
+import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 import { spentOnUnit } from './units.js';
 
 export interface NewAttempt {
@@ -141,7 +141,7 @@ function outcomeParams(o: AttemptOutcome): unknown[] {
     pgText(o.error),
     pgText(o.stderrTail),
     o.toolsUsed,
-    o.output === undefined || o.output === null ? null : pgJson(o.output),
+    pgJsonOrNull(o.output),
   ];
 }
 

@@ -8,6 +8,11 @@ export function pgText(text: string | null): string | null {
   return text === null ? null : text.replaceAll('\u0000', '\uFFFD');
 }
 
+/** JSON for a nullable jsonb column: null and undefined are SQL NULL. */
+export function pgJsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : pgJson(value);
+}
+
 /** JSON for a jsonb column. */
 export function pgJson(value: unknown): string {
   // Only an odd run of backslashes before u0000 is the escape of a NUL (an even run is a literal backslash).

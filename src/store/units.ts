@@ -1,7 +1,7 @@
 /** Units: one row per work item, its payload and its final outcome. */
-import type { UnitOutcomeStatus, UnitRef, UnitStatus } from '../domain/index.js';
+import type { UnitOutcomeStatus, UnitRef, UnitStatus, VerifyRun } from '../domain/index.js';
 import type { Db } from './db.js';
-import { pgJson, pgText } from './pgSafe.js';
+import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 
 export interface UnitRow {
   jobId: string;
@@ -111,19 +111,10 @@ export async function completeUnit(
       pgText(completion.result),
       pgText(completion.error),
       completion.sessionId,
-      completion.output === undefined || completion.output === null ? null : pgJson(completion.output),
+      pgJsonOrNull(completion.output),
     ],
   );
   return rows[0] ?? { runCostUsd: 0 };
-}
-
-/** One run of a unit's verify step, as `show` and the results give it. */
-export interface VerifyRun {
-  exitCode: number | null;
-  durationMs: number;
-  /** The end of what it printed (stdout and stderr together). */
-  outputTail: string;
-  at: string;
 }
 
 /** A verify run is over: append it to the unit's, which passed if it did. */

@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { parseJsonl, useHarness, type StatusJson } from '../support/harness.js';
+import { parseJsonl, useHarness } from '../support/harness.js';
 
 const h = useHarness({ worker: true });
 let dir: string;
@@ -20,11 +20,7 @@ beforeAll(async () => {
   );
 });
 
-async function run(args: string[]): Promise<StatusJson> {
-  const r = await h.cli(['run', ...args, '--yes', '--json'], { cwd: dir });
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`run exited ${r.exitCode}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as StatusJson;
-}
+const run = (args: string[]) => h.runJob(args, { cwd: dir });
 
 describe('command agent', () => {
   it('runs any program per unit: a retryable exit is retried, a listed one is not', async () => {
@@ -56,14 +52,13 @@ concurrency: 2
     const status = await run(['command.yaml']);
     expect(status).toMatchObject({ status: 'FAILED', counts: { total: 4, succeeded: 3, failed: 1 } });
 
-    const results = parseJsonl<{
+    const byKey = await h.resultsByKey<{
       key: string;
       status: string;
       result: string | null;
       error: string | null;
       attempts: number;
-    }>((await h.cli(['results', status.jobId])).stdout);
-    const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
+    }>(status.jobId);
     expect(byKey['ok-1']).toMatchObject({
       status: 'succeeded',
       attempts: 1,

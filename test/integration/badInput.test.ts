@@ -235,7 +235,11 @@ describe('bad input', () => {
       /is not a usable JSON Schema: it must describe an object/,
     );
     await writeFile(path.join(dir, 'typo.json'), '{"type": "object", "properties": {"a": {"type": "strnig"}}}');
-    await expectError(['run', ...ok, '--output-schema', 'typo.json'], 2, /is not a usable JSON Schema: .*type/);
+    await expectError(
+      ['run', ...ok, '--output-schema', 'typo.json'],
+      2,
+      /is not a usable JSON Schema: schema is invalid: data\/properties\/a\/type/,
+    );
   });
 
   it('a verify command that is not found, or uses a field the source lacks', async () => {

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { parseJsonl, useHarness, type StatusJson } from '../support/harness.js';
+import { useHarness, type StatusJson } from '../support/harness.js';
 
 const h = useHarness({ worker: true });
 let dir: string;
@@ -33,9 +33,7 @@ beforeAll(async () => {
 
 async function run(spec: string): Promise<StatusJson> {
   await writeFile(path.join(dir, 'job.yaml'), spec);
-  const r = await h.cli(['run', 'job.yaml', '--yes', '--json'], { cwd: dir });
-  if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`run exited ${r.exitCode}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as StatusJson;
+  return h.runJob(['job.yaml'], { cwd: dir });
 }
 
 interface Result {
@@ -58,8 +56,7 @@ testUnits: 0
 `);
     expect(status).toMatchObject({ status: 'FAILED', counts: { total: 3, succeeded: 2, failed: 1 } });
 
-    const results = parseJsonl<Result>((await h.cli(['results', status.jobId])).stdout);
-    const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
+    const byKey = await h.resultsByKey<Result>(status.jobId);
     expect(byKey.r1).toMatchObject({ status: 'succeeded', output: { sentiment: 'good', score: 1 } });
     expect(byKey.r2).toMatchObject({ status: 'succeeded', output: { sentiment: 'good', score: 1 } });
     expect(byKey.r3).toMatchObject({ status: 'failed', output: null, attempts: 2 });
@@ -110,8 +107,7 @@ retries: 0
 testUnits: 0
 `);
     expect(status).toMatchObject({ status: 'FAILED', counts: { total: 3, succeeded: 1, failed: 2 } });
-    const results = parseJsonl<Result>((await h.cli(['results', status.jobId])).stdout);
-    const byKey = Object.fromEntries(results.map((r) => [r.key, r]));
+    const byKey = await h.resultsByKey<Result>(status.jobId);
     expect(byKey.r1).toMatchObject({ status: 'succeeded', output: { sentiment: 'good', score: 5 } });
     expect(byKey.r2!.error).toBe('OutputInvalid: the output does not fit the schema: /score must be number');
     expect(byKey.r3!.error).toMatch(/^OutputInvalid: the agent's result is not JSON \(/);

@@ -8,7 +8,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { parseJsonl, useHarness, type StatusJson } from '../support/harness.js';
+import { useHarness } from '../support/harness.js';
 
 const h = useHarness({ worker: true });
 let dir: string;
@@ -54,12 +54,10 @@ verify: { command: ["./check.sh", "{{id}}"], attempts: 2, timeoutSeconds: 30 }
 testUnits: 0
 `,
     );
-    const r = await h.cli(['run', 'job.yaml', '--yes', '--json'], { cwd: dir });
-    const status = JSON.parse(r.stdout) as StatusJson;
+    const status = await h.runJob(['job.yaml'], { cwd: dir });
     expect(status).toMatchObject({ status: 'FAILED', counts: { total: 3, succeeded: 2, failed: 1 } });
 
-    const results = parseJsonl<Result>((await h.cli(['results', status.jobId])).stdout);
-    const byKey = Object.fromEntries(results.map((u) => [u.key, u]));
+    const byKey = await h.resultsByKey<Result>(status.jobId);
     expect(byKey.ok).toMatchObject({ status: 'succeeded', verified: true, attempts: 1 });
     expect(byKey.ok!.verifyRuns).toEqual([
       expect.objectContaining({ exitCode: 0, outputTail: 'all 3 tests passed\n' }),

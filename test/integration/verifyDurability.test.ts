@@ -57,9 +57,12 @@ testUnits: 0
     expect(unit).toEqual({ verified: true, runs: 1 });
   }
 
-  it('SIGKILL: the unit runs again elsewhere and is checked there', async () => {
+  it.each([
+    ['SIGKILL', 'kill'],
+    ['SIGTERM, the check outliving the shutdown grace', 'stop'],
+  ] as const)('%s: the unit runs again on another worker and is checked there, not cancelled', async (_, how) => {
     const first = await h.startWorker();
-    const { jobId, dir } = await jobWithSlowCheck('verify-killed');
+    const { jobId, dir } = await jobWithSlowCheck(`verify-${how}`);
     await waitFor(
       () =>
         access(path.join(dir, 'started')).then(
@@ -69,25 +72,7 @@ testUnits: 0
       60_000,
       'the check',
     );
-    await first.kill();
-    const second = await h.startWorker();
-    await expectCheckedOnce(jobId);
-    await second.stop();
-  });
-
-  it('SIGTERM: a check outliving the shutdown grace runs again on another worker, not cancelled', async () => {
-    const first = await h.startWorker();
-    const { jobId, dir } = await jobWithSlowCheck('verify-stopped');
-    await waitFor(
-      () =>
-        access(path.join(dir, 'started')).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-      'the check',
-    );
-    await first.stop();
+    await first[how]();
     const second = await h.startWorker();
     await expectCheckedOnce(jobId);
     await second.stop();

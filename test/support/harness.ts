@@ -68,6 +68,19 @@ export class Harness {
     return JSON.parse(result.stdout) as T;
   }
 
+  /** `run ARGS --yes --json` to the end: the final status (exit 1, a job that FAILED, included). */
+  async runJob(args: string[], options: { cwd?: string } = {}): Promise<StatusJson> {
+    const r = await this.cli(['run', ...args, '--yes', '--json'], options);
+    if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`run exited ${r.exitCode}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as StatusJson;
+  }
+
+  /** The job's results (`results JOB`), by unit key. */
+  async resultsByKey<T extends { key: string }>(jobId: string): Promise<Record<string, T>> {
+    const results = parseJsonl<T>((await this.cli(['results', jobId])).stdout);
+    return Object.fromEntries(results.map((r) => [r.key, r]));
+  }
+
   async startWorker(env: Record<string, string> = {}, args: string[] = []): Promise<WorkerProcess> {
     const worker = new WorkerProcess(
       execa('node', [CLI, 'worker', ...args], { env: this.env(env), reject: false, stdin: 'ignore', all: true }),

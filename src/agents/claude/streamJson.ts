@@ -61,19 +61,13 @@ export interface StreamEvent {
   modelAnswered: boolean;
 }
 
-/** A line kept as it was: not JSON, or JSON that is not an object. */
-function textEvent(text: string): StreamEvent {
-  return {
-    type: 'text',
-    subtype: null,
-    data: { text },
-    sessionId: null,
-    toolUses: [],
-    result: null,
-    rateLimit: null,
-    modelAnswered: false,
-  };
+/** An event that says nothing yet beyond its type; parsing fills in what the line tells. */
+function blankEvent(type: string, subtype: string | null, data: StreamEvent['data']): StreamEvent {
+  return { type, subtype, data, sessionId: null, toolUses: [], result: null, rateLimit: null, modelAnswered: false };
 }
+
+/** A line kept as it was: not JSON, or JSON that is not an object. */
+const textEvent = (text: string): StreamEvent => blankEvent('text', null, { text });
 
 export function parseStreamLine(line: string): StreamEvent | null {
   const text = line.trim();
@@ -88,16 +82,7 @@ export function parseStreamLine(line: string): StreamEvent | null {
   const data = value as Record<string, unknown>;
   const type = typeof data.type === 'string' ? data.type : 'unknown';
   const subtype = typeof data.subtype === 'string' ? data.subtype : null;
-  const event: StreamEvent = {
-    type,
-    subtype,
-    data,
-    sessionId: null,
-    toolUses: [],
-    result: null,
-    rateLimit: null,
-    modelAnswered: false,
-  };
+  const event = blankEvent(type, subtype, data);
 
   const init = initSchema.safeParse(data);
   if (init.success) event.sessionId = init.data.session_id;

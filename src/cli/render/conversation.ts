@@ -1,5 +1,6 @@
 /** A unit's attempts and their conversation events as readable text (`show JOB UNIT`). */
 import type { UnitConversation } from '../../client/units.js';
+import { checkEnding } from '../../domain/index.js';
 import { duration, excerpt, truncate, usd } from './format.js';
 
 type Block = { type?: string; text?: string; name?: string; input?: unknown; content?: unknown; is_error?: boolean };
@@ -10,9 +11,7 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
     `status ${unit.status} · ${unit.attempts} attempt(s) in its last run · spent ${usd(unit.costUsd)}${unit.error ? ` · error: ${unit.error}` : ''}`,
   ];
   for (const [i, run] of (unit.verifyRuns ?? []).entries()) {
-    const ended =
-      run.exitCode === 0 ? 'passed' : run.exitCode === null ? 'did not finish' : `failed (exit ${run.exitCode})`;
-    out.push(`check ${i + 1}: ${ended} · ${duration(run.durationMs)} · ${run.at}`);
+    out.push(`check ${i + 1}: ${checkEnding(run)} · ${duration(run.durationMs)} · ${run.at}`);
     if (run.exitCode !== 0 && run.outputTail.trim()) out.push(excerpt(run.outputTail.trimEnd(), 8));
   }
   if (attempts.length === 0) out.push('', '(no attempts yet)');
