@@ -5,6 +5,8 @@
  * adapter judge the outcome and, on success, records it. Only a small summary goes back to the
  * workflow; results and conversations stay in Postgres.
  */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { agentFailure, agentKind, runAgentProcess } from '../src/agents/index.js';
 import {
@@ -14,11 +16,25 @@ import {
   type AttemptReport,
   type GroupedUnitOutcome,
   type Phase,
+  type UnitChanges,
   type UnitFinished,
   type UnitOutcome,
+  type UnitPayload,
   type UnitRef,
 } from '../src/domain/index.js';
+import {
+  BranchTakenError,
+  closeUnitWorktree,
+  commitSubject,
+  commitUnitWorktree,
+  defaultBranchPrefix,
+  openUnitWorktree,
+  unitBranch,
+  unitWorktreeDir,
+  type UnitWorktree,
+} from '../src/git/worktree.js';
 import { sourceKind } from '../src/sources/index.js';
+import type { ResolvedIsolation } from '../src/spec/isolation.js';
 import { outputProblem, type OutputSchema } from '../src/spec/outputSchema.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
@@ -67,8 +83,14 @@ const HEARTBEAT_AFTER_MS = 5000;
  * statement): a conversation worth following live lasts longer than this.
  */
 const RECORD_AFTER_MS = 5000;
-/** An agent run that succeeded, recorded before its check has passed: never taken for a success. */
-const VERIFY_PENDING = 'VerifyPending';
+/**
+ * An agent run that succeeded, recorded before its check passed or its worktree was committed:
+ * never taken for a success by a retry.
+ */
+const PENDING = {
+  verify: { type: 'VerifyPending', message: 'the check has not run yet' },
+  commit: { type: 'CommitPending', message: 'its changes are not committed yet' },
+};
 
 export function createAgentActivities(deps: ActivityDeps) {
   const { db } = deps;
@@ -114,6 +136,7 @@ export function createAgentActivities(deps: ActivityDeps) {
         error: null,
         sessionId: done.sessionId,
         output: done.output,
+        changes: done.changes,
       });
       return { settled: Promise.resolve(succeeded(input, runCostUsd)), throttled: false };
     }
@@ -131,7 +154,18 @@ export function createAgentActivities(deps: ActivityDeps) {
     }
     const agent = spec.agent;
     const kind = agentKind(agent);
-    const templateUnit: TemplateUnit = { key: unit.key, index: unit.unitId, payload: unit.payload };
+
+    const source = sourceKind(spec.source);
+    // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
+    const jobCwd = agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd();
+    const worktree = spec.isolation ? unitWorktree(spec.isolation, input.jobId, unit) : null;
+    // In a worktree, the unit's paths into the repository lead into its worktree.
+    const inWorkspace = (p: string): string => (worktree ? pathInWorktree(worktree, p) : p);
+    const templateUnit: TemplateUnit = {
+      key: unit.key,
+      index: unit.unitId,
+      payload: worktree ? mapPaths(unit.payload, inWorkspace) : unit.payload,
+    };
     const render = (t: string): string => {
       try {
         return renderTemplate(t, templateUnit);
@@ -143,13 +177,14 @@ export function createAgentActivities(deps: ActivityDeps) {
     };
 
     const prompt = render(text);
+    // A retry in a worktree starts afresh (its worktree is reset): the old session's edits are gone.
     const resumeSessionId =
-      kind.resumesOnRetry?.(agent) && attempt > 1 ? await previousSessionId(db, runKey, input.unitId) : null;
+      kind.resumesOnRetry?.(agent) && attempt > 1 && !worktree
+        ? await previousSessionId(db, runKey, input.unitId)
+        : null;
     const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
-    const source = sourceKind(spec.source);
-    const unitDirectory = source.unitDirectory?.(unit.payload) ?? null;
-    // Resolved when the job was created; a job stored before agents had their own cwd used the source's.
-    const cwd = agent.cwd ?? source.workingDirectory?.(spec.source) ?? process.cwd();
+    const unitDirectory = source.unitDirectory?.(templateUnit.payload) ?? null;
+    const cwd = inWorkspace(jobCwd);
     const outputSchema = spec.output?.schema ?? null;
     const timeout = unitTimeoutMs === undefined ? null : AbortSignal.timeout(unitTimeoutMs);
     const signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
@@ -228,8 +263,8 @@ export function createAgentActivities(deps: ActivityDeps) {
     /**
      * Record a run's outcome. Throws as the activity should fail: CancelledFailure when the job
      * cancelled it, ApplicationFailure otherwise; returns the outcome of a run the API refused, or
-     * what was spent and the attempt's row. A success waiting for its check is recorded as
-     * VerifyPending, so a retry never takes it for a success, and its unit stays running.
+     * what was spent and the attempt's row. A success waiting for its check or commit is recorded
+     * as pending, so a retry never takes it for a success, and its unit stays running.
      */
     const finishRun = async (
       run: AgentRun,
@@ -238,9 +273,9 @@ export function createAgentActivities(deps: ActivityDeps) {
       const reason: unknown = ctx.cancellationSignal.reason;
       const by = interruptedBy();
       const succeededRun = !cancelled && !failure;
-      const checking = succeededRun && spec.verify !== undefined;
+      const pending = !succeededRun ? null : spec.verify ? PENDING.verify : worktree ? PENDING.commit : null;
       const ended = !cancelled
-        ? (failure ?? (checking ? { type: VERIFY_PENDING, message: 'the check has not run yet' } : null))
+        ? (failure ?? pending)
         : by
           ? { type: AGENT_ERROR_TYPES.interrupted, message: `interrupted: ${by}` }
           : { type: 'Cancelled', message: 'cancelled' };
@@ -253,9 +288,7 @@ export function createAgentActivities(deps: ActivityDeps) {
           error: ended?.message ?? null,
           stderrTail: outcome.stderrTail || null,
         },
-        succeededRun && !checking
-          ? { result: report.result, sessionId: report.sessionId, output: report.output }
-          : null,
+        succeededRun && !pending ? { result: report.result, sessionId: report.sessionId, output: report.output } : null,
       );
 
       if (cancelled) {
@@ -293,9 +326,13 @@ export function createAgentActivities(deps: ActivityDeps) {
 
     /**
      * The unit's check, after a successful run; while it fails and repairs are left, the agent
-     * continues its session with the check's output, and the check runs again.
+     * continues its session with the check's output, and the check runs again. Returns the run
+     * that passed and its attempt, or the outcome of a repair the API refused.
      */
-    const verifyAndRepair = async (first: AgentRun, firstAttemptId: number): Promise<UnitOutcome> => {
+    const verifyAndRepair = async (
+      first: AgentRun,
+      firstAttemptId: number,
+    ): Promise<{ passed: AgentRun; attemptId: number } | { throttled: UnitOutcome }> => {
       const verify = spec.verify!;
       const command = verify.command.map(render);
       const shown = command.join(' ');
@@ -313,19 +350,7 @@ export function createAgentActivities(deps: ActivityDeps) {
           throw by ? interrupted('the check', by) : err;
         });
         await recordVerifyRun(db, input.jobId, input.unitId, check);
-        if (check.exitCode === 0) {
-          await judgeAttempt(db, attemptId, { errorType: null, error: null });
-          const { report } = run;
-          const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
-            status: 'succeeded',
-            runKey,
-            result: report.result,
-            error: null,
-            sessionId: report.sessionId,
-            output: report.output,
-          });
-          return { ...succeeded(input, runCostUsd), durationMs: Math.round(Date.now() - first.startedAt) };
-        }
+        if (check.exitCode === 0) return { passed: run, attemptId };
         const why = `${describeCheck(shown, check)}: ${check.outputTail.trim().split('\n').slice(-3).join(' | ')}`;
         await judgeAttempt(db, attemptId, { errorType: AGENT_ERROR_TYPES.verifyFailed, error: why });
         if (repairs >= verify.attempts) {
@@ -336,20 +361,64 @@ export function createAgentActivities(deps: ActivityDeps) {
         }
         run = await runOnce(repairPrompt(shown, check), run.report.sessionId);
         const done = await finishRun(run);
-        if ('throttled' in done) return done.throttled;
+        if ('throttled' in done) return done;
         attemptId = done.attemptId;
       }
     };
 
-    const first = await runOnce(prompt, resumeSessionId);
+    /**
+     * A pending success is one now (its check passed): the worktree's changes are committed on
+     * the unit's branch and the worktree removed before the attempt is judged and the unit
+     * settled, so a crash in between runs the unit again from its base.
+     */
+    const succeedPending = async (run: AgentRun, attemptId: number): Promise<UnitOutcome> => {
+      const changes = worktree ? await commitWorktree(worktree, commitSubject(input.jobId, unit.key)) : null;
+      await judgeAttempt(db, attemptId, { errorType: null, error: null, changes });
+      const { report } = run;
+      const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
+        status: 'succeeded',
+        runKey,
+        result: report.result,
+        error: null,
+        sessionId: report.sessionId,
+        output: report.output,
+        changes,
+      });
+      return { ...succeeded(input, runCostUsd), durationMs: Math.round(Date.now() - first.startedAt) };
+    };
+
+    if (worktree) await openWorktree(worktree, input.jobId);
+    let first: AgentRun;
+    try {
+      first = await runOnce(prompt, resumeSessionId);
+    } catch (err) {
+      if (worktree) await closeUnitWorktree(worktree, false);
+      throw err;
+    }
     // Recording the outcome is the rest: a group starts its next unit meanwhile.
     const settled = (async (): Promise<UnitOutcome> => {
       const done = await finishRun(first);
       if ('throttled' in done) return done.throttled;
-      if (spec.verify) return verifyAndRepair(first, done.attemptId);
-      return { ...succeeded(input, done.costUsd), durationMs: Math.round(first.outcome.durationMs) };
+      if (!spec.verify && !worktree)
+        return { ...succeeded(input, done.costUsd), durationMs: Math.round(first.outcome.durationMs) };
+      const checked = spec.verify ? await verifyAndRepair(first, done.attemptId) : { passed: first, ...done };
+      if ('throttled' in checked) return checked.throttled;
+      return succeedPending(checked.passed, checked.attemptId);
     })();
-    return { settled, throttled: first.throttle !== null };
+    // A unit that did not succeed leaves no worktree, nor a branch.
+    const cleaned = worktree
+      ? settled.then(
+          async (outcome) => {
+            if (outcome.status !== 'succeeded') await closeUnitWorktree(worktree, false);
+            return outcome;
+          },
+          async (err: unknown) => {
+            await closeUnitWorktree(worktree, false);
+            throw err;
+          },
+        )
+      : settled;
+    return { settled: cleaned, throttled: first.throttle !== null };
   }
 
   async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {
@@ -474,4 +543,63 @@ function checkOutput(schema: OutputSchema, report: AttemptReport): { output: unk
   if (output === null) return { output, problem: 'the agent gave no structured output' };
   const problem = outputProblem(schema, output);
   return { output, problem: problem && `the output does not fit the schema: ${problem}` };
+}
+
+/** The unit's worktree: where it is, its branch, its base. */
+function unitWorktree(isolation: ResolvedIsolation, jobId: string, unit: UnitRow): UnitWorktree {
+  return {
+    repo: isolation.repo,
+    dir: unitWorktreeDir(jobId, unit.unitId),
+    branch: unitBranch(isolation.branch ?? defaultBranchPrefix(jobId), unit.unitId, unit.key),
+    baseCommit: isolation.baseCommit,
+  };
+}
+
+/** A path in the repository, as the same path in the unit's worktree; any other path as it is. */
+function pathInWorktree(worktree: UnitWorktree, p: string): string {
+  const relative = path.relative(worktree.repo, realPath(p));
+  return relative.startsWith('..') || path.isAbsolute(relative) ? p : path.join(worktree.dir, relative);
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/** The record with its top-level absolute paths mapped (a files unit's file_path). */
+function mapPaths(payload: UnitPayload, map: (p: string) => string): UnitPayload {
+  return Object.fromEntries(
+    Object.entries(payload).map(([k, v]) => [k, typeof v === 'string' && path.isAbsolute(v) ? map(v) : v]),
+  );
+}
+
+/** A fresh worktree for the unit; a branch that is not the job's fails it for good, git trouble for a retry. */
+async function openWorktree(worktree: UnitWorktree, jobId: string): Promise<void> {
+  try {
+    await openUnitWorktree(worktree, jobId);
+  } catch (err) {
+    if (err instanceof BranchTakenError)
+      throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.branchTaken);
+    throw ApplicationFailure.retryable(
+      `could not make the unit's worktree: ${(err as Error).message}`,
+      AGENT_ERROR_TYPES.worktreeFailed,
+    );
+  }
+}
+
+/** Commits the unit's changes and removes its worktree (keeping the branch if it changed something). */
+async function commitWorktree(worktree: UnitWorktree, subject: string): Promise<UnitChanges> {
+  try {
+    const changes = await commitUnitWorktree(worktree, subject);
+    await closeUnitWorktree(worktree, changes.commit !== null);
+    return changes;
+  } catch (err) {
+    throw ApplicationFailure.retryable(
+      `could not commit the unit's changes: ${(err as Error).message}`,
+      AGENT_ERROR_TYPES.worktreeFailed,
+    );
+  }
 }

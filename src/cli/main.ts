@@ -1,6 +1,7 @@
 /** The `agentic-batch` command line. */
 import { Command, CommanderError } from 'commander';
 import { reportError, setVerbose } from './action.js';
+import { registerApplyCommand } from './commands/apply.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerRunCommands } from './commands/run.js';
@@ -27,6 +28,7 @@ TEMPORAL_NAMESPACE, DATABASE_URL, CLAUDE_BIN, AGENTIC_BATCH_TASK_QUEUE, TEMPORAL
 registerRunCommands(program);
 registerControlCommands(program);
 registerInspectCommands(program);
+registerApplyCommand(program);
 registerStackCommands(program);
 
 try {

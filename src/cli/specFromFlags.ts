@@ -41,6 +41,7 @@ export interface SpecFlags {
   requestsPerMinute?: string;
   priority?: string;
   outputSchema?: string;
+  worktree?: boolean;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
   agent?: string;
@@ -115,6 +116,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.priority !== undefined) spec.priority = number('--priority', flags.priority);
   // Relative to where the command runs, like every path on the command line.
   if (flags.outputSchema !== undefined) spec.output = { schemaFile: path.resolve(flags.outputSchema) };
+  if (flags.worktree) spec.isolation = { ...(spec.isolation as object | undefined), type: 'worktree' };
   if (flags.requestsPerMinute !== undefined)
     spec.requestsPerMinute = number('--requests-per-minute', flags.requestsPerMinute);
   applyAgentFlags(spec, flags);

@@ -8,22 +8,42 @@ import { streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
 
-/**
- * The documented shape of one unit's result; `output` when its job asks for structured output,
- * `verified` and `verifyRuns` when it has a verify step.
- */
+/** What a job's results carry besides the usual columns. */
+export interface ResultShape {
+  /** Structured output: `output`. */
+  withOutput: boolean;
+  /** A verify step: `verified`, `verifyRuns`. */
+  withVerify: boolean;
+  /** A worktree per unit: `branch`, `commit`, `filesChanged`, `insertions`, `deletions`. */
+  withChanges: boolean;
+}
+
+/** The documented shape of one unit's result, with the extra fields its job's shape asks for. */
 export function resultRecord(
   u: ResultRow,
-  withOutput = u.output !== null && u.output !== undefined,
-  withVerify = u.verifyRuns !== null && u.verifyRuns !== undefined,
+  shape: ResultShape = {
+    withOutput: u.output !== null && u.output !== undefined,
+    withVerify: u.verifyRuns !== null && u.verifyRuns !== undefined,
+    withChanges: u.changes !== null && u.changes !== undefined,
+  },
 ) {
+  const changes = u.changes ?? null;
   return {
     unitId: u.unitId,
     key: u.key,
     status: u.status,
     result: u.result,
-    ...(withOutput ? { output: u.output ?? null } : {}),
-    ...(withVerify ? { verified: u.verified ?? null, verifyRuns: u.verifyRuns ?? [] } : {}),
+    ...(shape.withOutput ? { output: u.output ?? null } : {}),
+    ...(shape.withVerify ? { verified: u.verified ?? null, verifyRuns: u.verifyRuns ?? [] } : {}),
+    ...(shape.withChanges
+      ? {
+          branch: changes?.branch ?? null,
+          commit: changes?.commit ?? null,
+          filesChanged: changes?.filesChanged ?? null,
+          insertions: changes?.insertions ?? null,
+          deletions: changes?.deletions ?? null,
+        }
+      : {}),
     error: u.error,
     costUsd: u.costUsd,
     sessionId: u.sessionId,
@@ -47,13 +67,16 @@ export const RESULT_COLUMNS = [
 
 export type ResultFormat = 'jsonl' | 'csv';
 
-/** What a job's results carry besides the usual columns, from its spec. */
-function resultShape(job: JobRow) {
+export const CHANGE_COLUMNS = ['branch', 'commit', 'filesChanged', 'insertions', 'deletions'] as const;
+
+/** What a job's results carry besides the usual columns, from its spec (and the output's fields). */
+function resultShape(job: JobRow): ResultShape & { fields: string[] } {
   const spec = job.spec as Partial<JobSpec>;
   const schema = spec.output?.schema ?? null;
   return {
     withOutput: schema !== null,
     withVerify: spec.verify !== undefined,
+    withChanges: spec.isolation !== undefined,
     fields: schema ? outputFields(schema) : [],
   };
 }
@@ -68,15 +91,14 @@ export async function* resultPages(
 }
 
 async function* pagesOf(session: Session, job: JobRow, status?: UnitStatus): AsyncGenerator<ResultRecord[]> {
-  const { withOutput, withVerify } = resultShape(job);
-  for await (const rows of streamResults(session.db, job.id, status))
-    yield rows.map((r) => resultRecord(r, withOutput, withVerify));
+  const shape = resultShape(job);
+  for await (const rows of streamResults(session.db, job.id, status)) yield rows.map((r) => resultRecord(r, shape));
 }
 
 /**
  * The results as text in the format, a chunk of whole lines at a time (CSV starts with its
- * header; with verify a `verified` column, with structured output one `output.FIELD` column per
- * top-level field of the schema).
+ * header; with verify a `verified` column, with a worktree per unit its change columns, with
+ * structured output one `output.FIELD` column per top-level field of the schema).
  */
 export async function* resultText(
   session: Session,
@@ -85,15 +107,21 @@ export async function* resultText(
 ): AsyncGenerator<{ text: string; units: number }> {
   const job = await requireJob(session, jobId);
   const csv = options.format === 'csv';
-  const { withVerify, fields } = resultShape(job);
+  const { withVerify, withChanges, fields } = resultShape(job);
   const verified = withVerify ? ['verified'] : [];
-  if (csv) yield { text: stringify([[...RESULT_COLUMNS, ...verified, ...fields.map((f) => `output.${f}`)]]), units: 0 };
+  const changes = withChanges ? CHANGE_COLUMNS : [];
+  if (csv)
+    yield {
+      text: stringify([[...RESULT_COLUMNS, ...verified, ...changes, ...fields.map((f) => `output.${f}`)]]),
+      units: 0,
+    };
   for await (const page of pagesOf(session, job, options.status)) {
     const text = csv
       ? stringify(
           page.map((r) => [
             ...RESULT_COLUMNS.map((c) => r[c]),
             ...verified.map(() => ('verified' in r ? r.verified : null)),
+            ...changes.map((c) => (c in r ? (r as Record<string, unknown>)[c] : null)),
             ...fields.map((f) => cell(r, f)),
           ]),
         )

@@ -27,6 +27,10 @@ export const AGENT_ERROR_TYPES = {
   outputInvalid: 'OutputInvalid',
   /** The unit's verify check still failed after its repairs. */
   verifyFailed: 'VerifyFailed',
+  /** Git could not prepare or commit a unit's worktree (a lock held, a disk full): retried. */
+  worktreeFailed: 'WorktreeFailed',
+  /** A unit's branch exists with commits the job did not make: the unit leaves it alone. */
+  branchTaken: 'BranchTaken',
   /** A `command` agent exited with a code the spec lists as not worth retrying. */
   exitNonRetryable: 'AgentExitNonRetryable',
 } as const;
@@ -44,6 +48,7 @@ export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
   AGENT_ERROR_TYPES.budget,
   AGENT_ERROR_TYPES.exitNonRetryable,
   AGENT_ERROR_TYPES.verifyFailed,
+  AGENT_ERROR_TYPES.branchTaken,
 ];
 
 /** Failures that say the API refused the request for now: the job's governor handles them. */

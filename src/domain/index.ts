@@ -6,6 +6,7 @@
 export * from './agentErrors.js';
 export * from './attempts.js';
 export * from './budget.js';
+export * from './changes.js';
 export * from './governor.js';
 export * from './job.js';
 export * from './lifecycle.js';

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { AGENT_TYPES, agentFields, agentKind } from '../agents/index.js';
 import { UsageError } from '../errors.js';
 import { SOURCE_TYPES, sourceFields, sourceKind } from '../sources/index.js';
+import { resolveIsolation } from './isolation.js';
 import { schemaProblem, type OutputSchema } from './outputSchema.js';
 import { jobSpecSchema, type JobSpec } from './schema.js';
 import { TemplateError, validateTemplate } from './template.js';
@@ -90,7 +91,15 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     ...spec.verify,
     command: spec.verify.command.map((arg, i) => (i === 0 && arg.includes('/') ? path.resolve(baseDir, arg) : arg)),
   };
-  return { ...spec, source, agent, ...(output ? { output } : {}), ...(verify ? { verify } : {}) } as JobSpec;
+  const isolation = spec.isolation && resolveIsolation(spec.isolation, agent.cwd, baseDir, origin);
+  return {
+    ...spec,
+    source,
+    agent,
+    ...(output ? { output } : {}),
+    ...(verify ? { verify } : {}),
+    ...(isolation ? { isolation } : {}),
+  } as JobSpec;
 }
 
 /** The spec's output schema, read from its file if need be, and checked. */

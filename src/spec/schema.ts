@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { agentSchema, type AgentSpec } from '../agents/index.js';
 import { sourceSchema, type SourceSpec } from '../sources/index.js';
+import type { ResolvedIsolation } from './isolation.js';
 
 const positiveInt = z.number().int().positive();
 
@@ -100,6 +101,20 @@ export const jobSpecSchema = z.strictObject({
       attempts: z.number().int().min(0).max(10).default(2),
     })
     .optional(),
+  /**
+   * Each unit's agent works in its own git worktree, on its own branch from `base` (default
+   * HEAD); after success (and verify) its changes are committed there and the branch is kept
+   * for `apply`. `repo` defaults to the repository holding the agent's working directory,
+   * `branch` is the branches' prefix (default agentic-batch/<job>).
+   */
+  isolation: z
+    .strictObject({
+      type: z.literal('worktree'),
+      repo: z.string().min(1).optional(),
+      base: z.string().min(1).default('HEAD'),
+      branch: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -110,8 +125,10 @@ export function durationMs(text: string): number {
   return Number(text.slice(0, -1)) * UNIT_MS[unit];
 }
 
-export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent'> & {
+export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent' | 'isolation'> & {
   source: SourceSpec;
   agent: AgentSpec;
+  /** Resolved when the job is created (buildSpec). */
+  isolation?: ResolvedIsolation;
 };
 export type { AgentSpec, SourceSpec };

@@ -1,5 +1,5 @@
 /** Agent attempts and the conversation events each one produced, appended as they arrive. */
-import type { AttemptReport, Phase, UnitOutcomeStatus } from '../domain/index.js';
+import type { AttemptReport, Phase, UnitChanges, UnitOutcomeStatus } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 import { spentOnUnit } from './units.js';
@@ -37,6 +37,8 @@ export interface AttemptRow extends Omit<NewAttempt, 'startedAt'>, AttemptOutcom
   id: number;
   startedAt: Date;
   finishedAt: Date | null;
+  /** A worktree unit's commit, once its success was judged. */
+  changes: UnitChanges | null;
 }
 
 /** Record the attempt and mark its unit running, in one round trip. */
@@ -111,16 +113,20 @@ export async function storeWholeAttempt(
   return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0), attemptId: Number(rows[0]!.attemptId) };
 }
 
-/** How the check after an attempt went: it stands as succeeded (null) or failed with the check's reason. */
+/**
+ * How what follows a successful run (its check, its commit) went: the attempt stands as succeeded
+ * (errorType null, with what it changed in its worktree) or failed with the reason.
+ */
 export async function judgeAttempt(
   db: Db,
   attemptId: number,
-  verdict: { errorType: string | null; error: string | null },
+  verdict: { errorType: string | null; error: string | null; changes?: UnitChanges | null },
 ): Promise<void> {
-  await db.query('UPDATE attempts SET error_type = $2, error = $3 WHERE id = $1', [
+  await db.query('UPDATE attempts SET error_type = $2, error = $3, changes = $4::jsonb WHERE id = $1', [
     attemptId,
     verdict.errorType,
     pgText(verdict.error),
+    pgJsonOrNull(verdict.changes ?? null),
   ]);
 }
 
@@ -186,7 +192,7 @@ const ATTEMPT_COLUMNS = `id, job_id AS "jobId", unit_id AS "unitId", attempt, te
   run_key AS "runKey", prompt, started_at AS "startedAt", finished_at AS "finishedAt", session_id AS "sessionId", result,
   is_error AS "isError", subtype, terminal_reason AS "terminalReason", api_error_status AS "apiErrorStatus",
   num_turns AS "numTurns", cost_usd AS "costUsd", duration_ms AS "durationMs", exit_code AS "exitCode",
-  error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed", output`;
+  error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed", output, changes`;
 
 export async function listAttempts(db: Db, jobId: string, unitId: number): Promise<AttemptRow[]> {
   const { rows } = await db.query<AttemptRow>(

@@ -132,6 +132,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'verify runs',
     sql: `ALTER TABLE units ADD COLUMN verified boolean, ADD COLUMN verify_runs jsonb;`,
   },
+  {
+    version: 6,
+    name: 'worktree changes',
+    sql: `
+      ALTER TABLE attempts ADD COLUMN changes jsonb;
+      ALTER TABLE units ADD COLUMN changes jsonb;
+    `,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

@@ -17,6 +17,7 @@ export type ResultRow = Pick<
   | 'output'
   | 'verified'
   | 'verifyRuns'
+  | 'changes'
   | 'error'
   | 'costUsd'
   | 'sessionId'
@@ -33,7 +34,7 @@ export async function* streamResults(db: Db, jobId: string, status?: UnitStatus)
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     cursor = client.query(
       new Cursor<ResultRow>(
-        `SELECT unit_id AS "unitId", key, status, result, output, verified, verify_runs AS "verifyRuns", error, cost_usd AS "costUsd", session_id AS "sessionId",
+        `SELECT unit_id AS "unitId", key, status, result, output, verified, verify_runs AS "verifyRuns", changes, error, cost_usd AS "costUsd", session_id AS "sessionId",
            attempts, duration_ms AS "durationMs"
          FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit_id`,
         [jobId, status ?? null],

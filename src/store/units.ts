@@ -1,5 +1,5 @@
 /** Units: one row per work item, its payload and its final outcome. */
-import type { UnitOutcomeStatus, UnitRef, UnitStatus, VerifyRun } from '../domain/index.js';
+import type { UnitChanges, UnitOutcomeStatus, UnitRef, UnitStatus, VerifyRun } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 
@@ -18,6 +18,8 @@ export interface UnitRow {
   /** With a verify step: did the last check pass, and every check run in order (else null). */
   verified: boolean | null;
   verifyRuns: VerifyRun[] | null;
+  /** With isolation: the unit's branch and commit, or that it changed nothing (else null). */
+  changes: UnitChanges | null;
   error: string | null;
   costUsd: number;
   sessionId: string | null;
@@ -27,7 +29,7 @@ export interface UnitRow {
 }
 
 const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, origin, status, template_version AS "templateVersion",
-  result, output, verified, verify_runs AS "verifyRuns", error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
+  result, output, verified, verify_runs AS "verifyRuns", changes, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
   updated_at AS "updatedAt"`;
 
 /** The next pending units after a cursor, in unit order: what the job starts next. */
@@ -73,12 +75,10 @@ export interface UnitCompletion {
   error: string | null;
   sessionId: string | null;
   output?: unknown;
+  /** A worktree unit's commit, or that it changed nothing. */
+  changes?: UnitChanges | null;
 }
 
-/**
- * Write a unit's final state. Its cost is everything ever spent on it; the returned cost is what
- * this run spent, which is what the job adds to its total.
- */
 /**
  * What a unit's recorded attempts spent (job $1, unit $2): in all (`total`), and in the run whose
  * key is the parameter `runKey` (`run`, `run_attempts`, `run_duration`).
@@ -90,6 +90,10 @@ export const spentOnUnit = (runKey: string): string =>
           coalesce(sum(duration_ms) FILTER (WHERE run_key = ${runKey}), 0) AS run_duration
    FROM attempts WHERE job_id = $1 AND unit_id = $2`;
 
+/**
+ * Write a unit's final state. Its cost is everything ever spent on it; the returned cost is what
+ * this run spent, which is what the job adds to its total.
+ */
 export async function completeUnit(
   db: Db,
   jobId: string,
@@ -99,7 +103,7 @@ export async function completeUnit(
   const { rows } = await db.query<{ runCostUsd: number }>(
     `WITH spent AS (${spentOnUnit('$4')})
      UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
-       output = coalesce($8::jsonb, output),
+       output = coalesce($8::jsonb, output), changes = coalesce($9::jsonb, changes),
        cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
      FROM spent WHERE job_id = $1 AND unit_id = $2
      RETURNING spent.run AS "runCostUsd"`,
@@ -112,6 +116,7 @@ export async function completeUnit(
       pgText(completion.error),
       completion.sessionId,
       pgJsonOrNull(completion.output),
+      pgJsonOrNull(completion.changes ?? null),
     ],
   );
   return rows[0] ?? { runCostUsd: 0 };
@@ -130,7 +135,7 @@ export async function recordVerifyRun(db: Db, jobId: string, unitId: number, run
 /** Put units back to pending (a rejected or failed test run), keeping what was spent on them. */
 export async function resetUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<void> {
   await db.query(
-    `UPDATE units SET status = 'pending', result = NULL, output = NULL, verified = NULL, verify_runs = NULL,
+    `UPDATE units SET status = 'pending', result = NULL, output = NULL, verified = NULL, verify_runs = NULL, changes = NULL,
        error = NULL, updated_at = now()
      WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
     [jobId, unitIds],

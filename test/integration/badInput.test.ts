@@ -2,7 +2,8 @@
  * Bad input, through the real CLI: a one-line cause and a hint, exit 2 for usage errors and 1
  * for run-time ones, no stack trace, and no job created.
  */
-import { writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import sqlite from 'node-sqlite3-wasm';
@@ -255,6 +256,25 @@ describe('bad input', () => {
     await expectError(['run', 'verify-field.yaml'], 2, /unknown placeholder {{nope}} in verify\.command/);
   });
 
+  it('a worktree job outside a git repository, or on a checkout with uncommitted changes', async () => {
+    await expectError(
+      ['run', ...ok, '--worktree'],
+      2,
+      /isolation: worktree needs a git repository, and .* is not in one/,
+    );
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+    git('init', '--quiet');
+    git('add', 'docs');
+    git('-c', 'user.name=Dev', '-c', 'user.email=dev@example.com', 'commit', '--quiet', '-m', 'docs');
+    await appendFile(path.join(dir, 'docs', 'doc01.md'), 'unsaved work\n');
+    await expectError(
+      ['run', ...ok, '--worktree'],
+      2,
+      /has uncommitted changes \(docs\/doc01\.md\) that the units would not see: they start from HEAD/,
+    );
+    await rm(path.join(dir, '.git'), { recursive: true, force: true });
+  });
+
   it('created no job along the way', async () => {
     const [{ n }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
     expect(n).toBe(jobsBefore);
@@ -275,6 +295,7 @@ describe('bad input', () => {
       'units',
       'show',
       'results',
+      'apply',
       'up',
       'down',
       'worker',

@@ -4,11 +4,11 @@
  * that was waiting for its check is not taken for a success: the unit runs again on another
  * worker, and ends succeeded exactly once, checked.
  */
-import { access, chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { useHarness, waitFor, waitForStatus } from '../support/harness.js';
+import { useHarness, waitForFile, waitForStatus } from '../support/harness.js';
 
 describe('verify when the worker goes away during a check', () => {
   const h = useHarness();
@@ -63,15 +63,7 @@ testUnits: 0
   ] as const)('%s: the unit runs again on another worker and is checked there, not cancelled', async (_, how) => {
     const first = await h.startWorker();
     const { jobId, dir } = await jobWithSlowCheck(`verify-${how}`);
-    await waitFor(
-      () =>
-        access(path.join(dir, 'started')).then(
-          () => true,
-          () => false,
-        ),
-      60_000,
-      'the check',
-    );
+    await waitForFile(path.join(dir, 'started'), 60_000, 'the check');
     await first[how]();
     const second = await h.startWorker();
     await expectCheckedOnce(jobId);

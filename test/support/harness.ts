@@ -3,6 +3,7 @@
  * subprocesses (so one can be killed), Postgres for assertions, and a Temporal client.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -174,6 +175,11 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Until `file` exists (a script's marker that it got this far). */
+export function waitForFile(file: string, timeoutMs: number, what: string): Promise<void> {
+  return waitFor(() => existsSync(file), timeoutMs, what);
 }
 
 /** A directory of `n` small markdown files: docs/doc01.md … */

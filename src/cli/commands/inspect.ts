@@ -127,9 +127,10 @@ export function registerInspectCommands(program: Command): void {
       `
 Each JSONL line: {"unitId","key","status","result","error","costUsd","sessionId","attempts","durationMs"},
 and "output" (the unit's structured output, or null) when the job's spec has output.schema;
-"verified" and "verifyRuns" ([{exitCode, durationMs, outputTail, at}]) when it has verify. CSV
-gets a "verified" column, and one "output.FIELD" column per top-level field of the schema, in
-alphabetical order.`,
+"verified" and "verifyRuns" ([{exitCode, durationMs, outputTail, at}]) when it has verify;
+"branch", "commit", "filesChanged", "insertions", "deletions" when it has isolation: worktree
+(branch and commit null when the unit changed nothing). CSV gets the same columns, and one
+"output.FIELD" column per top-level field of the schema, in alphabetical order.`,
     )
     .action(
       action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {

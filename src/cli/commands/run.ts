@@ -61,7 +61,13 @@ sql {query, urlEnv}, sqlite {path, query}, command {command, cwd}, module {path,
 Agent keys (all): bin, cwd, env, timeoutSeconds, idleTimeoutSeconds, heartbeatTimeoutSeconds,
 retryDelaySeconds. claude: model, maxTurns, allowedTools, disallowedTools, permissionMode, addDirs,
 appendSystemPrompt, maxBudgetUsd, resumeOnRetry, rehearse, extraArgs. command: command, stdin,
-nonRetryableExitCodes. codex: model, sandbox, resumeOnRetry, rehearse, extraArgs.`;
+nonRetryableExitCodes. codex: model, sandbox, resumeOnRetry, rehearse, extraArgs.
+
+Checked, isolated results (spec keys):
+  output: { schema: {…} } | { schemaFile: out.json }  each unit answers with an object that fits
+  verify: { command: [npm, test], timeoutSeconds: 300, attempts: 2 }  a failed check is repaired
+  isolation: { type: worktree, base: HEAD, branch: PREFIX }  a git worktree and branch per unit;
+                                               merge them with \`agentic-batch apply JOB\``;
 
 function addSpecOptions(command: Command): Command {
   return command
@@ -97,6 +103,7 @@ function addSpecOptions(command: Command): Command {
     .option('--requests-per-minute <n>', "the API's request limit, if known: units start no faster (one request each)")
     .option('--idempotency-key <key>', 'creating again with this key returns the same job instead of a new one')
     .option('--output-schema <file>', "a JSON Schema (JSON or YAML) each unit's structured output must fit")
+    .option('--worktree', 'each unit works in its own git worktree and branch (see `apply`)')
     .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
     .option('--model <model>', 'Claude model (e.g. sonnet, opus)')
     .option('--max-turns <n>', 'turn limit per unit')

@@ -1,6 +1,6 @@
 /** A unit's attempts and their conversation events as readable text (`show JOB UNIT`). */
 import type { UnitConversation } from '../../client/units.js';
-import { checkEnding } from '../../domain/index.js';
+import { checkEnding, describeChanges } from '../../domain/index.js';
 import { duration, excerpt, truncate, usd } from './format.js';
 
 type Block = { type?: string; text?: string; name?: string; input?: unknown; content?: unknown; is_error?: boolean };
@@ -10,6 +10,7 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
     `unit ${unit.unitId}: ${unit.key}${unit.origin && unit.origin !== unit.key ? ` (${unit.origin})` : ''}`,
     `status ${unit.status} · ${unit.attempts} attempt(s) in its last run · spent ${usd(unit.costUsd)}${unit.error ? ` · error: ${unit.error}` : ''}`,
   ];
+  if (unit.changes) out.push(`changes: ${describeChanges(unit.changes)}`);
   for (const [i, run] of (unit.verifyRuns ?? []).entries()) {
     out.push(`check ${i + 1}: ${checkEnding(run)} · ${duration(run.durationMs)} · ${run.at}`);
     if (run.exitCode !== 0 && run.outputTail.trim()) out.push(excerpt(run.outputTail.trimEnd(), 8));
