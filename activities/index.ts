@@ -3,6 +3,7 @@
  * agent binary and the rehearsal API. The workflows import only the type.
  */
 import type { Db } from '../src/store/db.js';
+import { createAggregateActivities } from './aggregate.js';
 import { createAgentActivities } from './runAgent.js';
 import { createStoreActivities } from './storeActivities.js';
 import { createWebhookActivities } from './webhook.js';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createStoreActivities(deps),
     ...createAgentActivities(deps),
+    ...createAggregateActivities(deps),
     ...createWebhookActivities(),
   };
 }
@@ -26,4 +28,6 @@ export type Activities = ReturnType<typeof createActivities>;
 export type StoreActivities = ReturnType<typeof createStoreActivities>;
 /** The agent activities: one unit's attempt, or a group of short units. */
 export type AgentActivities = Pick<Activities, 'runAgent' | 'runAgents'>;
+/** The aggregate step's agent run. */
+export type AggregateActivities = Pick<Activities, 'runAggregate'>;
 export type WebhookActivities = Pick<Activities, 'deliverWebhook'>;

@@ -34,7 +34,7 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { AgentActivities, StoreActivities, WebhookActivities } from '../activities/index.js';
+import type { AgentActivities, AggregateActivities, StoreActivities, WebhookActivities } from '../activities/index.js';
 import {
   allowedRunning,
   assertMove,
@@ -57,6 +57,7 @@ import {
   type JobState,
   type JobStatus,
   type Phase,
+  type AggregateStatus,
   type GroupedUnitOutcome,
   type RejectRequest,
   type TestUnitResult,
@@ -146,6 +147,8 @@ export interface CarriedState {
   /** A spent usage window paused the job until then (epoch ms); it resumes by itself. */
   pausedUntil: number | null;
   webhook: WebhookStatus;
+  /** The aggregate step, when the spec has one. */
+  aggregate: AggregateStatus | null;
 }
 
 export interface JobWorkflowInput {
@@ -180,6 +183,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     queue: [],
     pausedUntil: null,
     webhook: { delivered: 0, failed: 0, lastError: null },
+    aggregate: settings.aggregate ? { state: 'pending', error: null, report: null } : null,
     ...carried,
   };
   /** Every unit's activity runs in this scope: an expiring job stops them without being cancelled itself. */
@@ -218,6 +222,11 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     ...(settings.priority ? { allowEagerDispatch: false, priority: { priorityKey: settings.priority } } : {}),
   };
   const { runAgent, runAgents } = proxyActivities<AgentActivities>(agentOptions);
+  const { runAggregate } = proxyActivities<AggregateActivities>({
+    ...agentOptions,
+    startToCloseTimeout: `${settings.aggregate?.timeoutSeconds ?? settings.unit.timeoutSeconds}s`,
+    heartbeatTimeout: `${settings.aggregate?.heartbeatTimeoutSeconds ?? settings.unit.heartbeatTimeoutSeconds}s`,
+  });
 
   // A unit waiting its turn in a group has not started: it counts as pending.
   const runningNow = (): number => Math.min(running.size, slots);
@@ -251,6 +260,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       },
       forecast: forecastCost(s.testResults, s.templateVersion, settings.totalUnits),
       webhook: settings.webhook ? s.webhook : null,
+      aggregate: s.aggregate,
     };
   };
 
@@ -263,6 +273,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
       status: s.state,
       counts,
       costUsd: s.costUsd,
+      ...(s.aggregate ? { report: s.aggregate.report } : {}),
       at: new Date().toISOString(),
     };
     const delivery = { ...settings.webhook, deliveryId: uuid4(), event, payload };
@@ -677,14 +688,41 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     queue.length === 0 &&
     (settledCount() >= settings.totalUnits || (exhausted && buffer.length === 0));
 
-  const finish = (): void => {
+  /** The aggregate step has yet to run (or is running): the job does not end before it. */
+  const aggregatePending = (): boolean => s.aggregate?.state === 'pending' || s.aggregate?.state === 'running';
+
+  /** Every unit settled: the aggregate step, if any, then the job ends. */
+  const finish = async (): Promise<void> => {
+    if (aggregatePending()) await aggregate();
     const unsettled = settings.totalUnits - settledCount();
+    const reasons: string[] = [];
     if (s.failed > 0 || unsettled > 0) {
       const lost = unsettled > 0 ? `; ${unsettled} units were never settled` : '';
-      moveTo('FAILED', `${s.failed} of ${settings.totalUnits} units failed${lost}`);
-    } else {
-      moveTo('COMPLETED');
+      reasons.push(`${s.failed} of ${settings.totalUnits} units failed${lost}`);
     }
+    if (s.aggregate?.state === 'failed') reasons.push(`the aggregate step failed: ${s.aggregate.error}`);
+    if (reasons.length > 0) moveTo('FAILED', reasons.join('; '));
+    else moveTo('COMPLETED');
+  };
+
+  /** One more agent run over the succeeded units' results (its own retries); its result is the report. */
+  const aggregate = async (): Promise<void> => {
+    s.aggregate = { state: 'running', error: null, report: null };
+    s.message = `aggregating the results of ${s.succeeded} units`;
+    try {
+      const { report, costUsd } = await runAggregate({
+        jobId: settings.jobId,
+        succeeded: s.succeeded,
+        failed: s.failed,
+        total: settings.totalUnits,
+      });
+      s.costUsd += costUsd;
+      s.aggregate = { state: 'succeeded', error: null, report };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      s.aggregate = { state: 'failed', error: describeFailure(err), report: null };
+    }
+    s.message = null;
   };
 
   /** Advance the job by one step; returns once there is something new to look at. */
@@ -704,7 +742,8 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         if (batchDone()) return finish();
         break;
       case 'PAUSED':
-        if (batchDone()) return finish();
+        // A paused job's aggregate step waits for resume.
+        if (batchDone() && !aggregatePending()) return finish();
         if (s.pausedUntil !== null && Date.now() >= s.pausedUntil) {
           s.pausedUntil = null;
           return moveTo('RUNNING');

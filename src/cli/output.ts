@@ -34,5 +34,8 @@ export function statusJson(status: JobStatus) {
     forecastUsd: status.forecast?.totalUsd ?? null,
     forecast: status.forecast,
     webhook: status.webhook,
+    ...(status.aggregate
+      ? { aggregate: { state: status.aggregate.state, error: status.aggregate.error }, report: status.aggregate.report }
+      : {}),
   };
 }

@@ -52,6 +52,14 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     // From now: a retried job gets its whole expiresAfter again.
     expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
     webhook: spec.webhook ?? null,
+    aggregate: spec.aggregate
+      ? {
+          timeoutSeconds: spec.aggregate.agent.timeoutSeconds,
+          heartbeatTimeoutSeconds: spec.aggregate.agent.heartbeatTimeoutSeconds,
+          maxAttempts: spec.retries + 1,
+          retryInitialIntervalSeconds: spec.aggregate.agent.retryDelaySeconds,
+        }
+      : null,
     unit: {
       // A unit's activity runs its check too, and each repair with its own check.
       timeoutSeconds: spec.verify
@@ -182,13 +190,18 @@ async function checkAgent(spec: JobSpec): Promise<void> {
   if (cwd && !dir?.isDirectory()) {
     throw new UsageError(`the agent's working directory ${cwd} is not a directory`, 'check agent.cwd');
   }
-  const kind = agentKind(spec.agent);
-  const bin = kind.program(spec.agent, process.env);
-  if (!findExecutable(bin, process.env.PATH ?? '')) {
-    throw new UsageError(
-      `the ${spec.agent.type} agent's program ${bin} was not found or is not executable`,
-      kind.installHint,
-    );
+  for (const [agent, whose] of [
+    [spec.agent, ''],
+    ...(spec.aggregate && spec.aggregate.agent !== spec.agent ? [[spec.aggregate.agent, 'aggregate '] as const] : []),
+  ] as const) {
+    const kind = agentKind(agent);
+    const bin = kind.program(agent, process.env);
+    if (!findExecutable(bin, process.env.PATH ?? '')) {
+      throw new UsageError(
+        `the ${whose}${agent.type} agent's program ${bin} was not found or is not executable`,
+        kind.installHint,
+      );
+    }
   }
   const check = spec.verify?.command[0];
   if (check && !check.includes('{{') && !findExecutable(check, process.env.PATH ?? '')) {

@@ -23,7 +23,7 @@ import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import type { JobSpec } from '../spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
-import { getJob } from '../store/jobs.js';
+import { getJob, getReport } from '../store/jobs.js';
 import { firstUnitMissing, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import { jobSettings, startJobWorkflow } from './createJob.js';
@@ -73,7 +73,10 @@ export async function getStatus(
 async function statusFromDatabase(session: Session, jobId: string): Promise<JobStatus | null> {
   const job = await getJob(session.db, jobId);
   if (!job) return null;
-  const { counts, costUsd } = await unitTotals(session.db, jobId);
+  const [{ counts, costUsd }, report] = await Promise.all([
+    unitTotals(session.db, jobId),
+    getReport(session.db, jobId),
+  ]);
   const spec = job.spec as JobSpec;
   return {
     jobId,
@@ -90,7 +93,35 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     throttle: { allowed: spec.concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
     forecast: null,
     webhook: null,
+    aggregate: spec.aggregate
+      ? {
+          state: report?.text != null ? 'succeeded' : job.state === 'FAILED' ? 'failed' : 'pending',
+          error: null,
+          report: report?.text ?? null,
+        }
+      : null,
   };
+}
+
+/** The job's report, whole: the aggregate step's result. */
+export async function jobReport(session: Session, jobId: string): Promise<string> {
+  const job = await getJob(session.db, jobId);
+  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  if (!(job.spec as JobSpec).aggregate) {
+    throw new UsageError(
+      `job ${jobId} has no aggregate step, so no report`,
+      'give a job spec `aggregate: {prompt: "…{{results_file}}…"}`; its results are in `agentic-batch results JOB`',
+    );
+  }
+  const report = await getReport(session.db, jobId);
+  if (report?.text == null) {
+    const status = await getStatus(session, jobId);
+    throw new UserError(
+      `job ${jobId} has no report yet: ${status.aggregate?.state === 'failed' ? `the aggregate step failed (${status.aggregate.error})` : `it is ${status.state}${status.aggregate?.state === 'running' ? ', aggregating' : ''}`}`,
+      `follow it with \`agentic-batch watch ${jobId}\``,
+    );
+  }
+  return report.text;
 }
 
 async function update(

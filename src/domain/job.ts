@@ -31,6 +31,8 @@ export interface JobSettings {
   /** Where to POST the job's status when it needs approval and when it ends. */
   webhook?: { url: string; secretEnv?: string } | null;
   unit: UnitRunSettings;
+  /** How the aggregate step's agent run is scheduled, when the spec has one. */
+  aggregate?: Omit<UnitRunSettings, 'groupShortUnits'> | null;
 }
 
 export interface JobStatus {
@@ -51,6 +53,16 @@ export interface JobStatus {
   forecast: Forecast | null;
   /** The webhook's deliveries, when the spec has one. */
   webhook: WebhookStatus | null;
+  /** The aggregate step, when the spec has one. */
+  aggregate?: AggregateStatus | null;
+}
+
+export interface AggregateStatus {
+  state: 'pending' | 'running' | 'succeeded' | 'failed';
+  /** Why it failed, after its retries. */
+  error: string | null;
+  /** Its result (the job's report; `agentic-batch report JOB` prints it), once it succeeded. */
+  report: string | null;
 }
 
 export interface WebhookStatus {

@@ -12,7 +12,7 @@ import { UsageError } from '../errors.js';
 import { SOURCE_TYPES, sourceFields, sourceKind } from '../sources/index.js';
 import { resolveIsolation } from './isolation.js';
 import { schemaProblem, type OutputSchema } from './outputSchema.js';
-import { jobSpecSchema, type JobSpec } from './schema.js';
+import { AGGREGATE_FIELDS, jobSpecSchema, type AgentSpec, type JobSpec } from './schema.js';
 import { TemplateError, validateTemplate } from './template.js';
 
 export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDir: string }> {
@@ -65,25 +65,46 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
   const spec = parsed.data as JobSpec;
   const sourceKindOf = sourceKind(spec.source);
   const source = sourceKindOf.resolve(spec.source, baseDir);
-  const agentKindOf = agentKind(spec.agent);
-  const resolved = agentKindOf.resolve?.(spec.agent, baseDir) ?? spec.agent;
-  const agent = {
-    ...resolved,
-    cwd: path.resolve(baseDir, resolved.cwd ?? sourceKindOf.workingDirectory?.(source) ?? '.'),
-    bin: resolved.bin?.includes('/') ? path.resolve(baseDir, resolved.bin) : resolved.bin,
+  const resolveAgent = (given: AgentSpec): AgentSpec => {
+    const resolved = agentKind(given).resolve?.(given, baseDir) ?? given;
+    return {
+      ...resolved,
+      cwd: path.resolve(baseDir, resolved.cwd ?? sourceKindOf.workingDirectory?.(source) ?? '.'),
+      bin: resolved.bin?.includes('/') ? path.resolve(baseDir, resolved.bin) : resolved.bin,
+    };
   };
-  const templates = [
-    { what: 'the prompt', template: spec.prompt },
-    ...(agentKindOf.templates?.(agent) ?? []),
-    ...(spec.verify?.command.map((template) => ({ what: 'verify.command', template })) ?? []),
-  ];
-  for (const { what, template } of templates) {
-    try {
-      validateTemplate(template, sourceKindOf.fields, what);
-    } catch (err) {
-      if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`, err.hint);
-      throw err;
+  const agent = resolveAgent(spec.agent);
+  const check = (templates: { what: string; template: string }[], fields: readonly string[] | null): void => {
+    for (const { what, template } of templates) {
+      try {
+        validateTemplate(template, fields, what);
+      } catch (err) {
+        if (err instanceof TemplateError) throw new UsageError(`${origin}: ${err.message}`, err.hint);
+        throw err;
+      }
     }
+  };
+  check(
+    [
+      { what: 'the prompt', template: spec.prompt },
+      ...(agentKind(agent).templates?.(agent) ?? []),
+      ...(spec.verify?.command.map((template) => ({ what: 'verify.command', template })) ?? []),
+    ],
+    sourceKindOf.fields,
+  );
+  const aggregate = spec.aggregate && {
+    prompt: spec.aggregate.prompt,
+    agent: spec.aggregate.agent ? resolveAgent(spec.aggregate.agent as AgentSpec) : agent,
+  };
+  if (aggregate) {
+    const aggregateAgent = agentKind(aggregate.agent).templates?.(aggregate.agent) ?? [];
+    check(
+      [
+        { what: 'aggregate.prompt', template: aggregate.prompt },
+        ...aggregateAgent.map((t) => ({ ...t, what: `${t.what} (aggregate)` })),
+      ],
+      AGGREGATE_FIELDS,
+    );
   }
   const output = spec.output && { schema: outputSchemaOf(spec.output, baseDir, origin) };
   // A program given as a path is the spec's; it runs in each unit's working directory.
@@ -91,7 +112,7 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     ...spec.verify,
     command: spec.verify.command.map((arg, i) => (i === 0 && arg.includes('/') ? path.resolve(baseDir, arg) : arg)),
   };
-  const isolation = spec.isolation && resolveIsolation(spec.isolation, agent.cwd, baseDir, origin);
+  const isolation = spec.isolation && resolveIsolation(spec.isolation, agent.cwd!, baseDir, origin);
   return {
     ...spec,
     source,
@@ -99,6 +120,7 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     ...(output ? { output } : {}),
     ...(verify ? { verify } : {}),
     ...(isolation ? { isolation } : {}),
+    ...(aggregate ? { aggregate } : {}),
   } as JobSpec;
 }
 

@@ -115,7 +115,21 @@ export const jobSpecSchema = z.strictObject({
       branch: z.string().min(1).optional(),
     })
     .optional(),
+  /**
+   * One more agent run after every unit has settled, with its own retries: its prompt may use
+   * {{results_file}} (a JSONL file of the succeeded units' results and outputs), {{succeeded}},
+   * {{failed}} and {{total}}; its result is the job's report. The agent defaults to the job's.
+   */
+  aggregate: z
+    .strictObject({
+      prompt: z.string().min(1, 'aggregate.prompt is empty'),
+      agent: agentWithDefaultType.optional(),
+    })
+    .optional(),
 });
+
+/** What an aggregate prompt (and its agent's arguments) may use. */
+export const AGGREGATE_FIELDS = ['results_file', 'succeeded', 'failed', 'total'] as const;
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
@@ -125,9 +139,11 @@ export function durationMs(text: string): number {
   return Number(text.slice(0, -1)) * UNIT_MS[unit];
 }
 
-export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent' | 'isolation'> & {
+export type JobSpec = Omit<z.output<typeof jobSpecSchema>, 'source' | 'agent' | 'isolation' | 'aggregate'> & {
   source: SourceSpec;
   agent: AgentSpec;
+  /** Its agent resolved when the job is created (buildSpec): the job's, unless it has its own. */
+  aggregate?: { prompt: string; agent: AgentSpec };
   /** Resolved when the job is created (buildSpec). */
   isolation?: ResolvedIsolation;
 };

@@ -1,6 +1,7 @@
 /** Jobs and their prompt template versions. */
 import type { JobState } from '../domain/index.js';
 import type { Db } from './db.js';
+import { pgText } from './pgSafe.js';
 
 export interface JobRow {
   id: string;
@@ -54,6 +55,27 @@ export async function listJobs(db: Db, limit = 50): Promise<JobRow[]> {
     [limit],
   );
   return rows;
+}
+
+/** The aggregate step's result, the job's report, and what its run cost (added to what failed runs did). */
+export async function recordReport(db: Db, jobId: string, report: { text: string; costUsd: number }): Promise<void> {
+  await db.query(
+    'UPDATE jobs SET report = $2, report_cost_usd = report_cost_usd + $3, updated_at = now() WHERE id = $1',
+    [jobId, pgText(report.text), report.costUsd],
+  );
+}
+
+/** What the aggregate step spent so far: a failed run costs too. */
+export async function addReportCost(db: Db, jobId: string, costUsd: number): Promise<void> {
+  await db.query('UPDATE jobs SET report_cost_usd = report_cost_usd + $2 WHERE id = $1', [jobId, costUsd]);
+}
+
+export async function getReport(db: Db, jobId: string): Promise<{ text: string | null; costUsd: number } | null> {
+  const { rows } = await db.query<{ text: string | null; costUsd: number }>(
+    'SELECT report AS text, report_cost_usd AS "costUsd" FROM jobs WHERE id = $1',
+    [jobId],
+  );
+  return rows[0] ?? null;
 }
 
 export async function recordJobState(

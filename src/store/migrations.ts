@@ -140,6 +140,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE units ADD COLUMN changes jsonb;
     `,
   },
+  {
+    version: 7,
+    name: 'aggregate report',
+    sql: `ALTER TABLE jobs ADD COLUMN report text, ADD COLUMN report_cost_usd double precision NOT NULL DEFAULT 0;`,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

@@ -275,6 +275,14 @@ describe('bad input', () => {
     await rm(path.join(dir, '.git'), { recursive: true, force: true });
   });
 
+  it('an aggregate prompt with a placeholder it does not have', async () => {
+    await writeFile(
+      path.join(dir, 'aggregate.yaml'),
+      'source: { type: files, glob: "docs/*.md" }\nprompt: "Fix {{relative_path}}"\nagent: { rehearse: true }\naggregate: { prompt: "Sum up {{relative_path}}" }\n',
+    );
+    await expectError(['run', 'aggregate.yaml'], 2, /unknown placeholder {{relative_path}} in aggregate\.prompt/);
+  });
+
   it('created no job along the way', async () => {
     const [{ n }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
     expect(n).toBe(jobsBefore);
@@ -296,6 +304,7 @@ describe('bad input', () => {
       'show',
       'results',
       'apply',
+      'report',
       'up',
       'down',
       'worker',

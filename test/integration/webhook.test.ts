@@ -56,6 +56,7 @@ describe('the job webhook', () => {
       testUnits: 1,
       webhook: { url: hook.url, secretEnv: 'AB_TEST_WEBHOOK_SECRET' },
       agent: { rehearse: true },
+      aggregate: { prompt: 'Summarize {{results_file}}' },
     });
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', file], { cwd: dir });
     await waitForStatus(h, jobId, (s) => s.status === 'READY');
@@ -83,7 +84,9 @@ describe('the job webhook', () => {
     const [readyBody, endedBody] = ok.map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(readyBody).toMatchObject({ jobId, status: 'READY', counts: { total: 2, succeeded: 1 } });
     expect(endedBody).toMatchObject({ jobId, status: 'COMPLETED', counts: { total: 2, succeeded: 2, failed: 0 } });
-    expect(Object.keys(endedBody!).sort()).toEqual(['at', 'costUsd', 'counts', 'jobId', 'status']);
+    expect(Object.keys(endedBody!).sort()).toEqual(['at', 'costUsd', 'counts', 'jobId', 'report', 'status']);
+    // The aggregate step's report (run by the job's agent) travels with the end.
+    expect(endedBody!.report).toMatch(/^Scripted answer: .*"Summarize \//);
     expect(Date.parse(endedBody!.at as string)).toBeGreaterThan(Date.parse(readyBody!.at as string));
 
     const status = await h.cliJson<StatusJson & { webhook: unknown }>(['status', jobId]);

@@ -1,6 +1,15 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
-import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../../client/jobs.js';
+import {
+  approveJob,
+  cancelJob,
+  getStatus,
+  jobReport,
+  pauseJob,
+  rejectJob,
+  resumeJob,
+  retryJob,
+} from '../../client/jobs.js';
 import { isTerminal } from '../../domain/index.js';
 import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
@@ -132,8 +141,34 @@ export function registerControlCommands(program: Command): void {
           const failed = hook.failed ? `, ${hook.failed} failed (last: ${hook.lastError})` : '';
           console.log(`  webhook   ${hook.delivered} delivered${failed}`);
         }
+        const aggregate = status.aggregate;
+        if (aggregate) {
+          const how = aggregate.state === 'failed' ? `failed: ${aggregate.error}` : aggregate.state;
+          console.log(
+            `  aggregate ${how}${aggregate.report !== null ? ` · see it with: agentic-batch report ${jobId}` : ''}`,
+          );
+        }
         for (const t of status.testResults)
           console.log(`  test      unit ${t.unitId} ${t.key}: ${t.status}${t.error ? ` (${t.error})` : ''}`);
+      }),
+    );
+
+  program
+    .command('report <job>')
+    .description("the job's report: what its aggregate step made of the results")
+    .option('--json', 'print {"jobId","report"}')
+    .addHelpText(
+      'after',
+      `
+The report is the result of the spec's aggregate step, run once every unit has settled.
+Exit status: 0 with the report on stdout; 1 when there is none yet (or the step failed); 2 when
+the job has no aggregate step.`,
+    )
+    .action(
+      action(async (jobId: string, opts: { json?: boolean }) => {
+        const report = await withSession((s) => jobReport(s, jobId));
+        if (opts.json) printJson({ jobId, report });
+        else process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
       }),
     );
 }

@@ -1,0 +1,131 @@
+/**
+ * The aggregate step: after every unit settled, one more agent run over a JSONL file of the
+ * succeeded units' results and outputs (written for it); its result is the job's report. Retried
+ * by Temporal like a unit; what every run spent is kept with the report.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { finished } from 'node:stream/promises';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
+import { agentKind, runAgentProcess } from '../src/agents/index.js';
+import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
+import type { AgentSpec, JobSpec } from '../src/spec/schema.js';
+import { renderTemplate, TemplateError } from '../src/spec/template.js';
+import type { Db } from '../src/store/db.js';
+import { addReportCost, getJob, recordReport } from '../src/store/jobs.js';
+import { streamResults } from '../src/store/results.js';
+import type { ActivityDeps } from './index.js';
+
+export interface RunAggregateInput {
+  jobId: string;
+  succeeded: number;
+  failed: number;
+  total: number;
+}
+
+/** What the workflow keeps of the report (status and webhooks carry it); `report JOB` prints it whole. */
+const REPORT_IN_STATUS_CHARS = 64 * 1024;
+const HEARTBEAT_EVERY_MS = 5000;
+
+export function createAggregateActivities(deps: ActivityDeps) {
+  const { db } = deps;
+
+  async function runAggregate(input: RunAggregateInput): Promise<{ report: string; costUsd: number }> {
+    const ctx = Context.current();
+    const spec = (await getJob(db, input.jobId))?.spec as JobSpec | undefined;
+    if (!spec?.aggregate)
+      throw ApplicationFailure.nonRetryable(`job ${input.jobId} has no aggregate step`, 'JobMissing');
+    const dir = path.join(os.tmpdir(), 'agentic-batch-aggregate', input.jobId);
+    const resultsFile = path.join(dir, 'results.jsonl');
+    await writeResultsFile(db, input.jobId, resultsFile);
+
+    const payload = { results_file: resultsFile, succeeded: input.succeeded, failed: input.failed, total: input.total };
+    const render = (template: string): string => {
+      try {
+        return renderTemplate(template, { key: 'aggregate', index: 0, payload });
+      } catch (err) {
+        if (err instanceof TemplateError)
+          throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
+        throw err;
+      }
+    };
+    const agent = readableResults(spec.aggregate.agent, dir);
+    const kind = agentKind(agent);
+    const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
+    const { invocation, parser } = kind.start(
+      agent,
+      { prompt: render(spec.aggregate.prompt), render, unitDirectory: dir, resumeSessionId: null, rehearsalUrl },
+      process.env,
+    );
+    const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    let outcome;
+    try {
+      outcome = await runAgentProcess({
+        ...invocation,
+        cwd: agent.cwd ?? process.cwd(),
+        signal: ctx.cancellationSignal,
+        idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
+        onStdout: async (lines) => {
+          parser.stdout(lines);
+          return parser.finished();
+        },
+        onStderr: parser.stderr && ((lines) => void parser.stderr!(lines)),
+      });
+    } finally {
+      clearInterval(beat);
+    }
+    if (ctx.cancellationSignal.aborted) {
+      const reason: unknown = ctx.cancellationSignal.reason;
+      throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
+    }
+    const { failure, ...report } = parser.verdict({
+      ...outcome,
+      bin: invocation.bin,
+      idleTimeoutSeconds: agent.idleTimeoutSeconds,
+    });
+    const costUsd = report.costUsd ?? 0;
+    if (failure) {
+      await addReportCost(db, input.jobId, costUsd);
+      throw ApplicationFailure.create({
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: !failure.retryable,
+        nextRetryDelay: failure.nextRetryDelayMs,
+      });
+    }
+    const text = report.result ?? '';
+    await recordReport(db, input.jobId, { text, costUsd });
+    const shown =
+      text.length > REPORT_IN_STATUS_CHARS
+        ? `${text.slice(0, REPORT_IN_STATUS_CHARS)}\n[… cut here: \`agentic-batch report ${input.jobId}\` prints it whole]`
+        : text;
+    return { report: shown, costUsd };
+  }
+
+  return { runAggregate };
+}
+
+/** The succeeded units, one JSON object a line: unitId, key, result, output. */
+async function writeResultsFile(db: Db, jobId: string, file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const out = createWriteStream(file);
+  try {
+    for await (const page of streamResults(db, jobId, 'succeeded')) {
+      const text = page
+        .map((u) => JSON.stringify({ unitId: u.unitId, key: u.key, result: u.result, output: u.output ?? null }))
+        .join('\n');
+      if (!out.write(`${text}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    }
+  } finally {
+    out.end();
+    await finished(out);
+  }
+}
+
+/** claude reads only its working directories: the results file's is added. */
+function readableResults(agent: AgentSpec, dir: string): AgentSpec {
+  if (agent.type !== 'claude') return agent;
+  return { ...agent, addDirs: [...(Array.isArray(agent.addDirs) ? agent.addDirs : []), dir] };
+}
