@@ -4,6 +4,7 @@
  */
 import type { Db } from '../src/store/db.js';
 import { createAggregateActivities } from './aggregate.js';
+import { createPipelineActivities } from './pipeline.js';
 import { createAgentActivities } from './runAgent.js';
 import { createStoreActivities } from './storeActivities.js';
 import { createWebhookActivities } from './webhook.js';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStoreActivities(deps),
     ...createAgentActivities(deps),
     ...createAggregateActivities(deps),
+    ...createPipelineActivities(deps),
     ...createWebhookActivities(),
   };
 }
@@ -30,4 +32,6 @@ export type StoreActivities = ReturnType<typeof createStoreActivities>;
 export type AgentActivities = Pick<Activities, 'runAgent' | 'runAgents'>;
 /** The aggregate step's agent run. */
 export type AggregateActivities = Pick<Activities, 'runAggregate'>;
+/** A pipeline's: making a stage's job, recording the pipeline's state. */
+export type PipelineActivities = Pick<Activities, 'createStageJob' | 'recordPipelineState'>;
 export type WebhookActivities = Pick<Activities, 'deliverWebhook'>;

@@ -8,6 +8,7 @@ import {
   UNIT_ADMITTED_SIGNAL,
   type ApproveRequest,
   type JobStatus,
+  type PipelineStatus,
   type RejectRequest,
   type ResumeRequest,
 } from '../src/domain/index.js';
@@ -24,3 +25,9 @@ export const unitAdmittedSignal = defineSignal<[{ unitId: number }]>(UNIT_ADMITT
 export const jobStatusSearchAttribute = defineSearchAttributeKey('AgenticBatchStatus', 'KEYWORD');
 
 export const JOB_WORKFLOW_TYPE = 'jobWorkflow';
+
+export const pipelineStatusQuery = defineQuery<PipelineStatus>('pipelineStatus');
+/** Stages not started yet wait; the client pauses the running stages' jobs. */
+export const pipelinePauseUpdate = defineUpdate<PipelineStatus>('pausePipeline');
+export const pipelineResumeUpdate = defineUpdate<PipelineStatus>('resumePipeline');
+export const PIPELINE_WORKFLOW_TYPE = 'pipelineWorkflow';

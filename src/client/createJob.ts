@@ -9,11 +9,11 @@ import stableStringify from 'fast-json-stable-stringify';
 import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
 import { agentKind, findExecutable } from '../agents/index.js';
-import type { JobSettings, JobState, NewUnit } from '../domain/index.js';
+import type { JobState } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
-import { SourceError, sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
-import { durationMs, type JobSpec } from '../spec/schema.js';
-import { missingPlaceholder, placeholdersIn } from '../spec/template.js';
+import { SourceError, sourceKind, type ReadContext } from '../sources/index.js';
+import { checkedUnits, jobSettings } from '../spec/jobPlan.js';
+import type { JobSpec } from '../spec/schema.js';
 import { DuplicateKeyError, IdempotencyKeyTaken, insertJob } from '../store/insertJob.js';
 import { deleteJob, jobByIdempotencyKey } from '../store/jobs.js';
 import { firstLine } from '../temporal/connect.js';
@@ -28,56 +28,23 @@ export interface CreatedJob {
   existing: boolean;
 }
 
-export function newJobId(name: string): string {
+/** `PREFIX-<name as a slug>-<6 hex>`: readable, and unique without asking anyone. */
+export function newId(prefix: 'job' | 'pipe', name: string): string {
   const slug =
     name
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '')
-      .slice(0, 40) || 'job';
-  return `job-${slug}-${randomBytes(4).toString('hex').slice(0, 6)}`;
+      .slice(0, 40) || prefix;
+  return `${prefix}-${slug}-${randomBytes(3).toString('hex')}`;
 }
 
-export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): JobSettings {
-  return {
-    jobId,
-    name: spec.name,
-    totalUnits,
-    concurrency: spec.concurrency,
-    testUnits: spec.testUnits,
-    budgetUsd: spec.budgetUsd ?? null,
-    requestsPerMinute: spec.requestsPerMinute ?? null,
-    agentReportsAdmission: agentKind(spec.agent).reportsAdmission === true,
-    priority: spec.priority ?? null,
-    // From now: a retried job gets its whole expiresAfter again.
-    expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
-    webhook: spec.webhook ?? null,
-    aggregate: spec.aggregate
-      ? {
-          timeoutSeconds: spec.aggregate.agent.timeoutSeconds,
-          heartbeatTimeoutSeconds: spec.aggregate.agent.heartbeatTimeoutSeconds,
-          maxAttempts: spec.retries + 1,
-          retryInitialIntervalSeconds: spec.aggregate.agent.retryDelaySeconds,
-        }
-      : null,
-    unit: {
-      // A unit's activity runs its check too, and each repair with its own check.
-      timeoutSeconds: spec.verify
-        ? (spec.agent.timeoutSeconds + spec.verify.timeoutSeconds) * (1 + spec.verify.attempts)
-        : spec.agent.timeoutSeconds,
-      heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,
-      maxAttempts: spec.retries + 1,
-      retryInitialIntervalSeconds: spec.agent.retryDelaySeconds,
-      // A checked unit is not short: its check may take longer than the agent.
-      groupShortUnits: spec.groupShortUnits && !spec.verify,
-    },
-  };
-}
+export const newJobId = (name: string): string => newId('job', name);
 
 /** Everything that can be checked before any server is contacted: the source is there, the agent can run. */
 export async function prepareJob(spec: JobSpec, read: ReadContext = {}): Promise<void> {
   await asUsageError(() => sourceKind(spec.source).check?.(spec.source, read));
-  await checkAgent(spec);
+  await checkAgentCanRun(spec);
 }
 
 /** Store the job and its units, then start its workflow. `onProgress` hears the units stored so far. */
@@ -156,35 +123,8 @@ async function existingJob(
   return { jobId: job.id, totalUnits: job.totalUnits, existing: true };
 }
 
-/**
- * The source's units, each checked against every template of the spec: when the source's
- * fields come from its records, the first record without a placeholder's field stops it all.
- */
-function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
-  const kind = sourceKind(spec.source);
-  const templates = [
-    { what: 'the prompt', template: spec.prompt },
-    ...(agentKind(spec.agent).templates?.(spec.agent) ?? []),
-  ];
-  const uses = templates.flatMap(({ what, template }) => placeholdersIn(template).map((name) => ({ name, what })));
-  const names = uses.map((u) => u.name);
-  const check = (unit: NewUnit): void => {
-    const missing = missingPlaceholder(names, unit.payload);
-    if (missing === null) return;
-    const where = uses.find((u) => u.name === missing)!.what;
-    const fields = Object.keys(unit.payload);
-    throw new UsageError(
-      `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
-      fields.length
-        ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}`
-        : 'the record is empty',
-    );
-  };
-  return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
-}
-
 /** The agent's program and directory must exist before a job is created, or every unit would fail the same way. */
-async function checkAgent(spec: JobSpec): Promise<void> {
+export async function checkAgentCanRun(spec: JobSpec): Promise<void> {
   const { cwd } = spec.agent;
   const dir = cwd ? await stat(cwd).catch(() => null) : null;
   if (cwd && !dir?.isDirectory()) {

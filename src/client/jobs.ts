@@ -21,12 +21,13 @@ import {
 } from '../domain/index.js';
 import { UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
+import { jobSettings } from '../spec/jobPlan.js';
 import type { JobSpec } from '../spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
 import { getJob, getReport } from '../store/jobs.js';
 import { firstUnitMissing, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
-import { jobSettings, startJobWorkflow } from './createJob.js';
+import { startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {

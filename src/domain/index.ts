@@ -10,6 +10,7 @@ export * from './changes.js';
 export * from './governor.js';
 export * from './job.js';
 export * from './lifecycle.js';
+export * from './pipeline.js';
 export * from './units.js';
 export * from './records.js';
 export * from './verify.js';

@@ -12,6 +12,7 @@ import { moduleSource } from './module/module.js';
 import type { SourceKind } from './source.js';
 import { sqlSource } from './sql/sql.js';
 import { sqliteSource } from './sqlite/sqlite.js';
+import { stageSource } from './stage/stage.js';
 
 const KINDS = {
   files: filesSource,
@@ -22,6 +23,7 @@ const KINDS = {
   sqlite: sqliteSource,
   command: commandSource,
   module: moduleSource,
+  stage: stageSource,
 };
 
 type Kinds = typeof KINDS;
@@ -40,5 +42,6 @@ export function sourceKind<S extends SourceSpec>(spec: S): SourceKind<S> {
   return registry.kindOf(spec) as unknown as SourceKind<S>;
 }
 
-export { SourceError, type ReadContext, type SourceKind } from './source.js';
+export { SourceError, type ReadContext, type SourceKind, type SourceRecord } from './source.js';
+export { STAGE_FIELDS } from './stage/stage.js';
 export { unitsOf } from './units.js';

@@ -24,6 +24,8 @@ export interface ReadContext {
   databaseUrl?: string;
   /** Environment to read `urlEnv` and friends from (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** In a pipeline: the units of an upstream stage in a status, as records (the `stage` source). */
+  upstream?: (stage: string, status: string) => AsyncIterable<SourceRecord>;
 }
 
 export interface SourceKind<Spec extends { type: string }> {

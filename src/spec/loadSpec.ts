@@ -84,14 +84,7 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
       }
     }
   };
-  check(
-    [
-      { what: 'the prompt', template: spec.prompt },
-      ...(agentKind(agent).templates?.(agent) ?? []),
-      ...(spec.verify?.command.map((template) => ({ what: 'verify.command', template })) ?? []),
-    ],
-    sourceKindOf.fields,
-  );
+  check(unitTemplates({ ...spec, agent }), sourceKindOf.fields);
   const aggregate = spec.aggregate && {
     prompt: spec.aggregate.prompt,
     agent: spec.aggregate.agent ? resolveAgent(spec.aggregate.agent as AgentSpec) : agent,
@@ -122,6 +115,17 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
     ...(isolation ? { isolation } : {}),
     ...(aggregate ? { aggregate } : {}),
   } as JobSpec;
+}
+
+/** Every template rendered per unit: the prompt, the agent's arguments, the verify command. */
+export function unitTemplates(
+  spec: Pick<JobSpec, 'prompt' | 'agent' | 'verify'>,
+): { what: string; template: string }[] {
+  return [
+    { what: 'the prompt', template: spec.prompt },
+    ...(agentKind(spec.agent).templates?.(spec.agent) ?? []),
+    ...(spec.verify?.command.map((template) => ({ what: 'verify.command', template })) ?? []),
+  ];
 }
 
 /** The spec's output schema, read from its file if need be, and checked. */

@@ -16,6 +16,8 @@ export interface NewJob {
   template: string;
   /** Unique over all jobs when given; with the hash of the spec it came with. */
   idempotency?: { key: string; specHash: string };
+  /** A pipeline's stage: the pipeline and the stage's name. */
+  pipeline?: { id: string; stage: string };
 }
 
 /** Another job holds the idempotency key (it committed while this one was being stored). */
@@ -55,9 +57,18 @@ export async function insertJob(
     // First, so a create racing with one key waits here for the other's commit, then finds the key taken.
     await client
       .query(
-        `INSERT INTO jobs (id, name, spec, source_type, total_units, idempotency_key, spec_hash)
-         VALUES ($1, $2, $3, $4, 0, $5, $6)`,
-        [job.id, job.name, pgJson(job.spec), job.sourceType, job.idempotency?.key, job.idempotency?.specHash],
+        `INSERT INTO jobs (id, name, spec, source_type, total_units, idempotency_key, spec_hash, pipeline_id, stage)
+         VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $8)`,
+        [
+          job.id,
+          job.name,
+          pgJson(job.spec),
+          job.sourceType,
+          job.idempotency?.key,
+          job.idempotency?.specHash,
+          job.pipeline?.id ?? null,
+          job.pipeline?.stage ?? null,
+        ],
       )
       .catch((err: unknown) => {
         const pgErr = err as { code?: string; constraint?: string };

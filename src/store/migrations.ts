@@ -145,6 +145,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'aggregate report',
     sql: `ALTER TABLE jobs ADD COLUMN report text, ADD COLUMN report_cost_usd double precision NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 8,
+    name: 'pipelines',
+    sql: `
+      CREATE TABLE pipelines (
+        id          text PRIMARY KEY,
+        name        text NOT NULL,
+        spec        jsonb NOT NULL,
+        state       text NOT NULL DEFAULT 'RUNNING',
+        message     text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      ALTER TABLE jobs ADD COLUMN pipeline_id text REFERENCES pipelines (id), ADD COLUMN stage text;
+      CREATE UNIQUE INDEX jobs_pipeline_stage ON jobs (pipeline_id, stage) WHERE pipeline_id IS NOT NULL;
+    `,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

@@ -13,10 +13,12 @@ describe('bad input', () => {
   const h = useHarness();
   let dir: string;
   let jobsBefore: number;
+  let pipelinesBefore: number;
 
   beforeAll(async () => {
     dir = await makeDocs(2);
     [{ n: jobsBefore }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
+    [{ n: pipelinesBefore }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM pipelines');
   });
 
   const ok = ['--files', 'docs/*.md', '--prompt', 'Summarize {{relative_path}}.', '--rehearse'];
@@ -283,9 +285,27 @@ describe('bad input', () => {
     await expectError(['run', 'aggregate.yaml'], 2, /unknown placeholder {{relative_path}} in aggregate\.prompt/);
   });
 
+  it('a pipeline with a cycle, or a stage using a field its upstream lacks', async () => {
+    const stage = (name: string, needs: string, prompt = 'Do {{relative_path}}') =>
+      `  - { name: ${name}, needs: [${needs}], source: { type: stage, from: ${needs} }, prompt: "${prompt}", agent: { rehearse: true } }\n`;
+    await writeFile(path.join(dir, 'cycle.yaml'), `name: cyc\nstages:\n${stage('a', 'b')}${stage('b', 'a')}`);
+    await expectError(['run', 'cycle.yaml'], 2, 'cycle.yaml: stage a is in a cycle: a → b → a');
+    await writeFile(
+      path.join(dir, 'fields.yaml'),
+      `name: fields\nstages:\n  - { name: a, source: { type: files, glob: "docs/*.md" }, prompt: "Do {{relative_path}}", agent: { rehearse: true } }\n${stage('b', 'a', 'Use {{output.title}}')}`,
+    );
+    await expectError(
+      ['run', 'fields.yaml'],
+      2,
+      'fields.yaml, stage b: unknown placeholder {{output.title}} in the prompt, which no upstream stage provides',
+    );
+  });
+
   it('created no job along the way', async () => {
     const [{ n }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
     expect(n).toBe(jobsBefore);
+    const [{ n: pipelines }] = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM pipelines');
+    expect(pipelines).toBe(pipelinesBefore);
   });
 
   it('has --help on every command', async () => {

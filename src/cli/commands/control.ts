@@ -10,14 +10,28 @@ import {
   resumeJob,
   retryJob,
 } from '../../client/jobs.js';
+import {
+  cancelPipeline,
+  getPipelineStatus,
+  isPipelineId,
+  pausePipeline,
+  resumePipeline,
+} from '../../client/pipelines.js';
 import { isTerminal } from '../../domain/index.js';
 import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
 import { action } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { forecastLine, usd } from '../render/format.js';
+import { pipelineText, type LivePipeline } from '../render/pipeline.js';
+import { jobOf, STAGE_OPTION } from '../target.js';
 import { waitForStatus } from '../watchJob.js';
 import { withSession } from '../withSession.js';
+
+function reportPipeline(status: LivePipeline, json: boolean | undefined): void {
+  if (json) return printJson(status);
+  console.log(pipelineText(status));
+}
 
 function report(status: JobStatus, json: boolean | undefined): void {
   if (json) return printJson(statusJson(status));
@@ -33,10 +47,16 @@ export function registerControlCommands(program: Command): void {
     .command('approve <job>')
     .description('approve a READY job: its remaining units start running')
     .option('--over-budget', 'approve although the forecast exceeds the budget (the job pauses at the budget)')
+    .option(...STAGE_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (jobId: string, opts: { overBudget?: boolean; json?: boolean }) =>
-        report(await withSession((s) => approveJob(s, jobId, { overBudget: opts.overBudget })), opts.json),
+      action(async (id: string, opts: { overBudget?: boolean; stage?: string; json?: boolean }) =>
+        report(
+          await withSession(async (s) =>
+            approveJob(s, await jobOf(s, id, opts.stage), { overBudget: opts.overBudget }),
+          ),
+          opts.json,
+        ),
       ),
     );
 
@@ -45,12 +65,15 @@ export function registerControlCommands(program: Command): void {
     .description("reject a READY job's test result: back to TESTING, with a revised prompt if given")
     .requiredOption('--feedback <text>', 'what was wrong with the test result')
     .option('--prompt <template>', 'the revised prompt template')
+    .option(...STAGE_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (jobId: string, opts: { feedback: string; prompt?: string; json?: boolean }) => {
+      action(async (id: string, opts: { feedback: string; prompt?: string; stage?: string; json?: boolean }) => {
         if (!opts.feedback.trim()) throw new UsageError('--feedback is empty: say what was wrong with the test result');
         report(
-          await withSession((s) => rejectJob(s, jobId, { feedback: opts.feedback, prompt: opts.prompt })),
+          await withSession(async (s) =>
+            rejectJob(s, await jobOf(s, id, opts.stage), { feedback: opts.feedback, prompt: opts.prompt }),
+          ),
           opts.json,
         );
       }),
@@ -78,11 +101,16 @@ export function registerControlCommands(program: Command): void {
 
   program
     .command('pause <job>')
-    .description('stop starting units; running ones finish')
+    .description('stop starting units; running ones finish (a pipeline: every stage)')
+    .option(...STAGE_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (jobId: string, opts: { json?: boolean }) =>
-        report(await withSession((s) => pauseJob(s, jobId)), opts.json),
+      action(async (id: string, opts: { stage?: string; json?: boolean }) =>
+        withSession(async (s) => {
+          if (isPipelineId(id) && opts.stage === undefined)
+            return reportPipeline(await pausePipeline(s, id), opts.json);
+          report(await pauseJob(s, await jobOf(s, id, opts.stage)), opts.json);
+        }),
       ),
     );
 
@@ -90,13 +118,21 @@ export function registerControlCommands(program: Command): void {
     .command('resume <job>')
     .description('resume a PAUSED job, optionally with a higher budget')
     .option('--budget-usd <usd>', 'new budget for the whole job')
+    .option(...STAGE_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (jobId: string, opts: { budgetUsd?: string; json?: boolean }) => {
+      action(async (id: string, opts: { budgetUsd?: string; stage?: string; json?: boolean }) => {
         const budgetUsd = opts.budgetUsd === undefined ? undefined : Number(opts.budgetUsd);
         if (budgetUsd !== undefined && !(budgetUsd > 0))
           throw new UsageError(`--budget-usd expects an amount above 0, got "${opts.budgetUsd}"`);
-        report(await withSession((s) => resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd })), opts.json);
+        await withSession(async (s) => {
+          if (isPipelineId(id) && opts.stage === undefined) {
+            if (budgetUsd !== undefined) throw new UsageError('--budget-usd is per job: add --stage');
+            return reportPipeline(await resumePipeline(s, id), opts.json);
+          }
+          const jobId = await jobOf(s, id, opts.stage);
+          report(await resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd }), opts.json);
+        });
       }),
     );
 
@@ -104,10 +140,22 @@ export function registerControlCommands(program: Command): void {
     .command('cancel <job>')
     .description('cancel a job: running agents are stopped, pending units marked cancelled')
     .option('--no-wait', 'return once cancellation is requested')
+    .option(...STAGE_OPTION)
     .option('--json', 'print the final status as JSON')
     .action(
-      action(async (jobId: string, opts: { wait: boolean; json?: boolean }) => {
+      action(async (id: string, opts: { wait: boolean; stage?: string; json?: boolean }) => {
         await withSession(async (session) => {
+          if (isPipelineId(id) && opts.stage === undefined) {
+            await cancelPipeline(session, id);
+            if (!opts.wait) return say(`cancellation of ${id} requested`);
+            for (;;) {
+              const status = await getPipelineStatus(session, id);
+              if (status.state === 'CANCELLED' || status.state === 'COMPLETED' || status.state === 'FAILED')
+                return reportPipeline(status, opts.json);
+              await new Promise((r) => setTimeout(r, 1000));
+            }
+          }
+          const jobId = await jobOf(session, id, opts.stage);
           await cancelJob(session, jobId);
           if (!opts.wait) return say(`cancellation of ${jobId} requested`);
           const status = await waitForStatus(session, jobId, (s) => isTerminal(s.state));
@@ -118,11 +166,17 @@ export function registerControlCommands(program: Command): void {
 
   program
     .command('status <job>')
-    .description("a job's state, unit counts and cost")
+    .description("a job's state, unit counts and cost; a pipeline's stages as a graph")
     .option('--json', 'print {"jobId","status","counts","costUsd","throttle",…} as one JSON document')
+    .option(...STAGE_OPTION)
     .action(
-      action(async (jobId: string, opts: { json?: boolean }) => {
-        const status = await withSession((s) => getStatus(s, jobId));
+      action(async (id: string, opts: { stage?: string; json?: boolean }) => {
+        if (isPipelineId(id) && opts.stage === undefined)
+          return reportPipeline(await withSession((s) => getPipelineStatus(s, id)), opts.json);
+        const { status, jobId } = await withSession(async (s) => {
+          const jobId = await jobOf(s, id, opts.stage);
+          return { status: await getStatus(s, jobId), jobId };
+        });
         if (opts.json) return printJson(statusJson(status));
         const { counts } = status;
         console.log(`${status.jobId} (${status.name}): ${status.state}${status.message ? ` — ${status.message}` : ''}`);

@@ -4,6 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { assertJobExists } from '../../client/jobs.js';
+import { isPipelineId } from '../../client/pipelines.js';
 import { resultPages, resultRecord, resultText, type ResultFormat } from '../../client/results.js';
 import { listJobs, requireJob, unitConversation } from '../../client/units.js';
 import { UNIT_STATUSES, type UnitStatus } from '../../domain/index.js';
@@ -11,8 +12,10 @@ import { action, positiveInt } from '../action.js';
 import { printJson, say, statusJson } from '../output.js';
 import { formatConversation } from '../render/conversation.js';
 import { columnWidths, table, truncate, usd } from '../render/format.js';
+import { jobOf, STAGE_OPTION } from '../target.js';
 import { watchUntilSettled } from '../watchJob.js';
 import { withSession } from '../withSession.js';
+import { followPipeline } from './pipeline.js';
 
 const statusOption = (): Option =>
   new Option('--status <status>', 'only units in this state').choices([...UNIT_STATUSES]);
@@ -54,11 +57,13 @@ export function registerInspectCommands(program: Command): void {
 
   program
     .command('watch <job>')
-    .description('live progress of a job until it ends (Ctrl-C detaches; the job keeps running)')
+    .description('live progress of a job (or a pipeline) until it ends (Ctrl-C detaches; it keeps running)')
+    .option('--yes', 'a pipeline: approve each stage whose test units succeeded')
     .option('--json', 'print the final status as JSON')
     .action(
-      action(async (jobId: string, opts: { json?: boolean }) => {
+      action(async (jobId: string, opts: { yes?: boolean; json?: boolean }) => {
         return withSession(async (session) => {
+          if (isPipelineId(jobId)) return followPipeline(session, jobId, opts);
           await assertJobExists(session, jobId);
           const status = await watchUntilSettled(session, jobId, true);
           if (opts.json) printJson(statusJson(status));
@@ -72,10 +77,12 @@ export function registerInspectCommands(program: Command): void {
     .command('units <job>')
     .description("a job's units with their state, attempts, cost and error")
     .addOption(statusOption())
+    .option(...STAGE_OPTION)
     .option('--json', 'print one JSON object per line')
     .action(
-      action(async (jobId: string, opts: { status?: UnitStatus; json?: boolean }) => {
+      action(async (id: string, opts: { status?: UnitStatus; stage?: string; json?: boolean }) => {
         await withSession(async (session) => {
+          const jobId = await jobOf(session, id, opts.stage);
           // A page at a time: a million units never sit in memory. Columns take the first page's
           // widths, ids the width of the largest.
           const { totalUnits } = await requireJob(session, jobId);
@@ -105,10 +112,12 @@ export function registerInspectCommands(program: Command): void {
   program
     .command('show <job> <unit>')
     .description("a unit's conversation, attempt by attempt (unit = its id or its key)")
+    .option(...STAGE_OPTION)
     .option('--json', 'print the attempts and raw events as JSON')
     .action(
-      action(async (jobId: string, unitRef: string, opts: { json?: boolean }) => {
+      action(async (id: string, unitRef: string, opts: { stage?: string; json?: boolean }) => {
         await withSession(async (session) => {
+          const jobId = await jobOf(session, id, opts.stage);
           const { unit, attempts } = await unitConversation(session, jobId, unitRef);
           if (opts.json) return printJson({ unit: resultRecord(unit), attempts });
           console.log(formatConversation(unit, attempts));
@@ -122,6 +131,7 @@ export function registerInspectCommands(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
     .addOption(statusOption())
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .option(...STAGE_OPTION)
     .addHelpText(
       'after',
       `
@@ -133,8 +143,9 @@ and "output" (the unit's structured output, or null) when the job's spec has out
 "output.FIELD" column per top-level field of the schema, in alphabetical order.`,
     )
     .action(
-      action(async (jobId: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string }) => {
+      action(async (id: string, opts: { format: ResultFormat; status?: UnitStatus; out?: string; stage?: string }) => {
         await withSession(async (session) => {
+          const jobId = await jobOf(session, id, opts.stage);
           const chunks = resultText(session, jobId, opts);
           const tmp = opts.out ? `${opts.out}.${process.pid}.tmp` : null;
           const out = tmp ? createWriteStream(tmp) : process.stdout;

@@ -1,26 +1,23 @@
 /** `run` (create, test, approve, watch: the whole job in one command) and `create`. */
-import { createInterface } from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { createJob, prepareJob, type ReadContext } from '../../client/createJob.js';
 import { approveJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
 import { newestAttempts } from '../../client/units.js';
 import { loadConfig } from '../../config.js';
-import {
-  budgetPaused,
-  forecastOverBudget,
-  isTerminal,
-  type JobStatus,
-  type RejectRequest,
-} from '../../domain/index.js';
+import { budgetPaused, isTerminal, type JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
+import { readSpecFile } from '../../spec/loadSpec.js';
+import { isPipeline } from '../../spec/pipeline.js';
 import type { JobSpec } from '../../spec/schema.js';
 import { action } from '../action.js';
+import { decide } from '../decide.js';
 import { printJson, say, statusJson } from '../output.js';
 import { duration, forecastLine, usd } from '../render/format.js';
 import { testReport } from '../render/testReport.js';
 import { jsonFlag, specFromInputs, type SpecFlags } from '../specFromFlags.js';
 import { detachOnInterrupt, waitForStatus, watchUntilSettled } from '../watchJob.js';
+import { createPipelineFile, refuseSpecFlags, runPipelineFile } from './pipeline.js';
 
 const SPEC_EXAMPLE = `
 Sources (one per job):
@@ -149,6 +146,12 @@ Examples:
     )
     .action(
       action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }) => {
+        const pipeline = specFile ? await readSpecFile(specFile) : null;
+        if (pipeline && isPipeline(pipeline.raw)) {
+          const { yes, json, ...rest } = opts;
+          refuseSpecFlags(rest);
+          return runPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { yes, json: json?.output });
+        }
         const { spec, read } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);
         const session = await openSession(loadConfig(), { autoStart: true });
@@ -161,10 +164,19 @@ Examples:
     );
 
   addSpecOptions(program.command('create'))
-    .description('create a job and start its test phase, without waiting (approve it later)')
-    .addHelpText('after', `--json alone prints {"jobId", "totalUnits"}.\n${SPEC_EXAMPLE}`)
+    .description('create a job (or a pipeline) and start it, without waiting (approve it later)')
+    .addHelpText(
+      'after',
+      `--json alone prints {"jobId", "totalUnits"} ({"pipelineId"} for a pipeline).\n${SPEC_EXAMPLE}`,
+    )
     .action(
       action(async (specFile: string | undefined, opts: SpecFlags) => {
+        const pipeline = specFile ? await readSpecFile(specFile) : null;
+        if (pipeline && isPipeline(pipeline.raw)) {
+          const { json, ...rest } = opts;
+          refuseSpecFlags(rest);
+          return createPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { json: json?.output });
+        }
         const { spec, read } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);
         const session = await openSession(loadConfig(), { autoStart: true });
@@ -288,69 +300,5 @@ async function waitForTests(session: Session, jobId: string): Promise<JobStatus>
     );
   } finally {
     stopDetach();
-  }
-}
-
-type Decision = 'approve' | 'approveOverBudget' | 'leave' | RejectRequest;
-
-async function decide(status: JobStatus, autoApprove: boolean, jobId: string): Promise<Decision> {
-  const failed = status.testResults.filter((r) => r.status !== 'succeeded');
-  const remaining = status.counts.total - (status.testResults.length - failed.length);
-  const overBudget = forecastOverBudget(status.forecast, status.budgetUsd);
-  if (autoApprove) {
-    if (failed.length === 0 && overBudget) {
-      say(`not approving: the forecast exceeds the budget of ${usd(status.budgetUsd!)}.`);
-      say(
-        `the job is READY: approve it anyway with \`agentic-batch approve ${jobId} --over-budget\` (it pauses at the budget), or reject with a cheaper prompt`,
-      );
-      return 'leave';
-    }
-    if (failed.length === 0) return 'approve';
-    say(`not approving: ${failed.length} test unit(s) failed (${failed.map((r) => r.error ?? r.status).join('; ')}).`);
-    say(
-      `the job is READY: fix and re-test with \`agentic-batch reject ${jobId} --feedback … --prompt …\`, or approve it anyway with \`agentic-batch approve ${jobId}\``,
-    );
-    return 'leave';
-  }
-  if (!process.stdin.isTTY) {
-    say('stdin is not a terminal, so nobody can approve here; pass --yes to approve when the test units succeed.');
-    say(
-      `the job is READY: approve with \`agentic-batch approve ${jobId}\`, or cancel with \`agentic-batch cancel ${jobId}\``,
-    );
-    return 'leave';
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    for (;;) {
-      const answer = (await rl.question(`Approve and run the remaining ${remaining} units? [y/N/e] `))
-        .trim()
-        .toLowerCase();
-      if ((answer === 'y' || answer === 'yes') && overBudget) {
-        const again = await rl.question(
-          `The forecast exceeds the budget of ${usd(status.budgetUsd!)}: the job will pause when it is spent. Approve anyway? [y/N] `,
-        );
-        if (/^y(es)?$/i.test(again.trim())) return 'approveOverBudget';
-        continue;
-      }
-      if (answer === 'y' || answer === 'yes') return 'approve';
-      if (answer === '' || answer === 'n' || answer === 'no') {
-        say(`left READY. Approve later with \`agentic-batch approve ${jobId}\`, or \`agentic-batch cancel ${jobId}\`.`);
-        return 'leave';
-      }
-      if (answer === 'e' || answer === 'edit') {
-        const feedback = (await rl.question('What was wrong? (feedback, one line): ')).trim() || 'revised by the user';
-        say("New prompt template: type it, then a line with a single '.' (an empty first line keeps the current one).");
-        const lines: string[] = [];
-        for (;;) {
-          const line = await rl.question('');
-          if (line === '.' || (lines.length === 0 && line === '')) break;
-          lines.push(line);
-        }
-        return lines.length ? { feedback, prompt: lines.join('\n') } : { feedback };
-      }
-      say('answer y (approve), n (leave it READY) or e (give feedback and a revised prompt, then re-test)');
-    }
-  } finally {
-    rl.close();
   }
 }

@@ -1,0 +1,74 @@
+/**
+ * What a job runs, from its spec: the settings its workflow starts with, and its units as the
+ * source streams them, each checked against every template. Shared by `create` (the client) and
+ * a pipeline's stages (created by the worker when their turn comes).
+ */
+import { agentKind } from '../agents/index.js';
+import type { JobSettings, NewUnit } from '../domain/index.js';
+import { UsageError } from '../errors.js';
+import { sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
+import { durationMs, type JobSpec } from './schema.js';
+import { missingPlaceholder, placeholdersIn } from './template.js';
+
+export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): JobSettings {
+  return {
+    jobId,
+    name: spec.name,
+    totalUnits,
+    concurrency: spec.concurrency,
+    testUnits: spec.testUnits,
+    budgetUsd: spec.budgetUsd ?? null,
+    requestsPerMinute: spec.requestsPerMinute ?? null,
+    agentReportsAdmission: agentKind(spec.agent).reportsAdmission === true,
+    priority: spec.priority ?? null,
+    // From now: a retried job gets its whole expiresAfter again.
+    expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
+    webhook: spec.webhook ?? null,
+    aggregate: spec.aggregate
+      ? {
+          timeoutSeconds: spec.aggregate.agent.timeoutSeconds,
+          heartbeatTimeoutSeconds: spec.aggregate.agent.heartbeatTimeoutSeconds,
+          maxAttempts: spec.retries + 1,
+          retryInitialIntervalSeconds: spec.aggregate.agent.retryDelaySeconds,
+        }
+      : null,
+    unit: {
+      // A unit's activity runs its check too, and each repair with its own check.
+      timeoutSeconds: spec.verify
+        ? (spec.agent.timeoutSeconds + spec.verify.timeoutSeconds) * (1 + spec.verify.attempts)
+        : spec.agent.timeoutSeconds,
+      heartbeatTimeoutSeconds: spec.agent.heartbeatTimeoutSeconds,
+      maxAttempts: spec.retries + 1,
+      retryInitialIntervalSeconds: spec.agent.retryDelaySeconds,
+      // A checked unit is not short: its check may take longer than the agent.
+      groupShortUnits: spec.groupShortUnits && !spec.verify,
+    },
+  };
+}
+
+/**
+ * The source's units, each checked against every template of the spec: when the source's
+ * fields come from its records, the first record without a placeholder's field stops it all.
+ */
+export function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
+  const kind = sourceKind(spec.source);
+  const templates = [
+    { what: 'the prompt', template: spec.prompt },
+    ...(agentKind(spec.agent).templates?.(spec.agent) ?? []),
+  ];
+  const uses = templates.flatMap(({ what, template }) => placeholdersIn(template).map((name) => ({ name, what })));
+  const names = uses.map((u) => u.name);
+  const check = (unit: NewUnit): void => {
+    const missing = missingPlaceholder(names, unit.payload);
+    if (missing === null) return;
+    const where = uses.find((u) => u.name === missing)!.what;
+    const fields = Object.keys(unit.payload);
+    throw new UsageError(
+      `the record at ${unit.origin} (key ${JSON.stringify(unit.key)}) has no field "${missing}" for {{${missing}}} in ${where}`,
+      fields.length
+        ? `its fields: ${fields.slice(0, 15).join(', ')}${fields.length > 15 ? ', …' : ''}`
+        : 'the record is empty',
+    );
+  };
+  return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
+}
