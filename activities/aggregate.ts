@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
-import { agentKind, runAgentProcess } from '../src/agents/index.js';
+import { agentKind, runAgentOnce } from '../src/agents/index.js';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
 import type { AgentSpec, JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError } from '../src/spec/template.js';
@@ -52,27 +52,15 @@ export function createAggregateActivities(deps: ActivityDeps) {
       }
     };
     const agent = readableResults(spec.aggregate.agent, dir);
-    const kind = agentKind(agent);
-    const rehearsalUrl = kind.rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
-    const { invocation, parser } = kind.start(
-      agent,
-      { prompt: render(spec.aggregate.prompt), render, unitDirectory: dir, resumeSessionId: null, rehearsalUrl },
-      process.env,
-    );
+    const rehearsalUrl = agentKind(agent).rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
     const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
-    let outcome;
+    let verdict;
     try {
-      outcome = await runAgentProcess({
-        ...invocation,
-        cwd: agent.cwd ?? process.cwd(),
-        signal: ctx.cancellationSignal,
-        idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
-        onStdout: async (lines) => {
-          parser.stdout(lines);
-          return parser.finished();
-        },
-        onStderr: parser.stderr && ((lines) => void parser.stderr!(lines)),
-      });
+      ({ verdict } = await runAgentOnce(
+        agent,
+        { prompt: render(spec.aggregate.prompt), render, unitDirectory: dir, resumeSessionId: null, rehearsalUrl },
+        { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal },
+      ));
     } finally {
       clearInterval(beat);
     }
@@ -80,11 +68,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
       const reason: unknown = ctx.cancellationSignal.reason;
       throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
     }
-    const { failure, ...report } = parser.verdict({
-      ...outcome,
-      bin: invocation.bin,
-      idleTimeoutSeconds: agent.idleTimeoutSeconds,
-    });
+    const { failure, ...report } = verdict;
     const costUsd = report.costUsd ?? 0;
     if (failure) {
       await addReportCost(db, input.jobId, costUsd);

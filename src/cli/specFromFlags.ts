@@ -32,6 +32,7 @@ export interface SpecFlags {
   limit?: string;
   prompt?: string;
   promptFile?: string;
+  intent?: string;
   name?: string;
   concurrency?: string;
   retries?: string;
@@ -92,6 +93,8 @@ const SOURCE_FLAGS = {
 
 export interface SpecInputs {
   spec: JobSpec;
+  /** The spec gives an intent and no prompt: the prompt is still to be written (its prompt is a stand-in). */
+  promptFromIntent: boolean;
   /** What the source's read needs that is never stored (the `--db` connection string). */
   read: ReadContext;
 }
@@ -106,6 +109,16 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   applySourceFlags(spec, flags);
   if (flags.promptFile !== undefined) spec.prompt = await readPromptFile(flags.promptFile);
   if (flags.prompt !== undefined) spec.prompt = flags.prompt;
+  if (flags.intent !== undefined) spec.intent = flags.intent;
+  if (spec.intent !== undefined && spec.prompt !== undefined) {
+    throw new UsageError(
+      '--intent and --prompt together: give one',
+      '--intent has the agent write the prompt (you accept or edit it); --prompt is the prompt itself',
+    );
+  }
+  const promptFromIntent = spec.intent !== undefined;
+  // A stand-in that fits any source, until the agent has written the prompt.
+  if (promptFromIntent) spec.prompt = '{{_key}}';
   if (flags.name !== undefined) spec.name = flags.name;
   if (flags.concurrency !== undefined) spec.concurrency = number('--concurrency', flags.concurrency);
   if (flags.retries !== undefined) spec.retries = number('--retries', flags.retries);
@@ -128,10 +141,14 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
     );
   }
   if (spec.prompt === undefined)
-    throw new UsageError('no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec');
+    throw new UsageError(
+      'no prompt: give --prompt TEXT, --prompt-file FILE, or `prompt:` in the spec',
+      'or --intent "what you want done": the agent writes the prompt from it',
+    );
   spec.name ??= defaultName(spec.source);
   return {
     spec: buildSpec(spec, baseDir, specFile ?? 'command line'),
+    promptFromIntent,
     read: flags.db ? { databaseUrl: flags.db } : {},
   };
 }

@@ -153,7 +153,7 @@ export async function checkAgentCanRun(spec: JobSpec): Promise<void> {
 }
 
 /** Source problems, duplicate keys and bad records are the user's to fix: exit 2, nothing created. */
-async function asUsageError<T>(fn: () => Promise<T> | T): Promise<T> {
+export async function asUsageError<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
     return await fn();
   } catch (err) {

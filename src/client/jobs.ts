@@ -14,6 +14,8 @@ import {
   assertRequest,
   IllegalRequestError,
   type ApproveRequest,
+  type JobRequest,
+  type JobState,
   type JobStatus,
   type RejectRequest,
   type ResumeRequest,
@@ -24,11 +26,12 @@ import { sourceKind } from '../sources/index.js';
 import { jobSettings } from '../spec/jobPlan.js';
 import type { JobSpec } from '../spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
-import { getJob, getReport } from '../store/jobs.js';
-import { firstUnitMissing, unitTotals } from '../store/units.js';
+import { getJob, getReport, getTemplate } from '../store/jobs.js';
+import { firstUnitMissing, getUnits, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import { startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
+import { synthesizeTemplate } from './synthesize.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
   return session.client.workflow.getHandle<typeof jobWorkflow>(jobId);
@@ -154,12 +157,30 @@ export const pauseJob = (session: Session, jobId: string) =>
 export const resumeJob = (session: Session, jobId: string, request: ResumeRequest = {}) =>
   update(session, jobId, (h) => h.executeUpdate(resumeUpdate, { args: [request] }));
 
-/** Reject the test result; a revised prompt is checked against the source and the stored records first. */
-export async function rejectJob(session: Session, jobId: string, request: RejectRequest): Promise<JobStatus> {
+/**
+ * Reject the test result; a revised prompt is checked against the source and the stored records
+ * first. A job written from an intent, rejected without a prompt, has the agent revise its prompt
+ * from the feedback and the failed test units (`revisedPrompt`).
+ */
+export async function rejectJob(
+  session: Session,
+  jobId: string,
+  request: RejectRequest,
+): Promise<JobStatus & { revisedPrompt?: string }> {
+  const job = await getJob(session.db, jobId);
+  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  const spec = job.spec as JobSpec;
+  if (request.prompt === undefined && spec.intent) {
+    const status = await getStatus(session, jobId);
+    assertRequestOrExplain(status.state, 'reject', jobId);
+    const prompt = await reviseTemplate(session, jobId, spec, status, request.feedback);
+    const revised = await update(session, jobId, (h) =>
+      h.executeUpdate(rejectUpdate, { args: [{ ...request, prompt }] }),
+    );
+    return { ...revised, revisedPrompt: prompt };
+  }
   if (request.prompt !== undefined) {
-    const job = await getJob(session.db, jobId);
-    if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
-    const { fields } = sourceKind((job.spec as JobSpec).source);
+    const { fields } = sourceKind(spec.source);
     const findMissing = (names: string[]) => firstUnitMissing(session.db, jobId, names);
     try {
       await checkTemplateForStoredUnits(request.prompt, fields, findMissing, 'the revised prompt');
@@ -187,12 +208,7 @@ export async function retryJob(
     .describe()
     .catch(() => null);
   const state = described?.status.name === 'RUNNING' ? (await getStatus(session, jobId)).state : job.state;
-  try {
-    assertRequest(state, 'retry');
-  } catch (err) {
-    if (err instanceof IllegalRequestError) throw new UserError(`${jobId}: ${err.message}`);
-    throw err;
-  }
+  assertRequestOrExplain(state, 'retry', jobId);
   const { counts } = await unitTotals(session.db, jobId);
   const retrying = statuses.reduce((sum, status) => sum + counts[status], 0);
   if (retrying === 0) {
@@ -222,6 +238,34 @@ export async function cancelJob(session: Session, jobId: string): Promise<void> 
     await jobHandle(session, jobId).cancel();
   } catch (err) {
     if (/already completed|not found/i.test(String(err))) throw new UserError(`${jobId} has already ended`);
+    throw err;
+  }
+}
+
+/** The agent's revision of the job's prompt, from the reviewer's feedback and how the test units went. */
+async function reviseTemplate(
+  session: Session,
+  jobId: string,
+  spec: JobSpec,
+  status: JobStatus,
+  feedback: string,
+): Promise<string> {
+  const current = (await getTemplate(session.db, jobId, status.templateVersion)) ?? spec.prompt;
+  const units = await getUnits(session.db, jobId, [1, 2, 3]);
+  const samples = units.map((u) => ({ key: u.key, payload: u.payload }));
+  const fields = sourceKind(spec.source).fields ?? [...new Set(samples.flatMap((s) => Object.keys(s.payload)))];
+  const failures = status.testResults
+    .filter((r) => r.templateVersion === status.templateVersion && r.status !== 'succeeded')
+    .map((r) => `${r.key}: ${r.error ?? r.status}`);
+  return synthesizeTemplate(spec, { fields, samples }, { template: current, feedback, failures });
+}
+
+/** A request the job's state does not allow, said before any agent runs for it. */
+function assertRequestOrExplain(state: JobState, request: JobRequest, jobId: string): void {
+  try {
+    assertRequest(state, request);
+  } catch (err) {
+    if (err instanceof IllegalRequestError) throw new UserError(`${jobId}: ${err.message}`);
     throw err;
   }
 }

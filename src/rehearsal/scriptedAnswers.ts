@@ -22,6 +22,7 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { OUTPUT_MARKER, scriptedOutput, STRUCTURED_OUTPUT_TOOL, structuredOutputSchema } from './scriptedOutput.js';
+import { scriptedTemplate } from './scriptedSynthesis.js';
 import { isObject, objects } from './untrusted.js';
 
 export type Fault =
@@ -173,7 +174,8 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
     // Asked for structured output (`--json-schema`): the model's last call holds it.
     // The unit prompt's marker holds for the whole conversation: the CLI's reminders are turns too.
     const asked = messages.filter((m) => m.role === 'user').flatMap((m) => texts(m.content));
-    const input = scriptedOutput(asked.find((t) => OUTPUT_MARKER.test(t)) ?? prompt, outputSchema);
+    const input =
+      scriptedTemplate(prompt) ?? scriptedOutput(asked.find((t) => OUTPUT_MARKER.test(t)) ?? prompt, outputSchema);
     content = [
       { type: 'tool_use', id: `toolu_${hash(prompt, String(messages.length))}`, name: STRUCTURED_OUTPUT_TOOL, input },
     ];

@@ -30,6 +30,11 @@ export const jobSpecSchema = z.strictObject({
     ),
   source: sourceSchema,
   prompt: z.string().min(1, 'the prompt is empty'),
+  /**
+   * What the job should achieve, in words: the agent writes the prompt template from it (and
+   * revises it from a rejection's feedback). The prompt it wrote is `prompt`.
+   */
+  intent: z.string().min(1, 'the intent is empty').max(4000).optional(),
   agent: agentWithDefaultType.default(() => agentSchema.parse({ type: 'claude' })),
   concurrency: positiveInt.max(1000).default(4),
   retries: z.number().int().min(0).max(100).default(3),

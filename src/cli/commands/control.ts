@@ -62,7 +62,9 @@ export function registerControlCommands(program: Command): void {
 
   program
     .command('reject <job>')
-    .description("reject a READY job's test result: back to TESTING, with a revised prompt if given")
+    .description(
+      "reject a READY job's test result: back to TESTING, with a revised prompt (a job written from --intent: the agent revises it from the feedback)",
+    )
     .requiredOption('--feedback <text>', 'what was wrong with the test result')
     .option('--prompt <template>', 'the revised prompt template')
     .option(...STAGE_OPTION)
@@ -70,12 +72,12 @@ export function registerControlCommands(program: Command): void {
     .action(
       action(async (id: string, opts: { feedback: string; prompt?: string; stage?: string; json?: boolean }) => {
         if (!opts.feedback.trim()) throw new UsageError('--feedback is empty: say what was wrong with the test result');
-        report(
-          await withSession(async (s) =>
-            rejectJob(s, await jobOf(s, id, opts.stage), { feedback: opts.feedback, prompt: opts.prompt }),
-          ),
-          opts.json,
+        const status = await withSession(async (s) =>
+          rejectJob(s, await jobOf(s, id, opts.stage), { feedback: opts.feedback, prompt: opts.prompt }),
         );
+        if (status.revisedPrompt !== undefined && !opts.json)
+          say(`the agent revised the prompt from your feedback:\n${status.revisedPrompt}`);
+        report(status, opts.json);
       }),
     );
 

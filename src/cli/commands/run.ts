@@ -12,6 +12,7 @@ import { isPipeline } from '../../spec/pipeline.js';
 import type { JobSpec } from '../../spec/schema.js';
 import { action } from '../action.js';
 import { decide } from '../decide.js';
+import { promptFromIntent } from '../intent.js';
 import { printJson, say, statusJson } from '../output.js';
 import { duration, forecastLine, usd } from '../render/format.js';
 import { testReport } from '../render/testReport.js';
@@ -91,6 +92,7 @@ function addSpecOptions(command: Command): Command {
     .option('--limit <n>', 'only the first N units')
     .option('--prompt <template>', 'prompt template, with {{placeholders}}')
     .option('--prompt-file <file>', 'read the prompt template from a file')
+    .option('--intent <text>', 'what you want done: the agent writes the prompt template (you accept or edit it)')
     .option('--name <name>', 'job name (default: from the glob)')
     .option('--concurrency <n>', 'units running at once (default 4)')
     .option('--retries <n>', 'retries per unit (default 3)')
@@ -152,8 +154,9 @@ Examples:
           refuseSpecFlags(rest);
           return runPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { yes, json: json?.output });
         }
-        const { spec, read } = await specFromInputs(specFile, opts);
+        const { spec, read, promptFromIntent: fromIntent } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);
+        if (fromIntent) spec.prompt = await promptFromIntent(spec, read, !opts.yes);
         const session = await openSession(loadConfig(), { autoStart: true });
         try {
           return await runJob(session, spec, read, { yes: opts.yes, json: opts.json?.output });
@@ -177,8 +180,9 @@ Examples:
           refuseSpecFlags(rest);
           return createPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { json: json?.output });
         }
-        const { spec, read } = await specFromInputs(specFile, opts);
+        const { spec, read, promptFromIntent: fromIntent } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);
+        if (fromIntent) spec.prompt = await promptFromIntent(spec, read, false);
         const session = await openSession(loadConfig(), { autoStart: true });
         try {
           const { jobId, totalUnits, existing } = await storeJob(session, spec, read);
@@ -235,14 +239,16 @@ async function runJob(
       status = await approveJob(session, jobId, { overBudget: decision === 'approveOverBudget' });
       break;
     }
+    let revised: string | undefined;
     try {
-      await rejectJob(session, jobId, decision);
+      ({ revisedPrompt: revised } = await rejectJob(session, jobId, decision));
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       say(`error: ${err.message}`);
       continue;
     }
-    say(`re-testing with ${decision.prompt ? 'the revised prompt' : 'the same prompt'}…`);
+    if (revised !== undefined) say(`the agent revised the prompt from your feedback:\n${revised}`);
+    say(`re-testing with ${decision.prompt || revised ? 'the revised prompt' : 'the same prompt'}…`);
     status = await waitForTests(session, jobId);
   }
 

@@ -1,0 +1,35 @@
+/**
+ * One agent run to its end, for the runs that are not a unit's attempt (a job's aggregate step,
+ * the prompt synthesizer): start the adapter's program, feed its parser, judge the outcome.
+ */
+import type { AgentEvent, AttemptContext, AttemptVerdict } from './agent.js';
+import { agentKind, type AgentSpec } from './index.js';
+import { runAgentProcess, type AgentProcessOutcome } from './process.js';
+
+export async function runAgentOnce(
+  agent: AgentSpec,
+  ctx: AttemptContext,
+  options: { cwd: string; signal: AbortSignal; env?: NodeJS.ProcessEnv; onEvents?: (events: AgentEvent[]) => void },
+): Promise<{ verdict: AttemptVerdict; outcome: AgentProcessOutcome }> {
+  const { invocation, parser } = agentKind(agent).start(agent, ctx, options.env ?? process.env);
+  const outcome = await runAgentProcess({
+    ...invocation,
+    cwd: options.cwd,
+    signal: options.signal,
+    idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
+    onStdout: async (lines) => {
+      // The parser reads every line, whether or not anyone listens to its events.
+      const events = parser.stdout(lines);
+      options.onEvents?.(events);
+      return parser.finished();
+    },
+    onStderr:
+      parser.stderr &&
+      ((lines) => {
+        const events = parser.stderr!(lines);
+        options.onEvents?.(events);
+      }),
+  });
+  const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+  return { verdict, outcome };
+}
