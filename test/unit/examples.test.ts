@@ -6,6 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { prepareJob } from '../../src/client/createJob.js';
 import { sourceKind, unitsOf } from '../../src/sources/index.js';
 import { buildSpec, readSpecFile } from '../../src/spec/loadSpec.js';
+import { buildPipeline, isPipeline } from '../../src/spec/pipeline.js';
 import { missingPlaceholder, placeholdersIn } from '../../src/spec/template.js';
 
 const DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -19,7 +20,8 @@ describe('examples', () => {
   it.each(SPECS)('%s is valid and its units fit its prompt', async (name) => {
     const file = path.join(DIR, name);
     const { raw, baseDir } = await readSpecFile(file);
-    const spec = buildSpec(raw, baseDir, file);
+    // A pipeline: every stage is checked by buildPipeline; the first stage's units are read here.
+    const spec = isPipeline(raw) ? buildPipeline(raw, baseDir, file).stages[0]!.spec : buildSpec(raw, baseDir, file);
     await prepareJob(spec);
     const kind = sourceKind(spec.source);
     const names = placeholdersIn(spec.prompt);

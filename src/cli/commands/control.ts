@@ -212,6 +212,7 @@ export function registerControlCommands(program: Command): void {
   program
     .command('report <job>')
     .description("the job's report: what its aggregate step made of the results")
+    .option(...STAGE_OPTION)
     .option('--json', 'print {"jobId","report"}')
     .addHelpText(
       'after',
@@ -221,8 +222,11 @@ Exit status: 0 with the report on stdout; 1 when there is none yet (or the step 
 the job has no aggregate step.`,
     )
     .action(
-      action(async (jobId: string, opts: { json?: boolean }) => {
-        const report = await withSession((s) => jobReport(s, jobId));
+      action(async (id: string, opts: { stage?: string; json?: boolean }) => {
+        const { jobId, report } = await withSession(async (s) => {
+          const jobId = await jobOf(s, id, opts.stage);
+          return { jobId, report: await jobReport(s, jobId) };
+        });
         if (opts.json) printJson({ jobId, report });
         else process.stdout.write(report.endsWith('\n') ? report : `${report}\n`);
       }),

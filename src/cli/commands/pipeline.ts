@@ -101,6 +101,7 @@ export async function followPipeline(
       if (['COMPLETED', 'FAILED', 'CANCELLED'].includes(status.state)) {
         if (opts.json) printJson(status);
         say(pipelineText(status));
+        say(`results: agentic-batch results ${pipelineId} --stage STAGE   (report, units, show take --stage too)`);
         return status.state === 'COMPLETED' ? 0 : 1;
       }
       await new Promise((r) => setTimeout(r, POLL_MS));
