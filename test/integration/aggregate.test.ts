@@ -40,11 +40,11 @@ describe('aggregate', () => {
       spec(
         'report',
         `  prompt: unused
-  agent: { type: command, command: [sh, -c, 'sleep 2; echo "{{succeeded}} of {{total}} succeeded, {{failed}} failed"; cat "{{results_file}}"'] }`,
+  agent: { type: command, command: [sh, -c, 'while [ ! -e ${path.join(dir, 'go')} ]; do sleep 0.1; done; echo "{{succeeded}} of {{total}} succeeded, {{failed}} failed"; cat "{{results_file}}"'] }`,
       ),
     );
     const { jobId } = await h.cliJson<{ jobId: string }>(['create', 'report.yaml'], { cwd: dir });
-    // While it runs, status says so.
+    // While it runs (it waits for the file go), status says so.
     const aggregating = (await waitForStatus(
       h,
       jobId,
@@ -53,6 +53,7 @@ describe('aggregate', () => {
     )) as WithReport;
     expect(aggregating.message).toBe('aggregating the results of 2 units');
     expect((await h.cli(['status', jobId])).stdout).toContain('aggregating the results of 2 units');
+    await writeFile(path.join(dir, 'go'), ''); // the step may finish now
     const done = (await waitForStatus(h, jobId, (s) => s.status === 'FAILED', 60_000)) as WithReport;
 
     // A unit failed, so the job did; the step ran anyway, and the report stands.

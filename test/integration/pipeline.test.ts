@@ -139,7 +139,7 @@ stages:
   - name: first
     source: { type: jsonl, path: topics.jsonl, key: id }
     prompt: "x"
-    agent: { type: command, command: [sh, -c, 'sleep 2; echo ok'] }
+    agent: { type: command, command: [sh, -c, 'sleep 3; echo ok'] }
     concurrency: 1
     testUnits: 0
   - name: second
