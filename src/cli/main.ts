@@ -4,12 +4,15 @@ import { reportError, setVerbose } from './action.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerControlCommands } from './commands/control.js';
 import { registerInspectCommands } from './commands/inspect.js';
+import { registerMcpCommand } from './commands/mcp.js';
 import { registerRunCommands } from './commands/run.js';
 import { registerStackCommands } from './commands/stack.js';
 
+const VERSION = '0.1.0';
+
 const program = new Command('agentic-batch')
   .description('Run the Claude Code CLI once per work unit, durably, on Temporal.')
-  .version('0.1.0')
+  .version(VERSION)
   .option('--verbose', 'show stack traces on errors')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride()
@@ -30,6 +33,7 @@ registerControlCommands(program);
 registerInspectCommands(program);
 registerApplyCommand(program);
 registerStackCommands(program);
+registerMcpCommand(program, VERSION);
 
 try {
   await program.parseAsync(process.argv);

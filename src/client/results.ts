@@ -1,10 +1,11 @@
 /** A job's results as records, JSONL or CSV, streamed from one snapshot of the job. */
 import { stringify } from 'csv-stringify/sync';
 import type { UnitStatus } from '../domain/index.js';
+import { UsageError } from '../errors.js';
 import { outputFields } from '../spec/outputSchema.js';
 import type { JobSpec } from '../spec/schema.js';
 import type { JobRow } from '../store/jobs.js';
-import { streamResults, type ResultRow } from '../store/results.js';
+import { pageResults, streamResults, type ResultRow } from '../store/results.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
 
@@ -78,6 +79,34 @@ function resultShape(job: JobRow): ResultShape & { fields: string[] } {
     withVerify: spec.verify !== undefined,
     withChanges: spec.isolation !== undefined,
     fields: schema ? outputFields(schema) : [],
+  };
+}
+
+export interface ResultPage {
+  units: ResultRecord[];
+  /** Give it back as `cursor` for the next page; null after the last. */
+  nextCursor: string | null;
+}
+
+/** One page of the job's results, for front ends that page (MCP, the dashboard). */
+export async function resultPage(
+  session: Session,
+  jobId: string,
+  options: { status?: UnitStatus; q?: string; cursor?: string; limit?: number } = {},
+): Promise<ResultPage> {
+  const job = await requireJob(session, jobId);
+  const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
+  const afterUnitId = options.cursor === undefined ? 0 : Number(options.cursor);
+  if (!Number.isInteger(afterUnitId) || afterUnitId < 0)
+    throw new UsageError(
+      `cursor ${JSON.stringify(options.cursor)} is not one a page gave`,
+      'pass nextCursor as it came',
+    );
+  const rows = await pageResults(session.db, jobId, { status: options.status, q: options.q, afterUnitId, limit });
+  const shape = resultShape(job);
+  return {
+    units: rows.map((r) => resultRecord(r, shape)),
+    nextCursor: rows.length === limit ? String(rows.at(-1)!.unitId) : null,
   };
 }
 

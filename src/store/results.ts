@@ -27,6 +27,28 @@ export type ResultRow = Pick<
 
 const PAGE = 5000;
 
+const RESULT_COLUMNS = `unit_id AS "unitId", key, status, result, output, verified, verify_runs AS "verifyRuns", changes, error,
+  cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs"`;
+
+/**
+ * One page of a job's results after a unit id (keyset paging: as quick on page 1,000 as on page
+ * 1), in a status and with keys containing `q` if given.
+ */
+export async function pageResults(
+  db: Db,
+  jobId: string,
+  page: { status?: UnitStatus; q?: string; afterUnitId: number; limit: number },
+): Promise<ResultRow[]> {
+  const like = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const { rows } = await db.query<ResultRow>(
+    `SELECT ${RESULT_COLUMNS} FROM units
+     WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR key ILIKE $3) AND unit_id > $4
+     ORDER BY unit_id LIMIT $5`,
+    [jobId, page.status ?? null, like, page.afterUnitId, page.limit],
+  );
+  return rows;
+}
+
 export async function* streamResults(db: Db, jobId: string, status?: UnitStatus): AsyncGenerator<ResultRow[]> {
   const client = await db.connect();
   let cursor: Cursor<ResultRow> | null = null;
@@ -34,9 +56,7 @@ export async function* streamResults(db: Db, jobId: string, status?: UnitStatus)
     await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     cursor = client.query(
       new Cursor<ResultRow>(
-        `SELECT unit_id AS "unitId", key, status, result, output, verified, verify_runs AS "verifyRuns", changes, error, cost_usd AS "costUsd", session_id AS "sessionId",
-           attempts, duration_ms AS "durationMs"
-         FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit_id`,
+        `SELECT ${RESULT_COLUMNS} FROM units WHERE job_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY unit_id`,
         [jobId, status ?? null],
       ),
     );

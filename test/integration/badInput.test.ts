@@ -325,6 +325,7 @@ describe('bad input', () => {
       'results',
       'apply',
       'report',
+      'mcp',
       'up',
       'down',
       'worker',

@@ -17,11 +17,12 @@ import {
   pausePipeline,
   resumePipeline,
 } from '../../client/pipelines.js';
+import { statusJson } from '../../client/statusJson.js';
 import { isTerminal } from '../../domain/index.js';
 import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
 import { action } from '../action.js';
-import { printJson, say, statusJson } from '../output.js';
+import { printJson, say } from '../output.js';
 import { forecastLine, usd } from '../render/format.js';
 import { pipelineText, type LivePipeline } from '../render/pipeline.js';
 import { jobOf, STAGE_OPTION } from '../target.js';

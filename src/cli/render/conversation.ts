@@ -1,9 +1,8 @@
 /** A unit's attempts and their conversation events as readable text (`show JOB UNIT`). */
+import { conversationEntries, type ConversationEntry } from '../../client/conversationEntries.js';
 import type { UnitConversation } from '../../client/units.js';
 import { checkEnding, describeChanges } from '../../domain/index.js';
 import { duration, excerpt, truncate, usd } from './format.js';
-
-type Block = { type?: string; text?: string; name?: string; input?: unknown; content?: unknown; is_error?: boolean };
 
 export function formatConversation(unit: UnitConversation['unit'], attempts: UnitConversation['attempts']): string {
   const out = [
@@ -25,7 +24,7 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
       '▶ prompt',
       excerpt(a.prompt, 20),
     );
-    for (const e of events) out.push(...formatEvent(e));
+    for (const entry of conversationEntries(events)) out.push(...formatEntry(entry));
     if (a.output !== null && a.output !== undefined)
       out.push('▶ structured output', excerpt(JSON.stringify(a.output, null, 2), 20));
     if (a.stderrTail && a.errorType) out.push('▶ stderr (tail)', excerpt(a.stderrTail, 10));
@@ -33,79 +32,27 @@ export function formatConversation(unit: UnitConversation['unit'], attempts: Uni
   return out.join('\n');
 }
 
-function formatEvent(e: UnitConversation['attempts'][number]['events'][number]): string[] {
-  const d = e.data as Record<string, unknown>;
-  const message = d.message as { content?: Block[] | string } | undefined;
-  const blocks: Block[] = Array.isArray(message?.content) ? message.content : [];
-  switch (e.type) {
+/** One entry as lines of text. */
+function formatEntry(e: ConversationEntry): string[] {
+  switch (e.kind) {
     case 'system':
-      if (e.subtype === 'init')
-        return [`▶ session started · model ${String(d.model ?? '?')} · cwd ${String(d.cwd ?? '?')}`];
-      if (e.subtype === 'api_retry')
-        return [`▶ API retry ${String(d.attempt ?? '')}: ${String(d.error_status ?? d.error ?? '')}`];
-      return [`▶ system/${e.subtype ?? '?'}`];
+      return [`▶ ${truncate(e.text, 240)}`];
     case 'assistant':
-      return blocks.flatMap((b) => {
-        if (b.type === 'text' && b.text) return ['▶ assistant', excerpt(b.text, 30)];
-        if (b.type === 'tool_use') return [`▶ tool ${b.name ?? '?'} ${truncate(JSON.stringify(b.input ?? {}), 160)}`];
-        return [];
-      });
-    case 'user':
-      return blocks
-        .filter((b) => b.type === 'tool_result')
-        .map(
-          (b) =>
-            `  ↳ ${b.is_error ? 'error: ' : ''}${truncate(typeof b.content === 'string' ? b.content : JSON.stringify(b.content ?? ''), 200)}`,
-        );
-    case 'result':
-      return [`▶ result (${String(d.subtype)}${d.is_error ? ', error' : ''})`, excerpt(String(d.result ?? ''), 30)];
-    case 'text':
-      return [`  ${truncate(String(d.text ?? ''), 200)}`];
-    // The command agent: its output, line by line.
-    case 'stdout':
-      return [`  │ ${String(d.text ?? '')}`];
-    case 'stderr':
-      return [`  ! ${String(d.text ?? '')}`];
-    // Codex: a thread of items.
-    case 'thread.started':
-      return [`▶ session started · thread ${String(d.thread_id ?? '?')}`];
-    case 'item.completed':
-      return codexItem((d.item ?? {}) as Record<string, unknown>);
-    case 'turn.completed':
-      return [`▶ turn completed · ${JSON.stringify(d.usage ?? {})}`];
-    case 'turn.failed':
-      return [`▶ turn failed: ${String((d.error as { message?: unknown } | undefined)?.message ?? '')}`];
-    case 'error':
-      return [`▶ error: ${truncate(String(d.message ?? ''), 200)}`];
-    case 'turn.started':
-    case 'item.started':
-    case 'item.updated':
-      return [];
-    default:
-      return [`▶ ${e.type}${e.subtype ? `/${e.subtype}` : ''}`];
-  }
-}
-
-function codexItem(item: Record<string, unknown>): string[] {
-  switch (item.type) {
-    case 'agent_message':
-      return ['▶ assistant', excerpt(String(item.text ?? ''), 30)];
+      return ['▶ assistant', excerpt(e.text, 30)];
     case 'reasoning':
-      return ['▶ reasoning', excerpt(String(item.text ?? ''), 10)];
-    case 'command_execution':
-      return [
-        `▶ tool command ${truncate(String(item.command ?? ''), 160)} (exit ${String(item.exit_code ?? '?')})`,
-        excerpt(String(item.aggregated_output ?? ''), 10),
-      ];
-    case 'file_change': {
-      const changes = Array.isArray(item.changes) ? (item.changes as { kind?: string; path?: string }[]) : [];
-      return [
-        `▶ file change ${changes.map((c) => `${c.kind ?? '?'} ${c.path ?? '?'}`).join(', ')} (${String(item.status ?? '')})`,
-      ];
+      return ['▶ reasoning', excerpt(e.text, 10)];
+    case 'tool': {
+      const input = typeof e.input === 'string' ? e.input : JSON.stringify(e.input);
+      if (e.output === undefined) return [`▶ tool ${e.name} ${truncate(input, 160)}`];
+      return [`▶ tool ${e.name} ${truncate(input, 160)} (exit ${e.exitCode ?? '?'})`, excerpt(e.output, 10)];
     }
-    case 'error':
-      return [`▶ warning: ${truncate(String(item.message ?? ''), 200)}`];
-    default:
-      return [`▶ ${String(item.type ?? 'item')}`];
+    case 'toolResult':
+      return [`  ↳ ${e.isError ? 'error: ' : ''}${truncate(e.text, 200)}`];
+    case 'result':
+      return [`▶ result (${e.subtype}${e.isError ? ', error' : ''})`, excerpt(e.text, 30)];
+    case 'output':
+      if (e.stream === 'stdout') return [`  │ ${e.text}`];
+      if (e.stream === 'stderr') return [`  ! ${e.text}`];
+      return [`  ${truncate(e.text, 200)}`];
   }
 }

@@ -1,0 +1,235 @@
+/**
+ * The MCP server: every tool is one call into src/client, with the CLI's wording for errors (a
+ * tool error result, `error: … / hint: …`), so an assistant can drive a job end to end: create it,
+ * read the test results, approve or reject, follow it, read its units, conversations and results.
+ */
+import path from 'node:path';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { createJob, prepareJob } from '../client/createJob.js';
+import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../client/jobs.js';
+import { resultPage } from '../client/results.js';
+import type { Session } from '../client/session.js';
+import { statusJson } from '../client/statusJson.js';
+import { sourceSamples, synthesizeTemplate } from '../client/synthesize.js';
+import { listJobs, newestAttempts, unitConversation } from '../client/units.js';
+import { UNIT_STATUSES, type JobStatus } from '../domain/index.js';
+import { UserError } from '../errors.js';
+import { buildSpec } from '../spec/loadSpec.js';
+import { conversationSummary } from './conversationSummary.js';
+import { createJobShape, rawSpecOf } from './jobInput.js';
+
+const jobId = z.string().describe('the job id (job-…), or a pipeline stage job (pipe-….STAGE)');
+const paging = {
+  cursor: z.string().optional().describe('nextCursor from the previous page'),
+  limit: z.number().int().min(1).max(500).optional().describe('units per page (default 50)'),
+};
+const RESULT_EXCERPT_CHARS = 800;
+
+export function createMcpServer(session: () => Promise<Session>, version: string): McpServer {
+  const server = new McpServer({ name: 'agentic-batch', version });
+  const tool = <Shape extends z.ZodRawShape>(
+    name: string,
+    description: string,
+    inputSchema: Shape,
+    run: (input: z.infer<z.ZodObject<Shape>>, session: Session) => Promise<unknown>,
+  ): void => {
+    // The SDK types the callback from the literal shape; through this generic helper it cannot.
+    const callback = async (input: z.infer<z.ZodObject<Shape>>) => answer(async () => run(input, await session()));
+    server.registerTool(name, { description, inputSchema }, callback as never);
+  };
+
+  tool(
+    'create_job',
+    'Create a batch job: one agent run per unit of a source. It first runs its test units, then waits for approve_job (unless testUnits is 0).',
+    createJobShape,
+    async (input, s) => {
+      const raw = rawSpecOf(input);
+      const fromIntent = raw.intent !== undefined;
+      // A stand-in that fits any source, until the agent has written the prompt.
+      if (fromIntent) raw.prompt = '{{_key}}';
+      const spec = buildSpec(raw, path.resolve(input.cwd ?? process.cwd()), 'create_job');
+      await prepareJob(spec);
+      if (fromIntent) spec.prompt = await synthesizeTemplate(spec, await sourceSamples(spec, {}));
+      const created = await createJob(s, spec);
+      const waits = spec.testUnits > 0 && !created.existing;
+      return {
+        ...created,
+        prompt: spec.prompt,
+        waitsForApproval: waits,
+        next: waits
+          ? `call get_job until its status is READY, read its testResults, then approve_job or reject_job`
+          : 'call get_job to follow it',
+      };
+    },
+  );
+
+  tool(
+    'get_job',
+    "A job's status: state, unit counts, cost, the cost forecast, and its test units' results",
+    { jobId },
+    async ({ jobId: id }, s) => jobView(s, await getStatus(s, id)),
+  );
+
+  tool(
+    'list_jobs',
+    'Jobs, newest first',
+    { limit: z.number().int().min(1).max(500).optional() },
+    async ({ limit }, s) =>
+      (await listJobs(s, limit ?? 50)).map((j) => ({
+        jobId: j.id,
+        name: j.name,
+        state: j.state,
+        totalUnits: j.totalUnits,
+        costUsd: j.costUsd,
+        createdAt: j.createdAt,
+      })),
+  );
+
+  tool(
+    'approve_job',
+    'Approve a READY job: its remaining units start',
+    { jobId, overBudget: z.boolean().optional().describe('approve although the forecast exceeds the budget') },
+    async ({ jobId: id, overBudget }, s) => jobView(s, await approveJob(s, id, { overBudget })),
+  );
+
+  tool(
+    'reject_job',
+    "Reject a READY job's test results: it re-tests, with a revised prompt if given (a job made from an intent has the agent revise it from the feedback)",
+    {
+      jobId,
+      feedback: z.string().min(1).describe('what was wrong with the test results'),
+      prompt: z.string().optional().describe('the revised prompt template'),
+    },
+    async ({ jobId: id, feedback, prompt }, s) => {
+      const { revisedPrompt, ...status } = await rejectJob(s, id, { feedback, prompt });
+      return { ...(await jobView(s, status)), ...(revisedPrompt !== undefined ? { revisedPrompt } : {}) };
+    },
+  );
+
+  tool('pause_job', 'Pause a job: no unit starts; running ones finish', { jobId }, async ({ jobId: id }, s) =>
+    jobView(s, await pauseJob(s, id)),
+  );
+
+  tool(
+    'resume_job',
+    'Resume a PAUSED job, optionally with a higher budget',
+    { jobId, budgetUsd: z.number().positive().optional() },
+    async ({ jobId: id, budgetUsd }, s) =>
+      jobView(s, await resumeJob(s, id, budgetUsd === undefined ? {} : { budgetUsd })),
+  );
+
+  tool(
+    'cancel_job',
+    'Cancel a job: running agents are stopped, pending units marked cancelled',
+    { jobId },
+    async ({ jobId: id }, s) => {
+      await cancelJob(s, id);
+      return { jobId: id, cancelling: true, next: 'get_job shows CANCELLED once every unit is settled' };
+    },
+  );
+
+  tool(
+    'retry_job',
+    'Run the failed (or cancelled, expired) units of an ended job again, in the same job',
+    {
+      jobId,
+      statuses: z
+        .array(z.enum(['failed', 'cancelled', 'expired']))
+        .min(1)
+        .optional(),
+    },
+    async ({ jobId: id, statuses }, s) => retryJob(s, id, statuses),
+  );
+
+  tool(
+    'list_units',
+    "A page of a job's units: key, status, attempts, cost, error",
+    {
+      jobId,
+      status: z.enum(UNIT_STATUSES).optional(),
+      q: z.string().optional().describe('keys containing this'),
+      ...paging,
+    },
+    async ({ jobId: id, status, q, cursor, limit }, s) => {
+      const page = await resultPage(s, id, { status, q, cursor, limit });
+      return {
+        units: page.units.map((u) => ({
+          unitId: u.unitId,
+          key: u.key,
+          status: u.status,
+          attempts: u.attempts,
+          costUsd: u.costUsd,
+          error: u.error,
+        })),
+        nextCursor: page.nextCursor,
+      };
+    },
+  );
+
+  tool(
+    'get_unit',
+    "A unit (by id or key) with each attempt's conversation, shortened to a readable size",
+    { jobId, unit: z.string().describe("the unit's id or key") },
+    async ({ jobId: id, unit }, s) => conversationSummary(await unitConversation(s, id, unit)),
+  );
+
+  tool(
+    'get_results',
+    "A page of a job's results: each unit's result, structured output, check runs and changes",
+    { jobId, status: z.enum(UNIT_STATUSES).optional(), ...paging },
+    async ({ jobId: id, status, cursor, limit }, s) => resultPage(s, id, { status, cursor, limit }),
+  );
+
+  server.registerResource(
+    'job',
+    new ResourceTemplate('agentic-batch://jobs/{id}', { list: undefined }),
+    { description: "A job's status (as get_job)", mimeType: 'application/json' },
+    async (uri, { id }) => {
+      const s = await session();
+      const status = await getStatus(s, String(id));
+      return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(statusJson(status)) }] };
+    },
+  );
+  return server;
+}
+
+/** The status, with each test unit's newest result (shortened) to judge them by. */
+async function jobView(session: Session, status: JobStatus) {
+  const tested = status.testResults.filter((r) => r.templateVersion === status.templateVersion);
+  const attempts = tested.length
+    ? await newestAttempts(
+        session,
+        status.jobId,
+        tested.map((r) => r.unitId),
+      )
+    : [];
+  return {
+    ...statusJson(status),
+    testResults: tested.map((r) => {
+      const result = attempts.find((a) => a.unitId === r.unitId)?.result ?? null;
+      return {
+        unitId: r.unitId,
+        key: r.key,
+        status: r.status,
+        error: r.error,
+        costUsd: r.costUsd,
+        result: result && result.length > RESULT_EXCERPT_CHARS ? `${result.slice(0, RESULT_EXCERPT_CHARS)}…` : result,
+      };
+    }),
+  };
+}
+
+/** A tool's answer: its value as JSON, or the error as the CLI words it. */
+async function answer(run: () => Promise<unknown>): Promise<CallToolResult> {
+  try {
+    return { content: [{ type: 'text', text: JSON.stringify(await run(), null, 2) }] };
+  } catch (err) {
+    const text =
+      err instanceof UserError
+        ? `error: ${err.message}${err.hint ? `\nhint: ${err.hint}` : ''}`
+        : `error: ${(err as Error).message?.split('\n')[0] ?? String(err)}`;
+    return { content: [{ type: 'text', text }], isError: true };
+  }
+}
