@@ -65,7 +65,25 @@ const LAYERS = [
     ['./src/client', './src/cli', './src/stack', './src/worker', './workflows'],
     'activities sit below the client.',
   ),
-  layer('./src/client', ['./src/cli', './src/worker', './src/mcp'], 'the client API is below every front end.'),
+  layer(
+    './src/client',
+    ['./src/cli', './src/worker', './src/mcp', './src/web'],
+    'the client API is below every front end.',
+  ),
+  layer(
+    './src/web',
+    [
+      './src/cli',
+      './src/mcp',
+      './src/store',
+      './activities',
+      './src/sources',
+      './src/agents',
+      './src/stack',
+      './src/worker',
+    ],
+    'the dashboard is a front end: it calls src/client and adds no behaviour.',
+  ),
   layer(
     './src/mcp',
     ['./src/cli', './src/store', './activities', './src/sources', './src/agents', './src/stack', './src/worker'],

@@ -20,3 +20,19 @@ export class UsageError extends UserError {
     this.name = 'UsageError';
   }
 }
+
+/** What was asked for is not there (no such job, unit or pipeline). */
+export class NotFoundError extends UsageError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** The request does not fit the job's state now (approve a RUNNING job, pause an ended one). */
+export class ConflictError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
+    this.name = 'ConflictError';
+  }
+}

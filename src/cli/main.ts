@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { reportError, setVerbose } from './action.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerControlCommands } from './commands/control.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerInspectCommands } from './commands/inspect.js';
 import { registerMcpCommand } from './commands/mcp.js';
 import { registerRunCommands } from './commands/run.js';
@@ -34,6 +35,7 @@ registerInspectCommands(program);
 registerApplyCommand(program);
 registerStackCommands(program);
 registerMcpCommand(program, VERSION);
+registerDashboardCommand(program);
 
 try {
   await program.parseAsync(process.argv);

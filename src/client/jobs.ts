@@ -21,7 +21,7 @@ import {
   type ResumeRequest,
   type UnitOutcomeStatus,
 } from '../domain/index.js';
-import { UsageError, UserError } from '../errors.js';
+import { ConflictError, UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import { jobSettings } from '../spec/jobPlan.js';
 import type { JobSpec } from '../spec/schema.js';
@@ -32,6 +32,7 @@ import { firstLine } from '../temporal/connect.js';
 import { startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
 import { synthesizeTemplate } from './synthesize.js';
+import { noJob } from './units.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
   return session.client.workflow.getHandle<typeof jobWorkflow>(jobId);
@@ -43,7 +44,7 @@ export async function assertJobExists(session: Session, jobId: string): Promise<
     await jobHandle(session, jobId).describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+      throw noJob(jobId);
     }
     throw err;
   }
@@ -65,8 +66,7 @@ export async function getStatus(
   } catch (err) {
     const fromDb = fromDatabaseIfNeeded ? await statusFromDatabase(session, jobId) : null;
     if (fromDb) return fromDb;
-    if (err instanceof WorkflowNotFoundError)
-      throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+    if (err instanceof WorkflowNotFoundError) throw noJob(jobId);
     throw new UserError(
       `cannot read the status of ${jobId}: ${firstLine(err)}`,
       'is a worker running? `agentic-batch up -d`',
@@ -110,7 +110,7 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
 /** The job's report, whole: the aggregate step's result. */
 export async function jobReport(session: Session, jobId: string): Promise<string> {
   const job = await getJob(session.db, jobId);
-  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  if (!job) throw noJob(jobId);
   if (!(job.spec as JobSpec).aggregate) {
     throw new UsageError(
       `job ${jobId} has no aggregate step, so no report`,
@@ -137,7 +137,7 @@ async function update(
     return await run(jobHandle(session, jobId));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
-      throw new UserError(
+      throw new ConflictError(
         `${jobId}: ${err.cause?.message ?? err.message}`,
         `see its state with \`agentic-batch status ${jobId}\``,
       );
@@ -146,7 +146,7 @@ async function update(
     // Not found also means "closed": an ended job takes no more messages.
     await assertJobExists(session, jobId);
     const { state } = await getStatus(session, jobId);
-    throw new UserError(`${jobId} has already ended (${state})`, `see it with \`agentic-batch status ${jobId}\``);
+    throw new ConflictError(`${jobId} has already ended (${state})`, `see it with \`agentic-batch status ${jobId}\``);
   }
 }
 
@@ -168,7 +168,7 @@ export async function rejectJob(
   request: RejectRequest,
 ): Promise<JobStatus & { revisedPrompt?: string }> {
   const job = await getJob(session.db, jobId);
-  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  if (!job) throw noJob(jobId);
   const spec = job.spec as JobSpec;
   if (request.prompt === undefined && spec.intent) {
     const status = await getStatus(session, jobId);
@@ -203,7 +203,7 @@ export async function retryJob(
   statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[] = ['failed'],
 ): Promise<{ jobId: string; retrying: number }> {
   const job = await getJob(session.db, jobId);
-  if (!job) throw new UsageError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
+  if (!job) throw noJob(jobId);
   const described = await jobHandle(session, jobId)
     .describe()
     .catch(() => null);
@@ -237,7 +237,7 @@ export async function cancelJob(session: Session, jobId: string): Promise<void> 
   try {
     await jobHandle(session, jobId).cancel();
   } catch (err) {
-    if (/already completed|not found/i.test(String(err))) throw new UserError(`${jobId} has already ended`);
+    if (/already completed|not found/i.test(String(err))) throw new ConflictError(`${jobId} has already ended`);
     throw err;
   }
 }
@@ -265,7 +265,7 @@ function assertRequestOrExplain(state: JobState, request: JobRequest, jobId: str
   try {
     assertRequest(state, request);
   } catch (err) {
-    if (err instanceof IllegalRequestError) throw new UserError(`${jobId}: ${err.message}`);
+    if (err instanceof IllegalRequestError) throw new ConflictError(`${jobId}: ${err.message}`);
     throw err;
   }
 }

@@ -13,7 +13,7 @@ import {
 } from '../../workflows/messages.js';
 import type { pipelineWorkflow, PipelineWorkflowInput } from '../../workflows/pipelineWorkflow.js';
 import { stageEnded, stageJobId, type JobStatus, type PipelineStatus, type StageStatus } from '../domain/index.js';
-import { UsageError, UserError } from '../errors.js';
+import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.js';
 import type { PipelineSpec } from '../spec/pipeline.js';
 import { getJob } from '../store/jobs.js';
 import { deletePipeline, getPipeline, insertPipeline } from '../store/pipelines.js';
@@ -90,7 +90,7 @@ async function readPipeline(session: Session, id: string): Promise<PipelineStatu
     const row = await getPipeline(session.db, id);
     if (!row) {
       if (err instanceof WorkflowNotFoundError)
-        throw new UsageError(`no pipeline ${id}`, 'list jobs and pipelines with `agentic-batch list`');
+        throw new NotFoundError(`no pipeline ${id}`, 'list jobs and pipelines with `agentic-batch list`');
       throw new UserError(`cannot read the status of ${id}: ${firstLine(err)}`, 'is a worker running?');
     }
     // The workflow is gone (retention): what Postgres kept.
@@ -158,7 +158,7 @@ export async function cancelPipeline(session: Session, id: string): Promise<void
   try {
     await pipelineHandle(session, id).cancel();
   } catch (err) {
-    if (/already completed|not found/i.test(String(err))) throw new UserError(`${id} has already ended`);
+    if (/already completed|not found/i.test(String(err))) throw new ConflictError(`${id} has already ended`);
     throw err;
   }
 }
@@ -182,10 +182,11 @@ async function pipelineUpdate(
   try {
     await run(pipelineHandle(session, id));
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UserError(`${id}: ${err.cause?.message ?? err.message}`);
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ConflictError(`${id}: ${err.cause?.message ?? err.message}`);
     if (err instanceof WorkflowNotFoundError) {
       const { state } = await readPipeline(session, id);
-      throw new UserError(`${id} has already ended (${state})`, `see it with \`agentic-batch status ${id}\``);
+      throw new ConflictError(`${id} has already ended (${state})`, `see it with \`agentic-batch status ${id}\``);
     }
     throw err;
   }

@@ -9,12 +9,13 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { createJob, prepareJob } from '../client/createJob.js';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../client/jobs.js';
+import { jobView } from '../client/jobView.js';
 import { resultPage } from '../client/results.js';
 import type { Session } from '../client/session.js';
 import { statusJson } from '../client/statusJson.js';
 import { sourceSamples, synthesizeTemplate } from '../client/synthesize.js';
-import { listJobs, newestAttempts, unitConversation } from '../client/units.js';
-import { UNIT_STATUSES, type JobStatus } from '../domain/index.js';
+import { listJobs, unitConversation } from '../client/units.js';
+import { UNIT_STATUSES } from '../domain/index.js';
 import { UserError } from '../errors.js';
 import { buildSpec } from '../spec/loadSpec.js';
 import { conversationSummary } from './conversationSummary.js';
@@ -25,7 +26,6 @@ const paging = {
   cursor: z.string().optional().describe('nextCursor from the previous page'),
   limit: z.number().int().min(1).max(500).optional().describe('units per page (default 50)'),
 };
-const RESULT_EXCERPT_CHARS = 800;
 
 export function createMcpServer(session: () => Promise<Session>, version: string): McpServer {
   const server = new McpServer({ name: 'agentic-batch', version });
@@ -193,32 +193,6 @@ export function createMcpServer(session: () => Promise<Session>, version: string
     },
   );
   return server;
-}
-
-/** The status, with each test unit's newest result (shortened) to judge them by. */
-async function jobView(session: Session, status: JobStatus) {
-  const tested = status.testResults.filter((r) => r.templateVersion === status.templateVersion);
-  const attempts = tested.length
-    ? await newestAttempts(
-        session,
-        status.jobId,
-        tested.map((r) => r.unitId),
-      )
-    : [];
-  return {
-    ...statusJson(status),
-    testResults: tested.map((r) => {
-      const result = attempts.find((a) => a.unitId === r.unitId)?.result ?? null;
-      return {
-        unitId: r.unitId,
-        key: r.key,
-        status: r.status,
-        error: r.error,
-        costUsd: r.costUsd,
-        result: result && result.length > RESULT_EXCERPT_CHARS ? `${result.slice(0, RESULT_EXCERPT_CHARS)}…` : result,
-      };
-    }),
-  };
 }
 
 /** A tool's answer: its value as JSON, or the error as the CLI words it. */

@@ -14,6 +14,8 @@ export interface JobRow {
   costUsd: number;
   createdAt: Date;
   updatedAt: Date;
+  /** Its creation time to the microsecond, as text: where the next page of a listing starts. */
+  cursorAt?: string;
 }
 
 /** The job and everything of it (its units' attempts and events go with the units). */
@@ -46,13 +48,28 @@ export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
  * its units (a full read of a million-unit job took 3 s).
  */
 export async function listJobs(db: Db, limit = 50): Promise<JobRow[]> {
+  return pageJobs(db, { limit });
+}
+
+/**
+ * A page of jobs, newest first, after a cursor (keyset: created_at, id), in a state and with a
+ * name or id containing `q`, if given.
+ */
+export async function pageJobs(
+  db: Db,
+  page: { state?: string; q?: string; after?: { createdAt: string; id: string }; limit: number },
+): Promise<JobRow[]> {
+  const like = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const { rows } = await db.query<JobRow>(
     `SELECT id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
        CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd
             ELSE (SELECT coalesce(sum(cost_usd), 0) FROM units u WHERE u.job_id = jobs.id) END AS "costUsd",
-       created_at AS "createdAt", updated_at AS "updatedAt"
-     FROM jobs ORDER BY created_at DESC LIMIT $1`,
-    [limit],
+       created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "cursorAt"
+     FROM jobs
+     WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR name ILIKE $2 OR id ILIKE $2)
+       AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
+     ORDER BY created_at DESC, id DESC LIMIT $5`,
+    [page.state ?? null, like, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit],
   );
   return rows;
 }

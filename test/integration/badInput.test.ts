@@ -326,6 +326,7 @@ describe('bad input', () => {
       'apply',
       'report',
       'mcp',
+      'dashboard',
       'up',
       'down',
       'worker',

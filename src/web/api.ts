@@ -1,0 +1,151 @@
+/**
+ * The dashboard's HTTP API, a thin layer over src/client: every route is one client call, errors
+ * are JSON `{error, hint}` in the CLI's words with the status that fits (400 bad input, 404 no
+ * such job or unit, 409 a move the job's state does not allow). Auth and origin checks are the
+ * app's (app.ts).
+ */
+import { Hono, type Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { conversationEntries } from '../client/conversationEntries.js';
+import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../client/jobs.js';
+import { jobView } from '../client/jobView.js';
+import { resultPage } from '../client/results.js';
+import type { Session } from '../client/session.js';
+import { statusJson } from '../client/statusJson.js';
+import { jobPage, unitConversation } from '../client/units.js';
+import { isTerminal, UNIT_STATUSES, type UnitStatus } from '../domain/index.js';
+import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.js';
+
+const EVENTS_EVERY_MS = 1000;
+
+export function apiRoutes(session: Session): Hono {
+  const api = new Hono();
+
+  api.get('/jobs', async (c) => {
+    const { state, q, cursor, limit } = c.req.query();
+    const page = await jobPage(session, { state, q, cursor, limit: limit ? Number(limit) : undefined });
+    return c.json({
+      jobs: page.jobs.map((j) => ({
+        jobId: j.id,
+        name: j.name,
+        state: j.state,
+        totalUnits: j.totalUnits,
+        costUsd: j.costUsd,
+        message: j.message,
+        createdAt: j.createdAt,
+      })),
+      nextCursor: page.nextCursor,
+    });
+  });
+
+  api.get('/jobs/:id', async (c) => c.json(await jobView(session, await getStatus(session, c.req.param('id')))));
+
+  api.get('/jobs/:id/units', async (c) => {
+    const { status, q, cursor, limit } = c.req.query();
+    if (status !== undefined && !(UNIT_STATUSES as readonly string[]).includes(status))
+      throw new UsageError(`unknown unit status ${JSON.stringify(status)}`, `one of ${UNIT_STATUSES.join(', ')}`);
+    const page = await resultPage(session, c.req.param('id'), {
+      status: status as UnitStatus | undefined,
+      q,
+      cursor,
+      limit: limit ? Number(limit) : undefined,
+    });
+    return c.json(page);
+  });
+
+  api.get('/jobs/:id/units/:unit', async (c) => {
+    const { unit, attempts } = await unitConversation(session, c.req.param('id'), c.req.param('unit'));
+    return c.json({
+      unit,
+      attempts: attempts.map(({ attempt, events }) => ({ ...attempt, entries: conversationEntries(events) })),
+    });
+  });
+
+  const body = async (c: Context): Promise<Record<string, unknown>> => {
+    const text = await c.req.text();
+    if (!text) return {};
+    try {
+      const value: unknown = JSON.parse(text);
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // answered below
+    }
+    throw new UsageError('the request body is not a JSON object', 'send {"feedback": "…"} and the like, or nothing');
+  };
+  const optionalString = (value: unknown, name: string): string | undefined => {
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string') throw new UsageError(`${name} must be a string`);
+    return value;
+  };
+
+  api.post('/jobs/:id/approve', async (c) => {
+    const { overBudget } = await body(c);
+    return c.json(
+      await jobView(session, await approveJob(session, c.req.param('id'), { overBudget: overBudget === true })),
+    );
+  });
+  api.post('/jobs/:id/reject', async (c) => {
+    const input = await body(c);
+    const feedback = optionalString(input.feedback, 'feedback');
+    if (!feedback?.trim()) throw new UsageError('feedback is empty: say what was wrong with the test result');
+    const { revisedPrompt, ...status } = await rejectJob(session, c.req.param('id'), {
+      feedback,
+      prompt: optionalString(input.prompt, 'prompt'),
+    });
+    return c.json({ ...(await jobView(session, status)), ...(revisedPrompt !== undefined ? { revisedPrompt } : {}) });
+  });
+  api.post('/jobs/:id/pause', async (c) => c.json(await jobView(session, await pauseJob(session, c.req.param('id')))));
+  api.post('/jobs/:id/resume', async (c) => {
+    const { budgetUsd } = await body(c);
+    if (budgetUsd !== undefined && !(typeof budgetUsd === 'number' && budgetUsd > 0))
+      throw new UsageError('budgetUsd must be an amount above 0');
+    const status = await resumeJob(session, c.req.param('id'), budgetUsd === undefined ? {} : { budgetUsd });
+    return c.json(await jobView(session, status));
+  });
+  api.post('/jobs/:id/cancel', async (c) => {
+    await cancelJob(session, c.req.param('id'));
+    return c.json({ jobId: c.req.param('id'), cancelling: true });
+  });
+  api.post('/jobs/:id/retry', async (c) => {
+    const { statuses } = await body(c);
+    const allowed = ['failed', 'cancelled', 'expired'] as const;
+    if (statuses !== undefined && !(Array.isArray(statuses) && statuses.every((s) => allowed.includes(s as never))))
+      throw new UsageError('statuses must be a list of failed, cancelled, expired');
+    return c.json(await retryJob(session, c.req.param('id'), statuses as (typeof allowed)[number][] | undefined));
+  });
+
+  /** The job's status whenever it changes, until it ends (then the stream closes). */
+  api.get('/jobs/:id/events', async (c) => {
+    const jobId = c.req.param('id');
+    await getStatus(session, jobId); // a missing job is a 404, not an empty stream
+    return streamSSE(c, async (stream) => {
+      let last = '';
+      let id = 0;
+      while (!stream.aborted) {
+        const status = statusJson(await getStatus(session, jobId));
+        const data = JSON.stringify(status);
+        if (data !== last) await stream.writeSSE({ event: 'status', data, id: String((id += 1)) });
+        last = data;
+        if (isTerminal(status.status)) break;
+        await stream.sleep(EVENTS_EVERY_MS);
+      }
+    });
+  });
+
+  api.notFound((c) =>
+    c.json({ error: `no route ${c.req.method} ${c.req.path}`, hint: 'see the README, "Dashboard"' }, 404),
+  );
+  api.onError((err, c) => errorResponse(c, err));
+  return api;
+}
+
+export function errorResponse(c: Context, err: unknown): Response {
+  if (err instanceof UserError) {
+    const status =
+      err instanceof NotFoundError ? 404 : err instanceof ConflictError ? 409 : err instanceof UsageError ? 400 : 409;
+    return c.json({ error: err.message, hint: err.hint ?? null }, status);
+  }
+  // Not the user's doing: say what failed without internals (stack traces stay in the server's log).
+  console.error(err);
+  return c.json({ error: 'internal error', hint: "see the dashboard's log" }, 500);
+}
