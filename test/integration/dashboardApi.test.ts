@@ -43,6 +43,9 @@ afterAll(async () => {
 const bearer = () => ({ authorization: `Bearer ${token}` });
 const get = (route: string, headers: Record<string, string> = bearer()) =>
   fetch(`${base}${route}`, { headers, redirect: 'manual' });
+/** A response's JSON, typed as the test expects it. */
+const body = async <T = Record<string, unknown>>(response: Promise<Response>): Promise<T> =>
+  (await (await response).json()) as T;
 const post = (route: string, body: unknown, headers: Record<string, string> = bearer()) =>
   fetch(`${base}${route}`, {
     method: 'POST',
@@ -63,7 +66,12 @@ describe('the dashboard API', () => {
       ...['approve', 'reject', 'pause', 'resume', 'cancel', 'retry'].map((m) => ['POST', `/api/jobs/${jobId}/${m}`]),
     ];
     for (const [method, route] of routes) {
-      for (const headers of [{}, { authorization: 'Bearer wrong' }, { cookie: 'agentic_batch_token=wrong' }]) {
+      const wrong: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer wrong' },
+        { cookie: 'agentic_batch_token=wrong' },
+      ];
+      for (const headers of wrong) {
         const r = await fetch(`${base}${route}`, { method, headers });
         expect([route, r.status]).toEqual([route, 401]);
         expect(await r.json()).toMatchObject({ error: 'missing or wrong token' });
@@ -73,7 +81,7 @@ describe('the dashboard API', () => {
     // The token is kept for its owner only.
     expect((await stat(path.join(h.home, 'dashboard-token'))).mode & 0o777).toBe(0o600);
     // Nothing was approved or cancelled by all that.
-    expect((await (await get(`/api/jobs/${jobId}`)).json()).status).toBe('READY');
+    expect((await body<{ status: string }>(get(`/api/jobs/${jobId}`))).status).toBe('READY');
   });
 
   it('exchanges the token in the URL for an HttpOnly, SameSite=Strict cookie', async () => {
@@ -88,24 +96,26 @@ describe('the dashboard API', () => {
   });
 
   it('pages and filters jobs and units, and gives a unit with its conversation', async () => {
-    const ready = await (await get('/api/jobs?state=READY&q=dash')).json();
+    const ready = await body<{ jobs: unknown[] }>(get('/api/jobs?state=READY&q=dash'));
     expect(ready.jobs).toEqual([expect.objectContaining({ jobId, name: 'dash', state: 'READY', totalUnits: 3 })]);
-    const job = await (await get(`/api/jobs/${jobId}`)).json();
+    const job = await body(get(`/api/jobs/${jobId}`));
     expect(job).toMatchObject({ jobId, status: 'READY', testResults: [{ key: 'a', status: 'succeeded' }] });
 
-    const page1 = await (await get(`/api/jobs/${jobId}/units?limit=2`)).json();
-    expect(page1.units.map((u: { key: string }) => u.key)).toEqual(['a', 'b']);
-    const page2 = await (await get(`/api/jobs/${jobId}/units?limit=2&cursor=${page1.nextCursor}`)).json();
+    const page1 = await body<{ units: { key: string }[]; nextCursor: string }>(get(`/api/jobs/${jobId}/units?limit=2`));
+    expect(page1.units.map((u) => u.key)).toEqual(['a', 'b']);
+    const page2 = await body(get(`/api/jobs/${jobId}/units?limit=2&cursor=${page1.nextCursor}`));
     expect(page2).toEqual({ units: [expect.objectContaining({ key: 'c', status: 'pending' })], nextCursor: null });
-    expect((await (await get(`/api/jobs/${jobId}/units?status=succeeded`)).json()).units).toHaveLength(1);
+    expect((await body<{ units: unknown[] }>(get(`/api/jobs/${jobId}/units?status=succeeded`))).units).toHaveLength(1);
 
-    const unit = await (await get(`/api/jobs/${jobId}/units/a`)).json();
+    const unit = await body<{ unit: unknown; attempts: { entries: { kind: string }[] }[] }>(
+      get(`/api/jobs/${jobId}/units/a`),
+    );
     expect(unit.unit).toMatchObject({ key: 'a', status: 'succeeded' });
-    expect(unit.attempts[0].entries.map((e: { kind: string }) => e.kind)).toEqual(
+    expect(unit.attempts[0]!.entries.map((e) => e.kind)).toEqual(
       expect.arrayContaining(['system', 'assistant', 'result']),
     );
 
-    expect(await (await get('/api/jobs/job-nope')).json()).toEqual({
+    expect(await body(get('/api/jobs/job-nope'))).toEqual({
       error: 'no job job-nope',
       hint: 'list jobs with `agentic-batch list`',
     });
@@ -122,7 +132,7 @@ describe('the dashboard API', () => {
     expect((await post(`/api/jobs/${jobId}/cancel`, {}, { ...bearer(), origin: 'http://evil.example' })).status).toBe(
       403,
     );
-    expect((await (await get(`/api/jobs/${jobId}`)).json()).status).toBe('READY');
+    expect((await body<{ status: string }>(get(`/api/jobs/${jobId}`))).status).toBe('READY');
   });
 
   it('approves from its own origin, says 409 with the reason for a move the state does not allow, and streams the job to its end', async () => {
