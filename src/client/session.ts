@@ -15,6 +15,8 @@ export interface Endpoints {
   temporalAddress: string;
   databaseUrl: string;
   uiUrl: string | null;
+  /** The background stack's dashboard, without its token. */
+  dashboardUrl?: string | null;
 }
 
 export interface Session {
@@ -51,11 +53,20 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
       'set both TEMPORAL_ADDRESS and DATABASE_URL, or restart the stack in this environment (`agentic-batch down`)',
     );
   }
-  return { temporalAddress: stack.temporalAddress, databaseUrl: stack.databaseUrl, uiUrl: stack.uiUrl };
+  return {
+    temporalAddress: stack.temporalAddress,
+    databaseUrl: stack.databaseUrl,
+    uiUrl: stack.uiUrl,
+    dashboardUrl: stack.dashboardUrl,
+  };
 }
 
 export async function openSession(config: Config, options: { autoStart: boolean }): Promise<Session> {
-  const endpoints = await resolveEndpoints(config, options);
+  return connectSession(config, await resolveEndpoints(config, options));
+}
+
+/** A session on known endpoints (the stack's own, for the dashboard it serves). */
+export async function connectSession(config: Config, endpoints: Endpoints): Promise<Session> {
   const client = await connectClient(endpoints.temporalAddress, config.namespace);
   let db: Db;
   try {

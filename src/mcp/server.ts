@@ -8,6 +8,7 @@ import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mc
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { createJob, prepareJob } from '../client/createJob.js';
+import { stackDashboardLink } from '../client/dashboardLink.js';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../client/jobs.js';
 import { jobView } from '../client/jobView.js';
 import { resultPage } from '../client/results.js';
@@ -180,6 +181,21 @@ export function createMcpServer(session: () => Promise<Session>, version: string
     "A page of a job's results: each unit's result, structured output, check runs and changes",
     { jobId, status: z.enum(UNIT_STATUSES).optional(), ...paging },
     async ({ jobId: id, status, cursor, limit }, s) => resultPage(s, id, { status, cursor, limit }),
+  );
+
+  tool(
+    'dashboard_url',
+    "The web dashboard's address (with its token) where a person can watch and steer the jobs",
+    {},
+    async (_input, s) => {
+      const url = await stackDashboardLink(s);
+      if (!url)
+        throw new UserError(
+          'the dashboard is not running',
+          'start the stack with `agentic-batch up -d` (it serves the dashboard), or run `agentic-batch dashboard`',
+        );
+      return { url };
+    },
   );
 
   server.registerResource(

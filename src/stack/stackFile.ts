@@ -15,6 +15,8 @@ const stackSchema = z.object({
   temporalAddress: z.string(),
   temporalPid: z.number().int().nullable(),
   uiUrl: z.string().nullable(),
+  /** The dashboard's address, without its token (a stack from before the dashboard has none). */
+  dashboardUrl: z.string().nullable().default(null),
   databaseUrl: z.string(),
   taskQueue: z.string(),
   startedAt: z.string(),

@@ -17,6 +17,11 @@ import type { DevServer } from './temporalServer.js';
 export interface SupervisorOptions {
   maxConcurrentAgents: number;
   log: (line: string) => void;
+  /** Once the servers and the worker are up: start what serves people (the dashboard). */
+  onReady?: (endpoints: { temporalAddress: string; databaseUrl: string; uiUrl: string | null }) => Promise<{
+    dashboardUrl: string | null;
+    close(): Promise<void>;
+  }>;
 }
 
 export async function runStack(config: Config, options: SupervisorOptions): Promise<void> {
@@ -72,11 +77,15 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
       process.once('SIGTERM', () => resolve('SIGTERM'));
     });
     const workerRun = worker.run();
+    const uiUrl = devServer?.uiUrl ?? null;
+    const served = await options.onReady?.({ temporalAddress, databaseUrl, uiUrl });
+    if (served) cleanups.push(() => served.close());
     await writeStack(config.home, {
       supervisorPid: process.pid,
       temporalAddress,
       temporalPid: devServer?.pid ?? null,
-      uiUrl: devServer?.uiUrl ?? null,
+      uiUrl,
+      dashboardUrl: served?.dashboardUrl ?? null,
       databaseUrl,
       taskQueue: config.taskQueue,
       startedAt: new Date().toISOString(),

@@ -89,6 +89,18 @@ describe('embedded stack', () => {
     const up = await cli(['up', '-d']);
     expect(up.exitCode).toBe(0);
     expect(up.stderr).toMatch(/Temporal\s+127\.0\.0\.1:\d+\s+Web UI http:\/\/127\.0\.0\.1:\d+/);
+    // The stack serves the dashboard on loopback, token required; status --json links to it.
+    const link = /Dashboard (http:\/\/127\.0\.0\.1:\d+)\/\?token=(\S+)/.exec(up.stderr)!;
+    expect(link).not.toBeNull();
+    const [, dashboard, token] = link;
+    expect((await fetch(`${dashboard}/api/jobs`)).status).toBe(401);
+    const jobs = (await (
+      await fetch(`${dashboard}/api/jobs`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
+      jobs: { jobId: string }[];
+    };
+    expect(jobs.jobs.map((j) => j.jobId)).toContain(jobId);
+    expect((await status(jobId)) as unknown).toMatchObject({ dashboardUrl: `${dashboard}/?token=${token}` });
     await waitFor(async () => (await status(jobId)).status === 'COMPLETED', 120_000, 'the job to complete after up');
 
     const results = parseJsonl<{ status: string }>((await cli(['results', jobId])).stdout);

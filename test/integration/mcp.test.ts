@@ -65,6 +65,7 @@ describe('the MCP server', () => {
         'approve_job',
         'cancel_job',
         'create_job',
+        'dashboard_url',
         'get_job',
         'get_results',
         'get_unit',
@@ -150,6 +151,8 @@ describe('the MCP server', () => {
     expect(await call('cancel_job', { jobId })).toMatchObject({ cancelling: true });
     await until(jobId, 'CANCELLED');
 
+    // This harness's servers come from the environment, not a stack serving the dashboard.
+    expect(await callError('dashboard_url', {})).toMatch(/^error: the dashboard is not running\nhint: start the stack/);
     expect(await callError('get_job', { jobId: 'job-nope' })).toBe(
       'error: no job job-nope\nhint: list jobs with `agentic-batch list`',
     );

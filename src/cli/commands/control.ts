@@ -1,5 +1,6 @@
 /** `approve`, `reject`, `pause`, `resume`, `cancel`: drive a job's lifecycle. */
 import type { Command } from 'commander';
+import { stackDashboardLink } from '../../client/dashboardLink.js';
 import {
   approveJob,
   cancelJob,
@@ -176,11 +177,11 @@ export function registerControlCommands(program: Command): void {
       action(async (id: string, opts: { stage?: string; json?: boolean }) => {
         if (isPipelineId(id) && opts.stage === undefined)
           return reportPipeline(await withSession((s) => getPipelineStatus(s, id)), opts.json);
-        const { status, jobId } = await withSession(async (s) => {
+        const { status, jobId, dashboardUrl } = await withSession(async (s) => {
           const jobId = await jobOf(s, id, opts.stage);
-          return { status: await getStatus(s, jobId), jobId };
+          return { status: await getStatus(s, jobId), jobId, dashboardUrl: await stackDashboardLink(s) };
         });
-        if (opts.json) return printJson(statusJson(status));
+        if (opts.json) return printJson({ ...statusJson(status), dashboardUrl });
         const { counts } = status;
         console.log(`${status.jobId} (${status.name}): ${status.state}${status.message ? ` — ${status.message}` : ''}`);
         console.log(

@@ -1,10 +1,10 @@
 /** `dashboard`: the web dashboard in the foreground, until Ctrl-C. */
 import type { Command } from 'commander';
+import { dashboardToken } from '../../client/dashboardLink.js';
 import { openSession } from '../../client/session.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { serveDashboard } from '../../web/serve.js';
-import { dashboardToken } from '../../web/token.js';
 import { action } from '../action.js';
 import { printJson, say } from '../output.js';
 

@@ -1,10 +1,13 @@
 /** `up`, `down`, `worker`: the background stack and standalone workers. */
 import type { Command } from 'commander';
-import { resolveEndpoints } from '../../client/session.js';
-import { loadConfig } from '../../config.js';
+import { dashboardLink, dashboardToken } from '../../client/dashboardLink.js';
+import { connectSession, resolveEndpoints, type Endpoints } from '../../client/session.js';
+import { loadConfig, type Config } from '../../config.js';
 import { redactUrl } from '../../redact.js';
 import { startStackInBackground, stopBackgroundStack } from '../../stack/background.js';
+import { freePort } from '../../stack/ports.js';
 import { runStack } from '../../stack/supervisor.js';
+import { serveDashboard } from '../../web/serve.js';
 import { createWorker } from '../../worker/createWorker.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';
@@ -15,30 +18,37 @@ export function registerStackCommands(program: Command): void {
     .description('start the embedded stack: Temporal dev server (with Web UI), Postgres and a worker')
     .option('-d, --detach', 'run in the background and return once it is ready')
     .option('--max-concurrent-agents <n>', 'agent processes the worker runs at once', positiveInt, 100)
-    .option('--json', 'print where the services listen as JSON')
+    .option('--no-dashboard', 'do not serve the dashboard')
+    .option('--json', 'print where the services listen as JSON (with dashboardUrl)')
     .addHelpText(
       'after',
       `
 Unfinished jobs continue where they were when the stack comes back. TEMPORAL_ADDRESS and
-DATABASE_URL, when set, are used instead of starting the embedded servers.`,
+DATABASE_URL, when set, are used instead of starting the embedded servers. The dashboard listens
+on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`up\` prints.`,
     )
     .action(
-      action(async (opts: { detach?: boolean; maxConcurrentAgents: number; json?: boolean }) => {
+      action(async (opts: { detach?: boolean; maxConcurrentAgents: number; dashboard: boolean; json?: boolean }) => {
         const config = loadConfig();
         if (!opts.detach) {
+          const log = (line: string) => say(`[stack] ${line}`);
           await runStack(config, {
             maxConcurrentAgents: opts.maxConcurrentAgents,
-            log: (line) => say(`[stack] ${line}`),
+            log,
+            onReady: opts.dashboard ? (endpoints) => startDashboard(config, endpoints, log) : undefined,
           });
           return;
         }
         const info = await startStackInBackground(config, [
           '--max-concurrent-agents',
           String(opts.maxConcurrentAgents),
+          ...(opts.dashboard ? [] : ['--no-dashboard']),
         ]);
-        if (opts.json) return printJson({ ...info, databaseUrl: redactUrl(info.databaseUrl) });
+        const dashboardUrl = info.dashboardUrl ? await dashboardLink(config.home, info.dashboardUrl) : null;
+        if (opts.json) return printJson({ ...info, databaseUrl: redactUrl(info.databaseUrl), dashboardUrl });
         say(`stack up (pid ${info.supervisorPid})`);
         say(`  Temporal  ${info.temporalAddress}${info.uiUrl ? `   Web UI ${info.uiUrl}` : ''}`);
+        if (dashboardUrl) say(`  Dashboard ${dashboardUrl}`);
         say(`  Postgres  ${redactUrl(info.databaseUrl)}`);
         say(`  worker    task queue ${info.taskQueue}; logs in ${config.home}`);
       }),
@@ -83,4 +93,27 @@ then are stopped and retried on another worker.`,
         }
       }),
     );
+}
+
+/** The stack's dashboard, on loopback: a session on the stack's own servers, the kept token. */
+async function startDashboard(config: Config, endpoints: Endpoints, log: (line: string) => void) {
+  const session = await connectSession(config, endpoints);
+  try {
+    const token = await dashboardToken(config.home);
+    const dashboard = await serveDashboard(session, { host: '127.0.0.1', port: await freePort(8484), token });
+    const dashboardUrl = `http://127.0.0.1:${dashboard.port}`;
+    log(`dashboard: ${dashboardUrl} (open it with the token: agentic-batch up -d prints the link)`);
+    return {
+      dashboardUrl,
+      async close() {
+        await dashboard.close();
+        await session.close();
+      },
+    };
+  } catch (err) {
+    // The stack is useful without it: say why, and go on.
+    log(`dashboard: not started (${(err as Error).message})`);
+    await session.close();
+    return { dashboardUrl: null, close: async () => undefined };
+  }
 }
