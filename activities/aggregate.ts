@@ -11,7 +11,7 @@ import { finished } from 'node:stream/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { agentKind, runAgentOnce } from '../src/agents/index.js';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
-import type { AgentSpec, JobSpec } from '../src/spec/schema.js';
+import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError } from '../src/spec/template.js';
 import type { Db } from '../src/store/db.js';
 import { addReportCost, getJob, recordReport } from '../src/store/jobs.js';
@@ -51,14 +51,21 @@ export function createAggregateActivities(deps: ActivityDeps) {
         throw err;
       }
     };
-    const agent = readableResults(spec.aggregate.agent, dir);
+    const agent = spec.aggregate.agent;
     const rehearsalUrl = agentKind(agent).rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
     const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     let verdict;
     try {
       ({ verdict } = await runAgentOnce(
         agent,
-        { prompt: render(spec.aggregate.prompt), render, unitDirectory: dir, resumeSessionId: null, rehearsalUrl },
+        {
+          prompt: render(spec.aggregate.prompt),
+          render,
+          unitDirectory: null,
+          readDirs: [dir],
+          resumeSessionId: null,
+          rehearsalUrl,
+        },
         { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal },
       ));
     } finally {
@@ -106,10 +113,4 @@ async function writeResultsFile(db: Db, jobId: string, file: string): Promise<vo
     out.end();
     await finished(out);
   }
-}
-
-/** claude reads only its working directories: the results file's is added. */
-function readableResults(agent: AgentSpec, dir: string): AgentSpec {
-  if (agent.type !== 'claude') return agent;
-  return { ...agent, addDirs: [...(Array.isArray(agent.addDirs) ? agent.addDirs : []), dir] };
 }

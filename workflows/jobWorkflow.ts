@@ -19,8 +19,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   allHandlersFinished,
   condition,
@@ -67,6 +65,7 @@ import {
   type UnitThrottled,
   type WebhookStatus,
 } from '../src/domain/index.js';
+import { describeFailure } from './describeFailure.js';
 import {
   approveUpdate,
   jobStatusSearchAttribute,
@@ -848,10 +847,4 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     });
     throw err;
   }
-}
-
-function describeFailure(err: unknown): string {
-  const cause = err instanceof ActivityFailure && err.cause ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
 }

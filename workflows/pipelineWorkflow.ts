@@ -15,8 +15,6 @@ import {
   proxyLocalActivities,
   setHandler,
   CancellationScope,
-  ApplicationFailure,
-  ActivityFailure,
 } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import {
@@ -28,6 +26,7 @@ import {
   type PipelineStatus,
   type StageStatus,
 } from '../src/domain/index.js';
+import { describeFailure } from './describeFailure.js';
 import type { jobWorkflow } from './jobWorkflow.js';
 import {
   JOB_WORKFLOW_TYPE,
@@ -166,12 +165,4 @@ export async function pipelineWorkflow({
     });
     throw err;
   }
-}
-
-function describeFailure(err: unknown): string {
-  let cause: unknown = err;
-  while ((cause instanceof ActivityFailure || cause instanceof ChildWorkflowFailure) && cause.cause)
-    cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type) return `${cause.type}: ${cause.message}`;
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -42,6 +42,8 @@ export interface AttemptContext {
   resumeSessionId: string | null;
   /** Base URL of the worker's scripted model APIs, when the spec rehearses. */
   rehearsalUrl: string | null;
+  /** Directories outside its working directory the agent must be able to read (an aggregate's results file). */
+  readDirs?: readonly string[];
   /** The spec's output schema: an adapter that can ask its agent for it does (claude's --json-schema). */
   outputSchema?: Record<string, unknown> | null;
 }

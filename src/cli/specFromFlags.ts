@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parse as parseShellWords } from 'shell-quote';
 import type { ReadContext } from '../client/createJob.js';
 import { UsageError } from '../errors.js';
-import { buildSpec, readSpecFile } from '../spec/loadSpec.js';
+import { buildSpec, readSpecFile, standInForIntent } from '../spec/loadSpec.js';
 import type { JobSpec } from '../spec/schema.js';
 
 export interface SpecFlags {
@@ -110,15 +110,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.promptFile !== undefined) spec.prompt = await readPromptFile(flags.promptFile);
   if (flags.prompt !== undefined) spec.prompt = flags.prompt;
   if (flags.intent !== undefined) spec.intent = flags.intent;
-  if (spec.intent !== undefined && spec.prompt !== undefined) {
-    throw new UsageError(
-      '--intent and --prompt together: give one',
-      '--intent has the agent write the prompt (you accept or edit it); --prompt is the prompt itself',
-    );
-  }
-  const promptFromIntent = spec.intent !== undefined;
-  // A stand-in that fits any source, until the agent has written the prompt.
-  if (promptFromIntent) spec.prompt = '{{_key}}';
+  const promptFromIntent = standInForIntent(spec, { intent: '--intent', prompt: '--prompt' });
   if (flags.name !== undefined) spec.name = flags.name;
   if (flags.concurrency !== undefined) spec.concurrency = number('--concurrency', flags.concurrency);
   if (flags.retries !== undefined) spec.retries = number('--retries', flags.retries);

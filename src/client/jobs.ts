@@ -31,7 +31,7 @@ import { firstUnitMissing, getUnits, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import { startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
-import { synthesizeTemplate } from './synthesize.js';
+import { samplesOf, synthesizeTemplate } from './synthesize.js';
 import { noJob } from './units.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
@@ -234,10 +234,15 @@ export async function retryJob(
 /** Request cancellation; running units are cancelled and their agents killed by the workflow. */
 export async function cancelJob(session: Session, jobId: string): Promise<void> {
   await assertJobExists(session, jobId);
+  await requestCancel(jobHandle(session, jobId), jobId);
+}
+
+/** Ask a job's or pipeline's workflow to cancel; one that has closed has already ended. */
+export async function requestCancel(handle: { cancel(): Promise<unknown> }, id: string): Promise<void> {
   try {
-    await jobHandle(session, jobId).cancel();
+    await handle.cancel();
   } catch (err) {
-    if (/already completed|not found/i.test(String(err))) throw new ConflictError(`${jobId} has already ended`);
+    if (/already completed|not found/i.test(String(err))) throw new ConflictError(`${id} has already ended`);
     throw err;
   }
 }
@@ -252,12 +257,14 @@ async function reviseTemplate(
 ): Promise<string> {
   const current = (await getTemplate(session.db, jobId, status.templateVersion)) ?? spec.prompt;
   const units = await getUnits(session.db, jobId, [1, 2, 3]);
-  const samples = units.map((u) => ({ key: u.key, payload: u.payload }));
-  const fields = sourceKind(spec.source).fields ?? [...new Set(samples.flatMap((s) => Object.keys(s.payload)))];
   const failures = status.testResults
     .filter((r) => r.templateVersion === status.templateVersion && r.status !== 'succeeded')
     .map((r) => `${r.key}: ${r.error ?? r.status}`);
-  return synthesizeTemplate(spec, { fields, samples }, { template: current, feedback, failures });
+  const samples = samplesOf(
+    spec,
+    units.sort((a, b) => a.unitId - b.unitId).map((u) => ({ key: u.key, payload: u.payload })),
+  );
+  return synthesizeTemplate(spec, samples, { template: current, feedback, failures });
 }
 
 /** A request the job's state does not allow, said before any agent runs for it. */

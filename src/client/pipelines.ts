@@ -19,7 +19,7 @@ import { getJob } from '../store/jobs.js';
 import { deletePipeline, getPipeline, insertPipeline } from '../store/pipelines.js';
 import { firstLine } from '../temporal/connect.js';
 import { checkAgentCanRun, newId, prepareJob } from './createJob.js';
-import { getStatus, pauseJob, resumeJob } from './jobs.js';
+import { getStatus, pauseJob, requestCancel, resumeJob } from './jobs.js';
 import type { Session } from './session.js';
 
 /** A pipeline's id; its stages' jobs are PIPELINE.STAGE. */
@@ -155,12 +155,7 @@ export async function resumePipeline(session: Session, id: string) {
 /** Cancel: the running stages' jobs are cancelled with the pipeline, the stages not started end CANCELLED. */
 export async function cancelPipeline(session: Session, id: string): Promise<void> {
   await readPipeline(session, id);
-  try {
-    await pipelineHandle(session, id).cancel();
-  } catch (err) {
-    if (/already completed|not found/i.test(String(err))) throw new ConflictError(`${id} has already ended`);
-    throw err;
-  }
+  await requestCancel(pipelineHandle(session, id), id);
 }
 
 /** Each stage whose job is running or paused; a stage whose job cannot take the move is left as it is. */

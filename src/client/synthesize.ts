@@ -21,15 +21,22 @@ export interface Samples {
   samples: { key: string; payload: Record<string, unknown> }[];
 }
 
+/** Sample records and the fields they offer: the source's fixed ones, else the records' own. */
+export function samplesOf(spec: JobSpec, samples: Samples['samples']): Samples {
+  return {
+    fields: sourceKind(spec.source).fields ?? [...new Set(samples.flatMap((s) => Object.keys(s.payload)))],
+    samples,
+  };
+}
+
 /** The source's first three records, and its fields. */
 export async function sourceSamples(spec: JobSpec, read: ReadContext): Promise<Samples> {
-  const kind = sourceKind(spec.source);
   const samples: Samples['samples'] = [];
   await asUsageError(async () => {
-    for await (const unit of unitsOf(kind, { ...spec.source, limit: 3 }, read))
+    for await (const unit of unitsOf(sourceKind(spec.source), { ...spec.source, limit: 3 }, read))
       samples.push({ key: unit.key, payload: unit.payload });
   });
-  return { fields: kind.fields ?? [...new Set(samples.flatMap((s) => Object.keys(s.payload)))], samples };
+  return samplesOf(spec, samples);
 }
 
 /** The template the agent writes for `spec.intent` (or revises), checked against the samples. */

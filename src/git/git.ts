@@ -65,11 +65,23 @@ export function gitSync(cwd: string, args: readonly string[]): string {
 
 /**
  * `-c user.name=… -c user.email=…` when git knows no committer (a bare CI machine or a worker's
- * service account): commits are the tool's, and git would refuse them otherwise.
+ * service account): commits are the tool's, and git would refuse them otherwise. Asked once per
+ * repository: every unit of a job commits to the same one.
  */
-export async function identityArgs(cwd: string): Promise<string[]> {
+export function identityArgs(repo: string): Promise<string[]> {
+  let args = identities.get(repo);
+  if (!args) {
+    args = findIdentity(repo);
+    identities.set(repo, args);
+  }
+  return args;
+}
+
+const identities = new Map<string, Promise<string[]>>();
+
+async function findIdentity(repo: string): Promise<string[]> {
   if (process.env.GIT_COMMITTER_EMAIL || process.env.EMAIL) return [];
-  const configured = await runGit(cwd, ['config', 'user.email']);
+  const configured = await runGit(repo, ['config', 'user.email']);
   return configured.code === 0 && configured.stdout.trim()
     ? []
     : ['-c', 'user.name=agentic-batch', '-c', 'user.email=agentic-batch@localhost'];

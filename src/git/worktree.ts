@@ -6,6 +6,7 @@
  * A unit's worktree path is the same on every attempt, so a crashed attempt's leftovers are found
  * and cleared by the next one.
  */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,7 @@ export async function commitUnitWorktree(w: UnitWorktree, subject: string): Prom
   if (staged.code === 0) return { branch: null, commit: null, filesChanged: 0, insertions: 0, deletions: 0 };
   // The check is the job's verify step: the repository's hooks do not run, and nothing is signed.
   await git(w.dir, [
-    ...(await identityArgs(w.dir)),
+    ...(await identityArgs(w.repo)),
     '-c',
     'commit.gpgsign=false',
     'commit',
@@ -99,8 +100,9 @@ export async function closeUnitWorktree(w: UnitWorktree, keepBranch: boolean): P
   if (!keepBranch) await runGit(w.repo, ['branch', '--quiet', '-D', w.branch]);
 }
 
+/** The worktree gone, and git's record of it: one git call when it is there, a prune when it was lost. */
 async function removeWorktree(repo: string, dir: string): Promise<void> {
-  await runGit(repo, ['worktree', 'remove', '--force', '--force', dir]);
+  if (existsSync(dir) && (await runGit(repo, ['worktree', 'remove', '--force', '--force', dir])).code === 0) return;
   await rm(dir, { recursive: true, force: true });
   // A worktree whose directory is gone (a crashed worker, a cleared temp dir) is forgotten.
   await runGit(repo, ['worktree', 'prune']);

@@ -79,11 +79,6 @@ export function rawSpecOf(input: CreateJobInput): Record<string, unknown> {
   for (const field of ['prompt', 'intent', 'name', 'concurrency', 'retries', 'testUnits', 'budgetUsd'] as const)
     if (input[field] !== undefined) raw[field] = input[field];
   if (input.agent) raw.agent = { ...(raw.agent as object), ...input.agent };
-  if (raw.prompt !== undefined && raw.intent !== undefined)
-    throw new UsageError(
-      'prompt and intent together: give one',
-      'intent has the agent write the prompt; prompt is the prompt itself',
-    );
   if (raw.prompt === undefined && raw.intent === undefined)
     throw new UsageError('no prompt', 'give prompt (a template with {{field}} placeholders) or intent');
   raw.name ??= `${String((raw.source as { type?: unknown }).type)}-job`;

@@ -18,7 +18,7 @@ import { sourceSamples, synthesizeTemplate } from '../client/synthesize.js';
 import { listJobs, unitConversation } from '../client/units.js';
 import { UNIT_STATUSES } from '../domain/index.js';
 import { UserError } from '../errors.js';
-import { buildSpec } from '../spec/loadSpec.js';
+import { buildSpec, standInForIntent } from '../spec/loadSpec.js';
 import { conversationSummary } from './conversationSummary.js';
 import { createJobShape, rawSpecOf } from './jobInput.js';
 
@@ -47,9 +47,7 @@ export function createMcpServer(session: () => Promise<Session>, version: string
     createJobShape,
     async (input, s) => {
       const raw = rawSpecOf(input);
-      const fromIntent = raw.intent !== undefined;
-      // A stand-in that fits any source, until the agent has written the prompt.
-      if (fromIntent) raw.prompt = '{{_key}}';
+      const fromIntent = standInForIntent(raw);
       const spec = buildSpec(raw, path.resolve(input.cwd ?? process.cwd()), 'create_job');
       await prepareJob(spec);
       if (fromIntent) spec.prompt = await synthesizeTemplate(spec, await sourceSamples(spec, {}));

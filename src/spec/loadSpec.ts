@@ -57,6 +57,26 @@ export async function readSpecFile(file: string): Promise<{ raw: unknown; baseDi
   return { raw, baseDir: path.dirname(path.resolve(file)) };
 }
 
+/**
+ * A raw spec that gives an intent gets its prompt written by the agent once its source can be
+ * read; until then it holds a stand-in that fits any source. Returns whether it does; an intent
+ * with a prompt is an error (`names` are the front end's words for the two).
+ */
+export function standInForIntent(
+  raw: Record<string, unknown>,
+  names: { intent: string; prompt: string } = { intent: 'intent', prompt: 'prompt' },
+): boolean {
+  if (raw.intent === undefined) return false;
+  if (raw.prompt !== undefined) {
+    throw new UsageError(
+      `${names.intent} and ${names.prompt} together: give one`,
+      `${names.intent} has the agent write the prompt; ${names.prompt} is the prompt itself`,
+    );
+  }
+  raw.prompt = '{{_key}}';
+  return true;
+}
+
 /** Validate, resolve relative paths against baseDir, and check the templates fit the source. */
 export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpec {
   const parsed = jobSpecSchema.safeParse(raw, { reportInput: true });

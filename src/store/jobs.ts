@@ -1,7 +1,7 @@
 /** Jobs and their prompt template versions. */
 import type { JobState } from '../domain/index.js';
 import type { Db } from './db.js';
-import { pgText } from './pgSafe.js';
+import { containing, pgText } from './pgSafe.js';
 
 export interface JobRow {
   id: string;
@@ -59,7 +59,6 @@ export async function pageJobs(
   db: Db,
   page: { state?: string; q?: string; after?: { createdAt: string; id: string }; limit: number },
 ): Promise<JobRow[]> {
-  const like = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const { rows } = await db.query<JobRow>(
     `SELECT id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
        CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd
@@ -69,7 +68,7 @@ export async function pageJobs(
      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR name ILIKE $2 OR id ILIKE $2)
        AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
      ORDER BY created_at DESC, id DESC LIMIT $5`,
-    [page.state ?? null, like, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit],
+    [page.state ?? null, containing(page.q), page.after?.createdAt ?? null, page.after?.id ?? null, page.limit],
   );
   return rows;
 }

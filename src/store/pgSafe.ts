@@ -19,3 +19,8 @@ export function pgJson(value: unknown): string {
   const json = JSON.stringify(value);
   return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : json;
 }
+
+/** An ILIKE pattern for text containing `text` literally (its % _ \ escaped); null for no filter. */
+export function containing(text: string | undefined): string | null {
+  return text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+}

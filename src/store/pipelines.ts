@@ -1,8 +1,8 @@
 /** Pipelines, and the jobs of their stages. */
-import Cursor from 'pg-cursor';
 import type { UnitStatus } from '../domain/index.js';
 import type { Db } from './db.js';
 import { pgJson, pgText } from './pgSafe.js';
+import { snapshotPages } from './snapshotPages.js';
 
 export interface PipelineRow {
   id: string;
@@ -47,26 +47,13 @@ export interface UpstreamUnit {
   status: UnitStatus;
 }
 
-/** A stage job's units in a status, in unit order, a page at a time from one snapshot. */
+/** A stage job's units in a status, in unit order, from one snapshot. */
 export async function* streamUpstreamUnits(db: Db, jobId: string, status: UnitStatus): AsyncGenerator<UpstreamUnit> {
-  const client = await db.connect();
-  let cursor: Cursor<UpstreamUnit> | null = null;
-  try {
-    await client.query('BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    cursor = client.query(
-      new Cursor<UpstreamUnit>(
-        `SELECT key, origin, payload, result, output, status FROM units WHERE job_id = $1 AND status = $2 ORDER BY unit_id`,
-        [jobId, status],
-      ),
-    );
-    for (;;) {
-      const rows = await cursor.read(1000);
-      yield* rows;
-      if (rows.length < 1000) return;
-    }
-  } finally {
-    await cursor?.close().catch(() => undefined);
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release();
-  }
+  const pages = snapshotPages<UpstreamUnit>(
+    db,
+    'SELECT key, origin, payload, result, output, status FROM units WHERE job_id = $1 AND status = $2 ORDER BY unit_id',
+    [jobId, status],
+    1000,
+  );
+  for await (const page of pages) yield* page;
 }

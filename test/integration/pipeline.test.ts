@@ -90,6 +90,12 @@ describe('pipelines', () => {
     });
     expect(stage('after-broken')).toMatchObject({ jobId: null, message: 'skipped: stage broken ended FAILED' });
     expect(pipeline.message).toBe('broken FAILED, after-broken SKIPPED');
+    // review and broken need only summarize: broken was made while review was still running.
+    const [reviewJob, brokenJob] = await h.query<{ created: Date; ended: Date }>(
+      'SELECT created_at AS created, updated_at AS ended FROM jobs WHERE id = ANY($1) ORDER BY stage DESC',
+      [[stage('review').jobId, stage('broken').jobId]],
+    );
+    expect(brokenJob!.created.getTime()).toBeLessThan(reviewJob!.ended.getTime());
     // The gate of the first stage was passed (--yes, its test unit succeeded).
     expect(r.stderr).toContain('stage summarize: READY');
 

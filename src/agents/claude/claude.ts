@@ -48,7 +48,9 @@ export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
     Array.isArray(spec.addDirs) ? { ...spec, addDirs: spec.addDirs.map((d) => path.resolve(baseDir, d)) } : spec,
 
   start(spec, ctx, env) {
-    const addDirs = spec.addDirs === 'unit' ? (ctx.unitDirectory ? [ctx.unitDirectory] : []) : (spec.addDirs ?? []);
+    const own = spec.addDirs === 'unit' ? (ctx.unitDirectory ? [ctx.unitDirectory] : []) : (spec.addDirs ?? []);
+    // claude reads only its working directories.
+    const addDirs = [...own, ...(ctx.readDirs ?? [])];
     return {
       invocation: {
         bin: claudeAgent.program(spec, env),
