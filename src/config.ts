@@ -9,6 +9,7 @@ const envSchema = z.object({
   AGENTIC_BATCH_TASK_QUEUE: z.string().min(1).default('agentic-batch'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.url({ message: 'it must be the Web UI address, e.g. http://localhost:8080' }).optional(),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   AGENTIC_BATCH_NO_DOWNLOAD: z.string().optional(),
@@ -20,6 +21,8 @@ export interface Config {
   namespace: string;
   /** Set: use this Temporal server and start none. */
   temporalAddress: string | null;
+  /** That server's Web UI, for links to jobs (the embedded stack knows its own). */
+  temporalUiUrl: string | null;
   temporalCliPath: string | null;
   /** Set: use this Postgres and start none. */
   databaseUrl: string | null;
@@ -39,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     taskQueue: e.AGENTIC_BATCH_TASK_QUEUE,
     namespace: e.TEMPORAL_NAMESPACE,
     temporalAddress: e.TEMPORAL_ADDRESS ?? null,
+    temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, '') ?? null,
     temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     noDownload: ['1', 'true', 'yes'].includes((e.AGENTIC_BATCH_NO_DOWNLOAD ?? '').toLowerCase()),

@@ -1,12 +1,16 @@
 /** A job as a person (in the dashboard) or an assistant (over MCP) judges it: its status and its test units' results. */
-import type { JobStatus } from '../domain/index.js';
+import { stageOfJob, type JobStatus } from '../domain/index.js';
 import type { Session } from './session.js';
 import { statusJson } from './statusJson.js';
 import { newestAttempts } from './units.js';
+import { workflowUiUrl } from './webUi.js';
 
 const RESULT_EXCERPT_CHARS = 800;
 
-/** The status, with each test unit's newest result (shortened) to judge them by. */
+/**
+ * The status, with each test unit's newest result (shortened) to judge them by, the pipeline and
+ * stage it is of, and its address in the Temporal Web UI.
+ */
 export async function jobView(session: Session, status: JobStatus) {
   const tested = status.testResults.filter((r) => r.templateVersion === status.templateVersion);
   const attempts = tested.length
@@ -18,6 +22,8 @@ export async function jobView(session: Session, status: JobStatus) {
     : [];
   return {
     ...statusJson(status),
+    pipeline: stageOfJob(status.jobId),
+    temporalUiUrl: workflowUiUrl(session, status.jobId),
     testResults: tested.map((r) => {
       const result = attempts.find((a) => a.unitId === r.unitId)?.result ?? null;
       return {

@@ -119,6 +119,26 @@ async function readPipeline(session: Session, id: string): Promise<PipelineStatu
   }
 }
 
+/** The pipeline as the dashboard draws it: each stage with its needs, state, counts and cost. */
+export async function pipelineView(session: Session, id: string) {
+  const status = await getPipelineStatus(session, id);
+  return {
+    pipelineId: status.pipelineId,
+    name: status.name,
+    state: status.state,
+    message: status.message,
+    stages: status.stages.map((s) => ({
+      name: s.name,
+      needs: s.needs,
+      state: s.state,
+      jobId: s.jobId,
+      message: s.message,
+      counts: s.job?.counts ?? s.counts,
+      costUsd: s.costUsd,
+    })),
+  };
+}
+
 /** The job of a pipeline's stage, once it has one. */
 export async function stageJob(session: Session, pipelineId: string, stage: string | undefined): Promise<string> {
   const status = await readPipeline(session, pipelineId);

@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 import { outputFields } from '../spec/outputSchema.js';
 import type { JobSpec } from '../spec/schema.js';
 import type { JobRow } from '../store/jobs.js';
-import { pageResults, streamResults, type ResultRow } from '../store/results.js';
+import { pageResults, streamResults, type ResultPosition, type ResultRow, type ResultSort } from '../store/results.js';
+export type { ResultSort };
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
 
@@ -88,26 +89,40 @@ export interface ResultPage {
   nextCursor: string | null;
 }
 
-/** One page of the job's results, for front ends that page (MCP, the dashboard). */
+/**
+ * One page of the job's results, for front ends that page (MCP, the dashboard): in unit order, or
+ * most expensive / longest first.
+ */
 export async function resultPage(
   session: Session,
   jobId: string,
-  options: { status?: UnitStatus; q?: string; cursor?: string; limit?: number } = {},
+  options: { status?: UnitStatus; q?: string; sort?: ResultSort; cursor?: string; limit?: number } = {},
 ): Promise<ResultPage> {
   const job = await requireJob(session, jobId);
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 500);
-  const afterUnitId = options.cursor === undefined ? 0 : Number(options.cursor);
-  if (!Number.isInteger(afterUnitId) || afterUnitId < 0)
-    throw new UsageError(
-      `cursor ${JSON.stringify(options.cursor)} is not one a page gave`,
-      'pass nextCursor as it came',
-    );
-  const rows = await pageResults(session.db, jobId, { status: options.status, q: options.q, afterUnitId, limit });
+  const sort = options.sort ?? 'unit';
+  const after = options.cursor === undefined ? null : position(options.cursor, sort);
+  const rows = await pageResults(session.db, jobId, { status: options.status, q: options.q, sort, after, limit });
   const shape = resultShape(job);
+  const last = rows.at(-1);
   return {
     units: rows.map((r) => resultRecord(r, shape)),
-    nextCursor: rows.length === limit ? String(rows.at(-1)!.unitId) : null,
+    nextCursor:
+      rows.length === limit && last
+        ? sort === 'unit'
+          ? String(last.unitId)
+          : `${last.sortValue}:${last.unitId}`
+        : null,
   };
+}
+
+/** Where the page a cursor came from ended: `UNIT` in unit order, `VALUE:UNIT` sorted. */
+function position(cursor: string, sort: ResultSort): ResultPosition {
+  const parts = sort === 'unit' ? [cursor, cursor] : cursor.split(':');
+  const [value, unitId] = parts.map(Number);
+  if (parts.length !== 2 || !Number.isFinite(value) || !Number.isInteger(unitId) || unitId! < 0)
+    throw new UsageError(`cursor ${JSON.stringify(cursor)} is not one a page gave`, 'pass nextCursor as it came');
+  return { value: value!, unitId: unitId! };
 }
 
 /** The job's results (only those in `status`, if given) as records, a page at a time. */

@@ -29,7 +29,7 @@ export interface Session {
 
 export async function resolveEndpoints(config: Config, options: { autoStart: boolean }): Promise<Endpoints> {
   if (config.temporalAddress && config.databaseUrl) {
-    return { temporalAddress: config.temporalAddress, databaseUrl: config.databaseUrl, uiUrl: null };
+    return { temporalAddress: config.temporalAddress, databaseUrl: config.databaseUrl, uiUrl: config.temporalUiUrl };
   }
   let stack = await readStack(config.home);
   if (!stack && options.autoStart) stack = await startStackInBackground(config);

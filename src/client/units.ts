@@ -4,18 +4,18 @@
  */
 import { NotFoundError, UsageError } from '../errors.js';
 import { latestAttempts, listAttempts, listEvents, type AttemptRow, type EventRow } from '../store/attempts.js';
-import { getJob, listJobs as listJobRows, pageJobs, type JobRow } from '../store/jobs.js';
+import { getJob, listJobs as listJobRows, pageJobs, type JobListRow, type JobRow } from '../store/jobs.js';
 import { findUnit, type UnitRow } from '../store/units.js';
 import type { Session } from './session.js';
 
 export type { AttemptRow, EventRow, JobRow, UnitRow };
 
-/** The job's stored record; a UsageError when there is none. */
 /** The error for a job id that names no job. */
 export function noJob(jobId: string): NotFoundError {
   return new NotFoundError(`no job ${jobId}`, 'list jobs with `agentic-batch list`');
 }
 
+/** The job's stored record; a NotFoundError when there is none. */
 export async function requireJob(session: Session, jobId: string): Promise<JobRow> {
   const job = await getJob(session.db, jobId);
   if (!job) throw noJob(jobId);
@@ -31,7 +31,7 @@ export function listJobs(session: Session, limit: number): Promise<JobRow[]> {
 export async function jobPage(
   session: Session,
   options: { state?: string; q?: string; cursor?: string; limit?: number } = {},
-): Promise<{ jobs: JobRow[]; nextCursor: string | null }> {
+): Promise<{ jobs: JobListRow[]; nextCursor: string | null }> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   let after: { createdAt: string; id: string } | undefined;
   if (options.cursor !== undefined) {

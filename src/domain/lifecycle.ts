@@ -76,7 +76,11 @@ export class IllegalRequestError extends Error {
   }
 }
 
+/** Whether the request applies to a job in this state (the dashboard enables its buttons by it). */
+export function requestApplies(state: JobState, request: JobRequest): boolean {
+  return (REQUESTS[request].from as readonly JobState[]).includes(state);
+}
+
 export function assertRequest(state: JobState, request: JobRequest): void {
-  const allowed: readonly JobState[] = REQUESTS[request].from;
-  if (!allowed.includes(state)) throw new IllegalRequestError(state, request);
+  if (!requestApplies(state, request)) throw new IllegalRequestError(state, request);
 }

@@ -40,6 +40,12 @@ export function stageJobId(pipelineId: string, stage: string): string {
   return `${pipelineId}.${stage}`;
 }
 
+/** The pipeline and stage a job is of, read back from its id; null for a job of its own. */
+export function stageOfJob(jobId: string): { pipelineId: string; stage: string } | null {
+  const dot = jobId.indexOf('.');
+  return jobId.startsWith('pipe-') && dot > 0 ? { pipelineId: jobId.slice(0, dot), stage: jobId.slice(dot + 1) } : null;
+}
+
 export const ENDED_STAGE_STATES: readonly StageState[] = ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED', 'SKIPPED'];
 
 export function stageEnded(state: StageState): boolean {

@@ -15,6 +15,8 @@
  * - Faults are markers in the prompt, `[[fault:SPEC]]`, or a default SPEC for every unit prompt.
  *   SPEC is 401 | 403 | 400 | 404-model | 429 | 529 | 500 | hang | slow=MS, optionally suffixed
  *   `xN`: only the first N main-loop requests carrying that prompt get it (the server counts).
+ * - `[[reply:TEXT]]` in the prompt: the model's final text is TEXT (Markdown, say), after the
+ *   Write when the prompt names a file.
  * - Structured output (the CLI's `StructuredOutput` tool, from `--json-schema`): after any Write,
  *   the model calls it once per turn with the prompt's `[[output:{…}]]` or an object built from
  *   the schema (scriptedOutput.ts).
@@ -59,6 +61,7 @@ export interface Decision {
 
 const FAULT_SPEC = /^(401|403|400|404-model|429|529|500|hang|slow=(\d+))(?:x(\d+))?$/;
 export const FAULT_MARKER = /\[\[fault:([^\]]+)\]\]/;
+const REPLY_MARKER = /\[\[reply:([\s\S]*?)\]\]/;
 const SYSTEM_REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>/g;
 const WORKING_DIR = /Primary working directory: ([^\n]+)/;
 /** `to the file <path>` / `into the file <path>`; the path may be in backticks or quotes. */
@@ -169,6 +172,7 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
     .slice(human + 1)
     .some((m) => m.role === 'assistant' && blocks(m.content).some((b) => b.name === STRUCTURED_OUTPUT_TOOL));
 
+  const reply = REPLY_MARKER.exec(prompt)?.[1];
   let content: Content[];
   if (outputSchema && (file === undefined || wroteFile) && !answered) {
     // Asked for structured output (`--json-schema`): the model's last call holds it.
@@ -179,6 +183,8 @@ export function decideReply(body: unknown, defaultFault?: string): Decision {
     content = [
       { type: 'tool_use', id: `toolu_${hash(prompt, String(messages.length))}`, name: STRUCTURED_OUTPUT_TOOL, input },
     ];
+  } else if (!sideRequest && reply !== undefined && (file === undefined || toolResults.length > 0)) {
+    content = [{ type: 'text', text: reply }];
   } else if (sideRequest || file === undefined) {
     const text =
       `Scripted answer: this deterministic reply stands in for a model's answer to "${excerpt(prompt)}". ` +

@@ -51,20 +51,33 @@ export async function listJobs(db: Db, limit = 50): Promise<JobRow[]> {
   return pageJobs(db, { limit });
 }
 
+/** A job in a listing: with how many of its units ended, and how. */
+export interface JobListRow extends JobRow {
+  succeeded: number;
+  failed: number;
+  /** Units that ended, whichever way (succeeded, failed, cancelled, expired). */
+  settled: number;
+}
+
 /**
  * A page of jobs, newest first, after a cursor (keyset: created_at, id), in a state and with a
- * name or id containing `q`, if given.
+ * name or id containing `q`, if given; each with its units counted by status (an index-only count).
  */
 export async function pageJobs(
   db: Db,
   page: { state?: string; q?: string; after?: { createdAt: string; id: string }; limit: number },
-): Promise<JobRow[]> {
-  const { rows } = await db.query<JobRow>(
+): Promise<JobListRow[]> {
+  const { rows } = await db.query<JobListRow>(
     `SELECT id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
        CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd
             ELSE (SELECT coalesce(sum(cost_usd), 0) FROM units u WHERE u.job_id = jobs.id) END AS "costUsd",
+       n.succeeded, n.failed, n.settled,
        created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "cursorAt"
-     FROM jobs
+     FROM jobs, LATERAL (
+       SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              count(*) FILTER (WHERE status NOT IN ('pending', 'running'))::int AS settled
+       FROM units u WHERE u.job_id = jobs.id) n
      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR name ILIKE $2 OR id ILIKE $2)
        AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))
      ORDER BY created_at DESC, id DESC LIMIT $5`,

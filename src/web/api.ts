@@ -9,14 +9,18 @@ import { streamSSE } from 'hono/streaming';
 import { conversationEntries } from '../client/conversationEntries.js';
 import { approveJob, cancelJob, getStatus, pauseJob, rejectJob, resumeJob, retryJob } from '../client/jobs.js';
 import { jobView } from '../client/jobView.js';
-import { resultPage } from '../client/results.js';
+import { pipelineView } from '../client/pipelines.js';
+import { resultPage, type ResultSort } from '../client/results.js';
 import type { Session } from '../client/session.js';
 import { statusJson } from '../client/statusJson.js';
+import { jobTimeline } from '../client/timeline.js';
+import { unitDiff } from '../client/unitDiff.js';
 import { jobPage, unitConversation } from '../client/units.js';
 import { isTerminal, UNIT_STATUSES, type UnitStatus } from '../domain/index.js';
 import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.js';
 
 const EVENTS_EVERY_MS = 1000;
+const SORTS = ['unit', 'cost', 'duration'] as const satisfies readonly ResultSort[];
 
 export function apiRoutes(session: Session): Hono {
   const api = new Hono();
@@ -30,6 +34,9 @@ export function apiRoutes(session: Session): Hono {
         name: j.name,
         state: j.state,
         totalUnits: j.totalUnits,
+        succeeded: j.succeeded,
+        failed: j.failed,
+        settled: j.settled,
         costUsd: j.costUsd,
         message: j.message,
         createdAt: j.createdAt,
@@ -41,17 +48,24 @@ export function apiRoutes(session: Session): Hono {
   api.get('/jobs/:id', async (c) => c.json(await jobView(session, await getStatus(session, c.req.param('id')))));
 
   api.get('/jobs/:id/units', async (c) => {
-    const { status, q, cursor, limit } = c.req.query();
+    const { status, q, sort, cursor, limit } = c.req.query();
     if (status !== undefined && !(UNIT_STATUSES as readonly string[]).includes(status))
       throw new UsageError(`unknown unit status ${JSON.stringify(status)}`, `one of ${UNIT_STATUSES.join(', ')}`);
+    if (sort !== undefined && !(SORTS as readonly string[]).includes(sort))
+      throw new UsageError(`unknown sort ${JSON.stringify(sort)}`, `one of ${SORTS.join(', ')}`);
     const page = await resultPage(session, c.req.param('id'), {
       status: status as UnitStatus | undefined,
       q,
+      sort: sort as ResultSort | undefined,
       cursor,
       limit: limit ? Number(limit) : undefined,
     });
     return c.json(page);
   });
+
+  api.get('/jobs/:id/timeline', async (c) => c.json(await jobTimeline(session, c.req.param('id'))));
+
+  api.get('/pipelines/:id', async (c) => c.json(await pipelineView(session, c.req.param('id'))));
 
   api.get('/jobs/:id/units/:unit', async (c) => {
     const { unit, attempts } = await unitConversation(session, c.req.param('id'), c.req.param('unit'));
@@ -60,6 +74,10 @@ export function apiRoutes(session: Session): Hono {
       attempts: attempts.map(({ attempt, events }) => ({ ...attempt, entries: conversationEntries(events) })),
     });
   });
+
+  api.get('/jobs/:id/units/:unit/diff', async (c) =>
+    c.json(await unitDiff(session, c.req.param('id'), c.req.param('unit'))),
+  );
 
   const body = async (c: Context): Promise<Record<string, unknown>> => {
     const text = await c.req.text();

@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Session } from '../client/session.js';
 import { apiRoutes, errorResponse } from './api.js';
+import { PAGE_PATHS, pageRoutes } from './pages.js';
 import { tokenMatches } from './token.js';
 
 export const TOKEN_COOKIE = 'agentic_batch_token';
@@ -14,14 +15,16 @@ export const TOKEN_COOKIE = 'agentic_batch_token';
 export function dashboardApp(session: Session, token: string): Hono {
   const app = new Hono();
 
-  // First visit: the token from the printed URL becomes a cookie, and leaves the address bar.
-  app.get('/', async (c, next) => {
-    const given = c.req.query('token');
-    if (given === undefined) return next();
-    if (!tokenMatches(given, token)) return unauthorized(c);
-    setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
-    return c.redirect('/', 303);
-  });
+  // First visit: the token from the printed URL (or a page's link with it) becomes a cookie, and
+  // leaves the address bar.
+  for (const page of PAGE_PATHS)
+    app.get(page, async (c, next) => {
+      const given = c.req.query('token');
+      if (given === undefined) return next();
+      if (!tokenMatches(given, token)) return unauthorized(c);
+      setCookie(c, TOKEN_COOKIE, token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      return c.redirect(c.req.path, 303);
+    });
 
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization');
@@ -43,6 +46,7 @@ export function dashboardApp(session: Session, token: string): Hono {
   });
 
   app.route('/api', apiRoutes(session));
+  pageRoutes(app);
   app.onError((err, c) => errorResponse(c, err));
   return app;
 }

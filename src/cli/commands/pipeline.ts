@@ -3,6 +3,7 @@ import { approveJob, rejectJob } from '../../client/jobs.js';
 import { createPipeline, getPipelineStatus, preparePipeline, type LiveStage } from '../../client/pipelines.js';
 import { openSession, type Session } from '../../client/session.js';
 import { newestAttempts } from '../../client/units.js';
+import { workflowUiUrl } from '../../client/webUi.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { buildPipeline } from '../../spec/pipeline.js';
@@ -46,8 +47,8 @@ async function withNewPipeline(
   try {
     const { pipelineId } = await createPipeline(session, spec);
     say(`created ${pipelineId}: ${spec.stages.map((s) => s.name).join(', ')}`);
-    if (session.endpoints.uiUrl)
-      say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${pipelineId}`);
+    const webUi = workflowUiUrl(session, pipelineId);
+    if (webUi) say(`Web UI: ${webUi}`);
     return await then(session, pipelineId);
   } finally {
     await session.close();

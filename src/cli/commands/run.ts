@@ -5,6 +5,7 @@ import { approveJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
 import { statusJson } from '../../client/statusJson.js';
 import { newestAttempts } from '../../client/units.js';
+import { workflowUiUrl } from '../../client/webUi.js';
 import { loadConfig } from '../../config.js';
 import { budgetPaused, isTerminal, type JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
@@ -213,8 +214,8 @@ async function runJob(
       ? `following ${jobId}, which idempotency key ${JSON.stringify(spec.idempotencyKey)} created before: ${totalUnits} units`
       : `created ${jobId}: ${totalUnits} units`,
   );
-  if (session.endpoints.uiUrl)
-    say(`Web UI: ${session.endpoints.uiUrl}/namespaces/${session.config.namespace}/workflows/${jobId}`);
+  const webUi = workflowUiUrl(session, jobId);
+  if (webUi) say(`Web UI: ${webUi}`);
 
   let status = await waitForTests(session, jobId);
   while (status.state === 'READY') {
