@@ -263,3 +263,20 @@ describe('structured output (the CLI’s StructuredOutput tool, from --json-sche
     expect(decideReply(afterWrite).message.stopReason).toBe('end_turn');
   });
 });
+
+describe('the reply marker', () => {
+  const markdown = '# Summary\n\n- **one**\n- `two`';
+
+  it('makes the final text of a prompt without a file the marker text', () => {
+    const { message } = decideReply(cliRequest(`Summarize it. [[reply:${markdown}]]`));
+    expect(message.content).toEqual([{ type: 'text', text: markdown }]);
+    expect(message.stopReason).toBe('end_turn');
+  });
+
+  it('writes the file first, then answers with the marker text', () => {
+    const prompt = `Write it to the file out/a.md [[reply:${markdown}]]`;
+    expect(decideReply(cliRequest(prompt)).message.content[0]).toMatchObject({ type: 'tool_use', name: 'Write' });
+    const { message } = decideReply(afterToolResult(prompt, { content: 'File created' }));
+    expect(message.content).toEqual([{ type: 'text', text: markdown }]);
+  });
+});
