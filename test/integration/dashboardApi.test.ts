@@ -1,18 +1,22 @@
 /**
  * The dashboard's HTTP API through `agentic-batch dashboard`, on real parts: the token on every
  * route (missing or wrong: 401), its exchange for an HttpOnly SameSite=Strict cookie, paging and
- * filters, a unit's conversation, lifecycle moves with their errors (409 with the CLI's words),
+ * filters, sorting, a unit's conversation and a worktree unit's diff, the cost timeline, the pages
+ * and their Content-Security-Policy, lifecycle moves with their errors (409 with the CLI's words),
  * cross-origin POSTs refused, no CORS, and the live event stream to the job's end.
  */
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execa, type ResultPromise } from 'execa';
-import { CLI, useHarness, waitForStatus } from '../support/harness.js';
+import { startDashboard } from '../support/dashboard.js';
+import { useHarness, waitForStatus, writeSpec } from '../support/harness.js';
 
 const h = useHarness({ worker: true });
-let server: ResultPromise;
+/** A secret in the dashboard's environment: no page or response may show it. */
+const SECRET = 'dashboard-test-secret-4f9a';
+let stop: () => Promise<void>;
 let base: string;
 let token: string;
 let jobId: string;
@@ -20,14 +24,9 @@ let jobId: string;
 beforeAll(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-dashboard-'));
   await writeFile(path.join(dir, 'tasks.jsonl'), ['a', 'b', 'c'].map((id) => JSON.stringify({ id })).join('\n'));
-  server = execa('node', [CLI, 'dashboard', '--port', '0', '--json'], { env: h.env(), stdin: 'ignore', reject: false });
-  const first = await new Promise<string>((resolve) =>
-    server.stdout!.once('data', (chunk: Buffer) => resolve(String(chunk))),
-  );
-  const started = JSON.parse(first) as { url: string; port: number; token: string };
-  ({ token } = started);
-  base = `http://127.0.0.1:${started.port}`;
-  expect(started.url).toBe(`${base}/?token=${token}`);
+  const dashboard = await startDashboard(h, { WEBHOOK_SECRET: SECRET });
+  ({ token, base, stop } = dashboard);
+  expect(dashboard.url).toBe(`${base}/?token=${token}`);
   ({ jobId } = await h.cliJson<{ jobId: string }>(
     ['create', '--jsonl', 'tasks.jsonl', '--key', 'id', '--prompt', 'Do {{id}}', '--rehearse', '--name', 'dash'],
     { cwd: dir },
@@ -35,10 +34,7 @@ beforeAll(async () => {
   await waitForStatus(h, jobId, (s) => s.status === 'READY');
 });
 
-afterAll(async () => {
-  server.kill('SIGTERM');
-  await server;
-});
+afterAll(() => stop());
 
 const bearer = () => ({ authorization: `Bearer ${token}` });
 const get = (route: string, headers: Record<string, string> = bearer()) =>
@@ -58,11 +54,17 @@ describe('the dashboard API', () => {
   it('refuses every route without the token, or with a wrong one', async () => {
     const routes = [
       ['GET', '/'],
+      ['GET', `/jobs/${jobId}`],
+      ['GET', `/jobs/${jobId}/units/a`],
+      ['GET', '/assets/index.js'],
       ['GET', '/api/jobs'],
       ['GET', `/api/jobs/${jobId}`],
       ['GET', `/api/jobs/${jobId}/units`],
       ['GET', `/api/jobs/${jobId}/units/a`],
       ['GET', `/api/jobs/${jobId}/events`],
+      ['GET', `/api/jobs/${jobId}/timeline`],
+      ['GET', `/api/jobs/${jobId}/units/a/diff`],
+      ['GET', '/api/pipelines/pipe-x'],
       ...['approve', 'reject', 'pause', 'resume', 'cancel', 'retry'].map((m) => ['POST', `/api/jobs/${jobId}/${m}`]),
     ];
     for (const [method, route] of routes) {
@@ -121,6 +123,115 @@ describe('the dashboard API', () => {
     });
     expect((await get('/api/jobs/job-nope')).status).toBe(404);
     expect((await get(`/api/jobs/${jobId}/units?status=done`)).status).toBe(400);
+  });
+
+  it('sorts units by cost or duration with cursors of their own, and charts the cost over time', async () => {
+    // The test unit ran: it alone has a duration, and it alone cost anything.
+    for (const sort of ['cost', 'duration']) {
+      const first = await body<{ units: { key: string; status: string }[]; nextCursor: string }>(
+        get(`/api/jobs/${jobId}/units?sort=${sort}&limit=1`),
+      );
+      expect(first.units).toEqual([expect.objectContaining({ key: 'a', status: 'succeeded' })]);
+      expect(first.nextCursor).toMatch(/^[\d.e-]+:1$/);
+      const rest = await body<{ units: { key: string }[] }>(
+        get(`/api/jobs/${jobId}/units?sort=${sort}&cursor=${first.nextCursor}`),
+      );
+      expect(rest.units.map((u) => u.key)).toEqual(['b', 'c']);
+    }
+    expect(await body(get(`/api/jobs/${jobId}/units?sort=price`))).toEqual({
+      error: 'unknown sort "price"',
+      hint: 'one of unit, cost, duration',
+    });
+    expect((await get(`/api/jobs/${jobId}/units?sort=cost&cursor=7`)).status).toBe(400);
+
+    const { points } = await body<{ points: { at: string; attempts: number; costUsd: number }[] }>(
+      get(`/api/jobs/${jobId}/timeline`),
+    );
+    expect(points[0]).toMatchObject({ attempts: 0, costUsd: 0 });
+    const spent = await h.query<{ n: number; cost: number }>(
+      'SELECT count(*)::int AS n, sum(cost_usd)::float8 AS cost FROM attempts WHERE job_id = $1',
+      [jobId],
+    );
+    expect(points.at(-1)!.attempts).toBe(spent[0]!.n);
+    expect(points.at(-1)!.costUsd).toBeCloseTo(spent[0]!.cost, 9);
+
+    // A job of its own has no pipeline; a job without isolation has no diff to show.
+    expect(await body(get(`/api/jobs/${jobId}`))).toMatchObject({ pipeline: null, temporalUiUrl: null });
+    expect((await get('/api/pipelines/pipe-nope')).status).toBe(404);
+    const diff = await get(`/api/jobs/${jobId}/units/a/diff`);
+    expect(diff.status).toBe(409);
+    expect(await diff.json()).toMatchObject({ error: expect.stringContaining('has no isolation') });
+  });
+
+  it("gives a worktree unit's diff from its commit", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-dashboard-diff-'));
+    const repo = path.join(dir, 'repo');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+    await mkdir(repo);
+    git('init', '--quiet', '--initial-branch=main');
+    git('config', 'user.email', 'dev@example.com');
+    git('config', 'user.name', 'Dev');
+    await writeFile(path.join(repo, 'notes.txt'), 'first line\n');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'base');
+    await writeFile(path.join(dir, 'keys.jsonl'), JSON.stringify({ id: 'x' }));
+    await writeSpec(dir, {
+      name: 'diffs',
+      source: { type: 'jsonl', path: 'keys.jsonl', key: 'id' },
+      prompt: 'Note {{id}}',
+      agent: { type: 'command', command: ['sh', '-c', 'echo "edited by $0" >> notes.txt', '{{id}}'], cwd: 'repo' },
+      isolation: { type: 'worktree' },
+      testUnits: 0,
+    });
+    const done = await h.runJob(['job.yaml'], { cwd: dir });
+    expect(done.status).toBe('COMPLETED');
+    const diff = await body<{ commit: string; diff: string; truncated: boolean }>(
+      get(`/api/jobs/${done.jobId}/units/x/diff`),
+    );
+    expect(diff.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(diff.diff).toContain('+++ b/notes.txt');
+    expect(diff.diff).toMatch(/^\+edited by x$/m);
+    expect(diff.truncated).toBe(false);
+  });
+
+  it('serves the built pages for every page address, under a policy that runs only its own scripts', async () => {
+    const cookie = { cookie: `agentic_batch_token=${token}` };
+    for (const route of ['/', `/jobs/${jobId}`, `/jobs/${jobId}/units/a`]) {
+      const page = await get(route, cookie);
+      expect([route, page.status]).toEqual([route, 200]);
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const html = await page.text();
+      const script = /<script type="module" crossorigin src="(\/assets\/[^"]+\.js)"><\/script>/.exec(html);
+      expect(script).not.toBeNull();
+      expect(html).not.toMatch(/<script>|<script [^>]*>[^<]/); // no inline script
+      const asset = await get(script![1]!, cookie);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    }
+    // A page's address with the token works as a first visit too, and keeps the address.
+    const visit = await get(`/jobs/${jobId}?token=${token}`, {});
+    expect(visit.status).toBe(303);
+    expect(visit.headers.get('location')).toBe(`/jobs/${jobId}`);
+    expect((await get('/nowhere', cookie)).status).toBe(404);
+  });
+
+  it("never shows a secret from its environment or the database's password", async () => {
+    const password = decodeURIComponent(new URL(h.stack.databaseUrl).password);
+    const routes = [
+      '/',
+      `/jobs/${jobId}`,
+      '/api/jobs',
+      `/api/jobs/${jobId}`,
+      `/api/jobs/${jobId}/units`,
+      `/api/jobs/${jobId}/units/a`,
+      `/api/jobs/${jobId}/timeline`,
+      '/api/jobs/job-nope',
+    ];
+    for (const route of routes) {
+      const text = await (await get(route)).text();
+      expect([route, text.includes(SECRET)]).toEqual([route, false]);
+      if (password) expect([route, text.includes(password)]).toEqual([route, false]);
+    }
   });
 
   it('refuses a cross-origin POST, and one with the cookie that does not say its origin', async () => {

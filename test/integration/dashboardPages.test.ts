@@ -147,9 +147,6 @@ describe('the dashboard in Chromium', () => {
     await button('Search').click();
     await page.locator('table.jobs tbody tr', { hasText: 'No jobs match' }).waitFor();
     expect(new URL(page.url()).search).toBe('?state=COMPLETED&q=no-such-name');
-    await at('/');
-    await row.waitFor();
-    await screenshot(page, 'jobs');
   });
 
   it('shows a unit: its Markdown rendered, a tool call unfolded with its input and output', async () => {
@@ -306,5 +303,10 @@ describe('the dashboard in Chromium', () => {
     await stages.getByRole('link', { name: /review/ }).click();
     await page.getByRole('heading', { name: 'review COMPLETED', exact: true }).waitFor();
     await eventually(() => page.locator('.pipeline .stage.current strong').textContent(), 'review');
+
+    // Every job of this file on the jobs page, newest first.
+    await at('/');
+    await page.locator('table.jobs tbody tr', { hasText: 'draft' }).waitFor();
+    await screenshot(page, 'jobs');
   });
 });

@@ -11,17 +11,21 @@ import { printJson, say } from '../output.js';
 export function registerDashboardCommand(program: Command): void {
   program
     .command('dashboard')
-    .description("serve the dashboard's HTTP API (JSON under /api, token required; the pages are being built)")
+    .description("serve the web dashboard (jobs, a job live, a unit's conversation) and its API, token required")
     .option('--port <n>', 'port (default 8484; 0 takes any free one)', '8484')
     .option('--host <host>', 'address to listen on (default loopback; anything else exposes it)', '127.0.0.1')
     .option('--json', 'print {"url","port","token"}')
     .addHelpText(
       'after',
       `
-Every route needs the token: open the printed URL once (the token becomes an HttpOnly cookie),
-or send Authorization: Bearer <token>. The token is kept in AGENTIC_BATCH_HOME/dashboard-token.
-API: GET /api/jobs, /api/jobs/:id, /api/jobs/:id/units?status=&q=&cursor=, /api/jobs/:id/units/:unit,
-/api/jobs/:id/events (server-sent events); POST /api/jobs/:id/{approve,reject,pause,resume,cancel,retry}.`,
+Open the printed URL once: the token in it becomes an HttpOnly cookie and every page works from
+there (scripts send Authorization: Bearer <token>). The token is kept in
+AGENTIC_BATCH_HOME/dashboard-token. \`up\` serves the dashboard with the stack; this command serves
+one in the foreground (another port, another --host).
+Pages: / (jobs), /jobs/JOB (live: approve, reject, pause, resume, cancel, retry; units), /jobs/JOB/units/KEY.
+API: GET /api/jobs, /api/jobs/:id, /api/jobs/:id/units?status=&q=&sort=&cursor=, /api/jobs/:id/units/:unit,
+/api/jobs/:id/units/:unit/diff, /api/jobs/:id/timeline, /api/jobs/:id/events (server-sent events),
+/api/pipelines/:id; POST /api/jobs/:id/{approve,reject,pause,resume,cancel,retry}.`,
     )
     .action(
       action(async (opts: { port: string; host: string; json?: boolean }) => {

@@ -10,6 +10,14 @@ export function CostChart({ points }: { points: readonly TimelinePoint[] }) {
   if (points.length < 2) return <p class="muted">The chart starts once units have finished.</p>;
   const t0 = Date.parse(points[0]!.at);
   const t1 = Date.parse(points.at(-1)!.at);
+  const last = points.at(-1)!;
+  if (t1 - t0 < 1000)
+    return (
+      <p class="muted">
+        {last.attempts} attempt{last.attempts === 1 ? '' : 's'} finished, {usd(last.costUsd)} so far: the chart grows as
+        more finish.
+      </p>
+    );
   const maxCost = Math.max(points.at(-1)!.costUsd, 1e-9);
   const x = (at: string) => PAD.left + ((Date.parse(at) - t0) / Math.max(t1 - t0, 1)) * (W - PAD.left - PAD.right);
   const y = (cost: number) => H - PAD.bottom - (cost / maxCost) * (H - PAD.top - PAD.bottom);

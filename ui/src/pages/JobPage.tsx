@@ -82,7 +82,7 @@ export function JobPage({ jobId }: { jobId: string }) {
         <Stat
           name="concurrency"
           value={
-            status.throttle.allowed < status.concurrency
+            status.status === 'RUNNING' && status.throttle.allowed < status.concurrency
               ? `${status.throttle.allowed} of ${status.concurrency}`
               : status.concurrency
           }
