@@ -9,13 +9,13 @@ import { Link, unitHref } from '../router.js';
 import type { UnitPage } from '../types.js';
 import { usePoll } from '../usePoll.js';
 import { ErrorLine } from './ErrorLine.js';
+import { Choice, FilterBar } from './Filters.js';
 import { duration, excerpt, usd } from './format.js';
 
 const PAGE_SIZE = 50;
 
 export function UnitsTable({ jobId, live }: { jobId: string; live: boolean }) {
   const [status, setStatus] = useState('');
-  const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [sort, setSort] = useState('unit');
   /** The cursors of the pages before this one, and this one's. */
@@ -34,44 +34,34 @@ export function UnitsTable({ jobId, live }: { jobId: string; live: boolean }) {
   return (
     <section class="units">
       <h2>Units</h2>
-      <form
-        class="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          restart(() => setQ(search));
+      <FilterBar
+        search={{
+          label: 'Key',
+          name: 'key',
+          placeholder: 'search by key',
+          initial: q,
+          onSearch: (text) => restart(() => setQ(text)),
         }}
       >
-        <label>
-          Status{' '}
-          <select name="status" value={status} onChange={(e) => restart(() => setStatus(e.currentTarget.value))}>
-            <option value="">all</option>
-            {UNIT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Key{' '}
-          <input
-            type="search"
-            name="key"
-            value={search}
-            placeholder="search by key"
-            onInput={(e) => setSearch(e.currentTarget.value)}
-          />
-        </label>
-        <button type="submit">Search</button>
-        <label>
-          Sort{' '}
-          <select name="sort" value={sort} onChange={(e) => restart(() => setSort(e.currentTarget.value))}>
-            <option value="unit">unit order</option>
-            <option value="cost">cost, highest first</option>
-            <option value="duration">duration, longest first</option>
-          </select>
-        </label>
-      </form>
+        <Choice
+          label="Status"
+          name="status"
+          value={status}
+          options={[['', 'all'], ...UNIT_STATUSES]}
+          onChange={(v) => restart(() => setStatus(v))}
+        />
+        <Choice
+          label="Sort"
+          name="sort"
+          value={sort}
+          options={[
+            ['unit', 'unit order'],
+            ['cost', 'cost, highest first'],
+            ['duration', 'duration, longest first'],
+          ]}
+          onChange={(v) => restart(() => setSort(v))}
+        />
+      </FilterBar>
       <ErrorLine error={error} />
       <table>
         <thead>

@@ -1,8 +1,8 @@
 /** Every job, newest first: state, progress, counts, cost; filtered by state, searched by name, paged on the server. */
-import { useState } from 'preact/hooks';
 import { JOB_STATES } from '../../../src/domain/lifecycle.js';
 import { get, query } from '../api.js';
 import { ErrorLine } from '../components/ErrorLine.js';
+import { Choice, FilterBar } from '../components/Filters.js';
 import { usd, when } from '../components/format.js';
 import { Progress } from '../components/Progress.js';
 import { StateBadge } from '../components/StateBadge.js';
@@ -16,7 +16,6 @@ export function JobsPage({ url }: { url: URL }) {
   const state = url.searchParams.get('state') ?? '';
   const q = url.searchParams.get('q') ?? '';
   const cursor = url.searchParams.get('cursor') ?? '';
-  const [search, setSearch] = useState(q);
   const { data, error } = usePoll(
     () => get<{ jobs: JobListItem[]; nextCursor: string | null }>(`/api/jobs${query({ state, q, cursor })}`),
     [state, q, cursor],
@@ -27,36 +26,23 @@ export function JobsPage({ url }: { url: URL }) {
   return (
     <section>
       <h1>Jobs</h1>
-      <form
-        class="filters"
-        onSubmit={(e) => {
-          e.preventDefault();
-          go({ q: search, cursor: '' });
+      <FilterBar
+        search={{
+          label: 'Name',
+          name: 'q',
+          placeholder: 'search by name or id',
+          initial: q,
+          onSearch: (text) => go({ q: text, cursor: '' }),
         }}
       >
-        <label>
-          State{' '}
-          <select value={state} onChange={(e) => go({ state: e.currentTarget.value, cursor: '' })} name="state">
-            <option value="">all</option>
-            {JOB_STATES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Name{' '}
-          <input
-            type="search"
-            name="q"
-            value={search}
-            placeholder="search by name or id"
-            onInput={(e) => setSearch(e.currentTarget.value)}
-          />
-        </label>
-        <button type="submit">Search</button>
-      </form>
+        <Choice
+          label="State"
+          name="state"
+          value={state}
+          options={[['', 'all'], ...JOB_STATES]}
+          onChange={(v) => go({ state: v, cursor: '' })}
+        />
+      </FilterBar>
       <ErrorLine error={error} />
       {data && (
         <table class="jobs">
