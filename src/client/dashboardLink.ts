@@ -17,13 +17,13 @@ export async function dashboardToken(home: string): Promise<string> {
   return token;
 }
 
-/** The address to open the dashboard at, with its token. */
-export async function dashboardLink(home: string, baseUrl: string): Promise<string> {
-  return `${baseUrl}/?token=${await dashboardToken(home)}`;
+/** The address to open the dashboard at (a page of it: `/jobs/JOB`), with its token. */
+export async function dashboardLink(home: string, baseUrl: string, page = '/'): Promise<string> {
+  return `${baseUrl}${page}?token=${await dashboardToken(home)}`;
 }
 
-/** The running stack's dashboard link, if it serves one. */
-export async function stackDashboardLink(session: Session): Promise<string | null> {
+/** The running stack's dashboard link (to a page of it), if it serves one. */
+export async function stackDashboardLink(session: Session, page = '/'): Promise<string | null> {
   const base = session.endpoints.dashboardUrl;
-  return base ? dashboardLink(session.config.home, base) : null;
+  return base ? dashboardLink(session.config.home, base, page) : null;
 }

@@ -15,7 +15,7 @@ import { resultPage } from '../client/results.js';
 import type { Session } from '../client/session.js';
 import { statusJson } from '../client/statusJson.js';
 import { sourceSamples, synthesizeTemplate } from '../client/synthesize.js';
-import { listJobs, unitConversation } from '../client/units.js';
+import { listJobs, requireJob, unitConversation } from '../client/units.js';
 import { UNIT_STATUSES } from '../domain/index.js';
 import { UserError } from '../errors.js';
 import { buildSpec, standInForIntent } from '../spec/loadSpec.js';
@@ -183,10 +183,11 @@ export function createMcpServer(session: () => Promise<Session>, version: string
 
   tool(
     'dashboard_url',
-    "The web dashboard's address (with its token) where a person can watch and steer the jobs",
-    {},
-    async (_input, s) => {
-      const url = await stackDashboardLink(s);
+    "The web dashboard's address (with its token) where a person can watch and steer the jobs; with a jobId, that job's page",
+    { jobId: z.string().optional().describe("link to this job's page rather than the list of jobs") },
+    async ({ jobId: id }, s) => {
+      if (id !== undefined) await requireJob(s, id);
+      const url = await stackDashboardLink(s, id === undefined ? '/' : `/jobs/${encodeURIComponent(id)}`);
       if (!url)
         throw new UserError(
           'the dashboard is not running',

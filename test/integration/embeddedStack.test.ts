@@ -63,6 +63,9 @@ describe('embedded stack', () => {
     );
     expect(first.exitCode).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ status: 'COMPLETED', counts: { succeeded: 8 } });
+    // run links to the job's page on the dashboard the stack serves.
+    const firstId = (JSON.parse(first.stdout) as { jobId: string }).jobId;
+    expect(first.stderr).toMatch(new RegExp(`Dashboard: http://127\\.0\\.0\\.1:\\d+/jobs/${firstId}\\?token=\\S+`));
 
     const created = await cli(
       [
@@ -100,6 +103,13 @@ describe('embedded stack', () => {
       jobs: { jobId: string }[];
     };
     expect(jobs.jobs.map((j) => j.jobId)).toContain(jobId);
+    // A job's view links to it in the stack's Temporal Web UI.
+    const view = (await (
+      await fetch(`${dashboard}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { temporalUiUrl: string };
+    expect(view.temporalUiUrl).toMatch(
+      new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${jobId}$`),
+    );
     expect((await status(jobId)) as unknown).toMatchObject({ dashboardUrl: `${dashboard}/?token=${token}` });
     await waitFor(async () => (await status(jobId)).status === 'COMPLETED', 120_000, 'the job to complete after up');
 

@@ -153,6 +153,9 @@ describe('the MCP server', () => {
 
     // This harness's servers come from the environment, not a stack serving the dashboard.
     expect(await callError('dashboard_url', {})).toMatch(/^error: the dashboard is not running\nhint: start the stack/);
+    expect(await callError('dashboard_url', { jobId: 'job-nope' })).toBe(
+      'error: no job job-nope\nhint: list jobs with `agentic-batch list`',
+    );
     expect(await callError('get_job', { jobId: 'job-nope' })).toBe(
       'error: no job job-nope\nhint: list jobs with `agentic-batch list`',
     );

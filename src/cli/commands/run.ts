@@ -1,6 +1,7 @@
 /** `run` (create, test, approve, watch: the whole job in one command) and `create`. */
 import { Option, type Command } from 'commander';
 import { createJob, prepareJob, type ReadContext } from '../../client/createJob.js';
+import { stackDashboardLink } from '../../client/dashboardLink.js';
 import { approveJob, rejectJob } from '../../client/jobs.js';
 import { openSession, type Session } from '../../client/session.js';
 import { statusJson } from '../../client/statusJson.js';
@@ -216,6 +217,8 @@ async function runJob(
   );
   const webUi = workflowUiUrl(session, jobId);
   if (webUi) say(`Web UI: ${webUi}`);
+  const dashboard = await stackDashboardLink(session, `/jobs/${encodeURIComponent(jobId)}`);
+  if (dashboard) say(`Dashboard: ${dashboard}`);
 
   let status = await waitForTests(session, jobId);
   while (status.state === 'READY') {
