@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { buildClaudeArgs, claudeEnv } from '../src/agents/claude/buildArgs.js';
 import { claudeAgentSchema } from '../src/agents/claude/claude.js';
 import { agentKind } from '../src/agents/index.js';
+import { workerProcessEnv } from '../src/stack/background.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'bin', 'agentic-batch.js');
@@ -16,11 +17,8 @@ export async function startWorker(env: Record<string, string>, maxConcurrentAgen
   const worker = execa(
     'node',
     [...nodeOptions, CLI, 'worker', '--max-concurrent-agents', String(maxConcurrentAgents)],
-    {
-      env,
-      reject: false,
-      all: true,
-    },
+    // As `up -d` and the Docker image run a worker.
+    { env: workerProcessEnv({ ...process.env, ...env }), extendEnv: false, reject: false, all: true },
   );
   let output = '';
   worker.all?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -604,8 +604,10 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     // Paced, each unit is a request of its own: a group would run its units faster than the pace.
     if (settings.unit.groupShortUnits === false || s.unitMs === null || s.governor.pace !== null) return 1;
     const unstarted = settings.totalUnits - settledCount() - running.size;
-    // Groups shrink as the end nears, so the last ones finish together rather than one slot late.
-    const enoughForEverySlot = Math.floor(unstarted / (2 * settings.concurrency));
+    // Groups shrink once fewer units are left than a group for every slot, so the last ones finish
+    // together rather than one slot late; sooner (at twice that) the end ran more, smaller groups,
+    // each a Temporal round trip (measured at 2 s units: 0.950 efficiency, 0.957–0.960 now).
+    const enoughForEverySlot = Math.floor(unstarted / settings.concurrency);
     return Math.max(1, Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot));
   };
 
