@@ -39,7 +39,7 @@ import { outputProblem, type OutputSchema } from '../src/spec/outputSchema.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { renderTemplate, TemplateError, type TemplateUnit } from '../src/spec/template.js';
 import { judgeAttempt, previousSessionId, succeededAttempt } from '../src/store/attempts.js';
-import { getJob, getTemplate } from '../src/store/jobs.js';
+import { getJob, getJobState, getTemplate } from '../src/store/jobs.js';
 import { completeUnit, getUnit, getUnits, recordVerifyRun, type UnitRow } from '../src/store/units.js';
 import { recordAttempt } from './attemptRecorder.js';
 import type { ActivityDeps } from './index.js';
@@ -73,6 +73,8 @@ export interface RunAgentsInput {
 
 /** Timer heartbeats, once they have started. */
 const HEARTBEAT_EVERY_MS = 1000;
+/** How often a group of short units reads whether its job was paused (a query each time). */
+const STATE_CHECK_EVERY_MS = 1000;
 /**
  * No heartbeats during an attempt's first seconds: most short units finish before anyone could
  * need one, and every heartbeat is a server write. Capped to a third of the heartbeat timeout.
@@ -470,11 +472,21 @@ export function createAgentActivities(deps: ActivityDeps) {
       () => ctx.heartbeat({ group: input.units.length }),
       Math.max(HEARTBEAT_EVERY_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3),
     );
+    // A paused job starts no unit: before each next unit the group reads the job's state (at most
+    // once a second), and once the job is PAUSED the rest go back to it unstarted, like a throttled
+    // group's (cancellation reaches the group by its heartbeat).
+    let stateReadAt = Date.now();
+    const jobPaused = async (): Promise<boolean> => {
+      if (Date.now() - stateReadAt < STATE_CHECK_EVERY_MS) return false;
+      stateReadAt = Date.now();
+      return (await getJobState(db, input.jobId)) === 'PAUSED';
+    };
     // Each unit's record is written while the next one runs; all are written before the group ends.
     const outcomes: Promise<GroupedUnitOutcome>[] = [];
     try {
       let throttled = false;
-      for (const { runKey, ...unit } of input.units) {
+      for (const [index, { runKey, ...unit }] of input.units.entries()) {
+        if (!throttled && index > 0 && input.phase === 'batch' && (await jobPaused())) throttled = true;
         if (throttled) {
           outcomes.push(Promise.resolve({ ...unit, phase: input.phase, status: 'notStarted' as const }));
           continue;

@@ -38,6 +38,7 @@ import {
   assertMove,
   assertRequest,
   budgetReached,
+  unitsWithinBudget,
   describeThrottling,
   forecastCost,
   forecastOverBudget,
@@ -608,7 +609,16 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     // together rather than one slot late; sooner (at twice that) the end ran more, smaller groups,
     // each a Temporal round trip (measured at 2 s units: 0.950 efficiency, 0.957–0.960 now).
     const enoughForEverySlot = Math.floor(unstarted / settings.concurrency);
-    return Math.max(1, Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot));
+    const withinBudget = unitsWithinBudget({
+      costUsd: s.costUsd,
+      budgetUsd: s.budgetUsd,
+      settled: settledCount(),
+      running: running.size,
+    });
+    return Math.max(
+      1,
+      Math.min(MAX_GROUP_SIZE, Math.floor(GROUP_MS / Math.max(s.unitMs, 1)), enoughForEverySlot, withinBudget),
+    );
   };
 
   const runTests = async (): Promise<void> => {

@@ -33,6 +33,22 @@ export function budgetReached(costUsd: number, budgetUsd: number | null): boolea
   return budgetUsd !== null && costUsd >= budgetUsd;
 }
 
+/**
+ * How many more units the budget has room for at the job's cost per settled unit so far, less
+ * those already running (Infinity without a budget or a cost yet). The budget is checked between
+ * activities, so a group of short units is held to this: it cannot spend far past the budget.
+ */
+export function unitsWithinBudget(job: {
+  costUsd: number;
+  budgetUsd: number | null;
+  settled: number;
+  running: number;
+}): number {
+  if (job.budgetUsd === null || job.settled === 0 || job.costUsd <= 0) return Infinity;
+  const perUnit = job.costUsd / job.settled;
+  return Math.max(0, Math.floor((job.budgetUsd - job.costUsd) / perUnit) - job.running);
+}
+
 /** Paused with its budget spent: read from the numbers, not from the wording of the message. */
 export function budgetPaused(status: Pick<JobStatus, 'state' | 'costUsd' | 'budgetUsd'>): boolean {
   return status.state === 'PAUSED' && budgetReached(status.costUsd, status.budgetUsd);

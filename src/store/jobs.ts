@@ -43,6 +43,12 @@ export async function getJob(db: Db, jobId: string): Promise<JobRow | null> {
   return rows[0] ?? null;
 }
 
+/** The job's state as the workflow last recorded it (null: no such job). */
+export async function getJobState(db: Db, jobId: string): Promise<JobState | null> {
+  const { rows } = await db.query<{ state: JobState }>('SELECT state FROM jobs WHERE id = $1', [jobId]);
+  return rows[0]?.state ?? null;
+}
+
 /**
  * Newest first. An ended job's cost is the one recorded when it ended; a live one's is summed from
  * its units (a full read of a million-unit job took 3 s).

@@ -4,6 +4,7 @@ import {
   budgetReached,
   forecastCost,
   forecastOverBudget,
+  unitsWithinBudget,
   type JobStatus,
 } from '../../src/domain/index.js';
 
@@ -67,5 +68,22 @@ describe('forecastCost', () => {
     expect(forecastOverBudget(forecast, 50)).toBe(false);
     expect(forecastOverBudget(forecast, 30)).toBe(true);
     expect(forecastOverBudget(forecast, null)).toBe(false);
+  });
+});
+
+describe('unitsWithinBudget', () => {
+  it('is unlimited without a budget, or before anything settled or cost', () => {
+    expect(unitsWithinBudget({ costUsd: 1, budgetUsd: null, settled: 3, running: 0 })).toBe(Infinity);
+    expect(unitsWithinBudget({ costUsd: 0, budgetUsd: 5, settled: 0, running: 0 })).toBe(Infinity);
+    expect(unitsWithinBudget({ costUsd: 0, budgetUsd: 5, settled: 4, running: 0 })).toBe(Infinity);
+  });
+
+  it('counts the units the rest of the budget pays for at the cost so far, less those running', () => {
+    // $0.05 a unit, $0.07 left: one more; with one running, none.
+    expect(unitsWithinBudget({ costUsd: 0.05, budgetUsd: 0.12, settled: 1, running: 0 })).toBe(1);
+    expect(unitsWithinBudget({ costUsd: 0.05, budgetUsd: 0.12, settled: 1, running: 1 })).toBe(0);
+    expect(unitsWithinBudget({ costUsd: 10, budgetUsd: 19, settled: 10, running: 3 })).toBe(6);
+    // Spent past it: no room (never negative).
+    expect(unitsWithinBudget({ costUsd: 0.15, budgetUsd: 0.12, settled: 3, running: 2 })).toBe(0);
   });
 });
