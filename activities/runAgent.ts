@@ -484,10 +484,11 @@ export function createAgentActivities(deps: ActivityDeps) {
     // Each unit's record is written while the next one runs; all are written before the group ends.
     const outcomes: Promise<GroupedUnitOutcome>[] = [];
     try {
-      let throttled = false;
-      for (const [index, { runKey, ...unit }] of input.units.entries()) {
-        if (!throttled && index > 0 && input.phase === 'batch' && (await jobPaused())) throttled = true;
-        if (throttled) {
+      /** The API refused a unit, or the job was paused: the rest go back to the job unstarted. */
+      let stopped = false;
+      for (const { runKey, ...unit } of input.units) {
+        if (!stopped && input.phase === 'batch' && (await jobPaused())) stopped = true;
+        if (stopped) {
           outcomes.push(Promise.resolve({ ...unit, phase: input.phase, status: 'notStarted' as const }));
           continue;
         }
@@ -503,7 +504,7 @@ export function createAgentActivities(deps: ActivityDeps) {
             unit: rows.get(unit.unitId) ?? null,
             activityAttempts: ctx.info.attempt,
           });
-          throttled = run.throttled;
+          stopped = run.throttled;
           outcomes.push(run.settled.catch((err: unknown) => outcomeOf(unit, err)));
         } catch (err) {
           outcomes.push(Promise.resolve(outcomeOf(unit, err)));

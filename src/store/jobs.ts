@@ -67,7 +67,8 @@ export interface JobListRow extends JobRow {
 
 /**
  * A page of jobs, newest first, after a cursor (keyset: created_at, id), in a state and with a
- * name or id containing `q`, if given; each with its units counted by status (an index-only count).
+ * name or id containing `q`, if given; each with its units counted by status and, while it runs,
+ * their cost summed (one pass over its units).
  */
 export async function pageJobs(
   db: Db,
@@ -75,14 +76,14 @@ export async function pageJobs(
 ): Promise<JobListRow[]> {
   const { rows } = await db.query<JobListRow>(
     `SELECT id, name, spec, source_type AS "sourceType", total_units AS "totalUnits", state, message,
-       CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd
-            ELSE (SELECT coalesce(sum(cost_usd), 0) FROM units u WHERE u.job_id = jobs.id) END AS "costUsd",
+       CASE WHEN state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED') THEN cost_usd ELSE n.cost END AS "costUsd",
        n.succeeded, n.failed, n.settled,
        created_at AS "createdAt", updated_at AS "updatedAt", created_at::text AS "cursorAt"
      FROM jobs, LATERAL (
-       SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed,
-              count(*) FILTER (WHERE status NOT IN ('pending', 'running'))::int AS settled
+       SELECT coalesce(sum(u.cost_usd), 0)::float8 AS cost,
+              count(*) FILTER (WHERE u.status = 'succeeded')::int AS succeeded,
+              count(*) FILTER (WHERE u.status = 'failed')::int AS failed,
+              count(*) FILTER (WHERE u.status NOT IN ('pending', 'running'))::int AS settled
        FROM units u WHERE u.job_id = jobs.id) n
      WHERE ($1::text IS NULL OR state = $1) AND ($2::text IS NULL OR name ILIKE $2 OR id ILIKE $2)
        AND ($3::timestamptz IS NULL OR (created_at, id) < ($3::timestamptz, $4::text))

@@ -4,6 +4,7 @@
  * retry, the ended job runs again).
  */
 import { useEffect, useState } from 'preact/hooks';
+import { isTerminal } from '../../src/domain/lifecycle.js';
 import { jobPath } from './api.js';
 import type { JobStatusJson } from './types.js';
 
@@ -12,7 +13,6 @@ export interface Sample {
   settled: number;
 }
 
-const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'];
 /** The rate is over the last minute of samples. */
 const WINDOW_MS = 60_000;
 
@@ -31,7 +31,7 @@ export function useJobEvents(jobId: string, generation: number) {
       const sample = { at: Date.now(), settled: counts.total - counts.pending - counts.running };
       setSamples((old) => [...old.filter((s) => sample.at - s.at < WINDOW_MS), sample]);
       // The server ends the stream with the job; without this the browser would reconnect.
-      if (TERMINAL.includes(next.status)) {
+      if (isTerminal(next.status)) {
         source.close();
         setConnected(false);
       }

@@ -4,7 +4,7 @@
  * reject, a budget for resume, the statuses to run again for retry.
  */
 import { useState } from 'preact/hooks';
-import { requestApplies, type JobRequest, type JobState } from '../../../src/domain/lifecycle.js';
+import { isTerminal, requestApplies, type JobRequest } from '../../../src/domain/lifecycle.js';
 import { jobPath, post } from '../api.js';
 import type { JobStatusJson, JobView } from '../types.js';
 import { ErrorLine } from './ErrorLine.js';
@@ -17,9 +17,9 @@ export function Actions({ job, onDone }: { job: JobStatusJson; onDone: (view?: J
   const [prompt, setPrompt] = useState('');
   const [overBudget, setOverBudget] = useState(false);
   const [budget, setBudget] = useState('');
-  const state = job.status as JobState;
+  const state = job.status;
   const can = (request: JobRequest) => !busy && requestApplies(state, request);
-  const terminal = ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'].includes(state);
+  const terminal = isTerminal(state);
   const retryable = (['failed', 'cancelled', 'expired'] as const).filter((s) => job.counts[s] > 0);
   const forecastOver = job.forecastUsd !== null && job.budgetUsd !== null && job.forecastUsd > job.budgetUsd;
 

@@ -3,6 +3,7 @@
  * buttons to act on them, the units table, its pipeline's graph and its Temporal Web UI link.
  */
 import { useState } from 'preact/hooks';
+import { isTerminal } from '../../../src/domain/lifecycle.js';
 import { get, jobPath } from '../api.js';
 import { Actions } from '../components/Actions.js';
 import { CostChart } from '../components/CostChart.js';
@@ -25,7 +26,7 @@ export function JobPage({ jobId }: { jobId: string }) {
   // The test results change with the state: the whole view is read again when it moves.
   const view = usePoll(() => get<JobView>(jobPath(jobId)), [jobId, generation, state]);
   const status = live.status ?? view.data;
-  const ended = status !== null && ['COMPLETED', 'FAILED', 'CANCELLED', 'EXPIRED'].includes(status.status);
+  const ended = status !== null && isTerminal(status.status);
   const timeline = usePoll(
     () => get<{ points: TimelinePoint[] }>(`${jobPath(jobId)}/timeline`),
     [jobId, generation, ended],

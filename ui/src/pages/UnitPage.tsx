@@ -2,6 +2,7 @@
  * One unit: its record, result (Markdown), structured output, verify runs, a worktree unit's diff,
  * and every attempt with its conversation rendered for reading.
  */
+import { checkEnding } from '../../../src/domain/verify.js';
 import { get, jobPath } from '../api.js';
 import { Conversation } from '../components/Conversation.js';
 import { ErrorLine } from '../components/ErrorLine.js';
@@ -83,12 +84,7 @@ export function UnitPage({ jobId, unitRef }: { jobId: string; unitRef: string })
               <li key={i}>
                 <details open={run.exitCode !== 0}>
                   <summary>
-                    {run.exitCode === 0
-                      ? 'passed'
-                      : run.exitCode === null
-                        ? 'did not finish'
-                        : `failed (exit ${run.exitCode})`}{' '}
-                    in {duration(run.durationMs)} <span class="muted">{when(run.at)}</span>
+                    {checkEnding(run)} in {duration(run.durationMs)} <span class="muted">{when(run.at)}</span>
                   </summary>
                   <pre>{run.outputTail}</pre>
                 </details>
