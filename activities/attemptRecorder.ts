@@ -2,99 +2,124 @@
  * Records one attempt and its conversation with as few round trips as the guarantees allow.
  * Most short units end within a second: their attempt, events and unit are written in one
  * statement at the end (with the times the events arrived). An attempt that runs longer is
- * written after `writeAfterMs` (or once many events wait), and from then on every event as it
- * arrives, so a running unit's conversation can be followed live. A worker that dies inside that
- * first second loses only the record of an attempt that then runs again.
+ * written after `writeAfterMs` (or once many events, or a megabyte of them, wait), and from then
+ * on every event as it arrives, so a running unit's conversation can be followed live. A worker
+ * that dies inside that first second loses only the record of an attempt that then runs again.
+ *
+ * What is kept is bounded (eventBudget.ts): past the budget, the rest is summarised. Every write
+ * to the unit is fenced to this attempt (its claim's token), and a failed write fails the next
+ * `add` or `finish`, which fails the attempt (retryably): it never goes unhandled.
  */
+import type { AgentEvent } from '../src/agents/agent.js';
 import type { UnitFinished } from '../src/domain/index.js';
 import {
-  appendEvents,
   finishAttempt,
   startAttempt,
   storeWholeAttempt,
   type AttemptOutcome,
   type NewAttempt,
-  type TimedEvent,
+  type UnitSuccess,
 } from '../src/store/attempts.js';
 import type { Db } from '../src/store/db.js';
-import { completeUnit } from '../src/store/units.js';
+import { appendEvents, type TimedEvent } from '../src/store/events.js';
+import { pgJson } from '../src/store/pgSafe.js';
+import { EventBudget, type EventLimits } from './eventBudget.js';
 
-/** Buffered events beyond this are written at once, whatever the time. */
+/** Buffered events beyond this many, or this many bytes, are written at once, whatever the time. */
 const MAX_BUFFERED_EVENTS = 200;
+const MAX_BUFFERED_BYTES = 1_000_000;
 
-export interface AttemptRecorder {
-  /** Events in the order they arrived; resolves once the recorder can take more. */
-  add(events: readonly Omit<TimedEvent, 'at'>[]): Promise<void>;
-  /** How many events so far. */
-  readonly count: number;
-  /**
-   * The attempt's outcome; on success the unit is settled too, and what its execution spent
-   * returned, with the attempt's row id.
-   */
-  finish(
-    outcome: AttemptOutcome,
-    success: { result: string | null; sessionId: string | null; output?: unknown } | null,
-  ): Promise<Pick<UnitFinished, 'costUsd'> & { attemptId: number }>;
+export interface RecorderOptions {
+  /** Write the attempt's row once it has run this long. */
+  writeAfterMs: number;
+  limits: EventLimits;
 }
 
-export function recordAttempt(db: Db, attempt: NewAttempt, writeAfterMs: number): AttemptRecorder {
-  let buffered: TimedEvent[] = [];
-  let count = 0;
-  let attemptId: number | null = null;
+export class AttemptRecorder {
+  private buffered: TimedEvent[] = [];
+  private bufferedBytes = 0;
+  /** Sequence number of the last event of the head (stored, or buffered to be). */
+  private seq = 0;
+  private attemptId: number | null = null;
   /** Writes in order; a failed one fails the next `add` or `finish`. */
-  let writes: Promise<void> | null = null;
+  private writes: Promise<void> | null = null;
+  private readonly budget: EventBudget;
+  private readonly timer: NodeJS.Timeout;
+  /** Events so far, kept or not. */
+  count = 0;
 
-  const chain = (write: () => Promise<void>): Promise<void> => (writes = (writes ?? Promise.resolve()).then(write));
+  constructor(
+    private readonly db: Db,
+    private readonly attempt: NewAttempt,
+    options: RecorderOptions,
+  ) {
+    this.budget = new EventBudget(options.limits);
+    this.timer = setTimeout(() => this.writeRow(), options.writeAfterMs).unref();
+  }
 
-  const writeRow = (): void => {
-    if (writes) return;
-    void chain(async () => {
-      const events = buffered;
-      buffered = [];
-      attemptId = await startAttempt(db, attempt);
-      await appendEvents(db, attemptId, 1, events);
+  /** Events in the order they arrived; resolves once the recorder can take more. */
+  add(events: readonly AgentEvent[]): Promise<void> {
+    const at = Date.now();
+    const head: TimedEvent[] = [];
+    for (const e of events) {
+      const timed = { type: e.type, subtype: e.subtype ?? null, json: pgJson(e.data), at };
+      this.count += 1;
+      if (this.budget.place(timed) === 'head') head.push(timed);
+    }
+    if (head.length === 0) return this.writes ?? Promise.resolve();
+    const first = this.seq + 1;
+    this.seq += head.length;
+    if (!this.writes) {
+      this.buffered.push(...head);
+      for (const e of head) this.bufferedBytes += e.json.length;
+      if (this.buffered.length >= MAX_BUFFERED_EVENTS || this.bufferedBytes >= MAX_BUFFERED_BYTES) this.writeRow();
+      return this.writes ?? Promise.resolve();
+    }
+    return this.chain(() => appendEvents(this.db, this.attemptId!, first, head));
+  }
+
+  /**
+   * The attempt's outcome; on success the unit is settled too (if this attempt still holds it),
+   * and what its execution spent returned, with the attempt's row id.
+   */
+  async finish(
+    outcome: AttemptOutcome,
+    success: UnitSuccess | null,
+  ): Promise<Pick<UnitFinished, 'costUsd'> & { attemptId: number }> {
+    clearTimeout(this.timer);
+    const tail = this.budget.end(Date.now());
+    if (!this.writes) {
+      const unit = success
+        ? { status: 'succeeded' as const, ...success }
+        : { status: 'running' as const, result: null, sessionId: null };
+      const events = [...this.buffered, ...tail];
+      const { runCostUsd, attemptId } = await storeWholeAttempt(this.db, this.attempt, events, outcome, unit);
+      return { costUsd: runCostUsd, attemptId };
+    }
+    await this.writes;
+    await appendEvents(this.db, this.attemptId!, this.seq + 1, tail);
+    const { runCostUsd } = await finishAttempt(this.db, this.attemptId!, this.attempt, outcome, success);
+    return { costUsd: runCostUsd, attemptId: this.attemptId! };
+  }
+
+  /** The attempt ends without a record (it threw before it could be judged). */
+  abandon(): void {
+    clearTimeout(this.timer);
+  }
+
+  private chain(write: () => Promise<void>): Promise<void> {
+    this.writes = (this.writes ?? Promise.resolve()).then(write);
+    return this.writes;
+  }
+
+  private writeRow(): void {
+    if (this.writes) return;
+    void this.chain(async () => {
+      const events = this.buffered;
+      this.buffered = [];
+      this.bufferedBytes = 0;
+      this.attemptId = await startAttempt(this.db, this.attempt);
+      await appendEvents(this.db, this.attemptId, 1, events);
     }).catch(() => undefined); // surfaced by the next add or finish
-  };
-  const timer = setTimeout(writeRow, writeAfterMs).unref();
-
-  return {
-    get count() {
-      return count;
-    },
-
-    add(events) {
-      if (events.length === 0) return writes ?? Promise.resolve();
-      const at = Date.now();
-      const timed = events.map((e) => ({ ...e, at }));
-      const first = count + 1;
-      count += timed.length;
-      if (!writes) {
-        buffered.push(...timed);
-        if (buffered.length >= MAX_BUFFERED_EVENTS) writeRow();
-        return writes ?? Promise.resolve();
-      }
-      return chain(() => appendEvents(db, attemptId!, first, timed));
-    },
-
-    async finish(outcome, success) {
-      clearTimeout(timer);
-      if (!writes) {
-        const unit = success
-          ? { status: 'succeeded' as const, ...success }
-          : { status: 'running' as const, result: null, sessionId: null };
-        const { runCostUsd, attemptId: id } = await storeWholeAttempt(db, attempt, buffered, outcome, unit);
-        return { costUsd: runCostUsd, attemptId: id };
-      }
-      await writes;
-      await finishAttempt(db, attemptId!, outcome);
-      if (!success) return { costUsd: 0, attemptId: attemptId! };
-      const { runCostUsd } = await completeUnit(db, attempt.jobId, attempt.unitId, {
-        status: 'succeeded',
-        runKey: attempt.runKey,
-        error: null,
-        ...success,
-      });
-      return { costUsd: runCostUsd, attemptId: attemptId! };
-    },
-  };
+  }
 }

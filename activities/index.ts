@@ -3,9 +3,9 @@
  * agent binary and the rehearsal API. The workflows import only the type.
  */
 import type { Db } from '../src/store/db.js';
+import { createAgentActivities } from './agent/index.js';
 import { createAggregateActivities } from './aggregate.js';
 import { createPipelineActivities } from './pipeline.js';
-import { createAgentActivities } from './runAgent.js';
 import { createStoreActivities } from './storeActivities.js';
 import { createWebhookActivities } from './webhook.js';
 

@@ -5,16 +5,15 @@ import type { JobState, UnitOutcomeStatus, UnitRef, UnitStatus } from '../src/do
 import { sourceKind } from '../src/sources/index.js';
 import type { JobSpec } from '../src/spec/schema.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
-import { succeededAttempt } from '../src/store/attempts.js';
 import { getJob, getTemplate, latestTemplateVersion, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
-  completeUnit,
   countUnits,
   endUnfinishedUnits,
   firstUnitMissing,
   pagePendingUnits,
   resetUnits,
   resetUnitsWithStatus,
+  settleUnit,
   unitTotals,
 } from '../src/store/units.js';
 import type { ActivityDeps } from './index.js';
@@ -106,7 +105,7 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
     /**
      * A unit's execution ended without success: record it; returns how it ended and what the
      * execution spent. An attempt of it that did succeed (recorded by a group that then failed or
-     * was cancelled before it reported) stands: the unit is succeeded.
+     * was cancelled before it reported) stands: the unit is succeeded. A settled unit stays so.
      */
     async finishUnit(input: {
       jobId: string;
@@ -115,15 +114,8 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       status: Exclude<UnitOutcomeStatus, 'succeeded'>;
       error: string | null;
     }): Promise<{ status: UnitOutcomeStatus; costUsd: number }> {
-      const success = await succeededAttempt(db, input.runKey, input.unitId);
-      const { runCostUsd } = await completeUnit(db, input.jobId, input.unitId, {
-        status: success ? 'succeeded' : input.status,
-        runKey: input.runKey,
-        result: success?.result ?? null,
-        error: success ? null : input.error,
-        sessionId: success?.sessionId ?? null,
-      });
-      return { status: success ? 'succeeded' : input.status, costUsd: runCostUsd };
+      const { status, runCostUsd } = await settleUnit(db, input.jobId, input.unitId, input);
+      return { status, costUsd: runCostUsd };
     },
   };
 }

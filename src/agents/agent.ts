@@ -11,9 +11,64 @@ import {
   type AgentErrorType,
   type AttemptReport,
 } from '../domain/index.js';
-import type { AgentProcessOutcome } from './process.js';
+import { DEFAULT_MAX_LINE_LENGTH, type AgentProcessOutcome } from './process.js';
 
 const positiveInt = z.number().int().positive();
+
+/**
+ * What an attempt reads and keeps of its agent's output. Past `events` / `eventBytes` the
+ * attempt goes on and its events are summarised (first nine tenths and last tenth kept); past
+ * `outputBytes` the agent is stopped and the unit fails as OutputTooLarge, not retried.
+ */
+export const DEFAULT_OUTPUT_LIMITS = {
+  /** Characters of one line; a longer one is cut there and marked. */
+  lineLength: DEFAULT_MAX_LINE_LENGTH,
+  events: 10_000,
+  /** Bytes of the kept events' JSON. */
+  eventBytes: 10_000_000,
+  /** Everything the agent writes, stdout and stderr: 256 MiB, far past any conversation measured. */
+  outputBytes: 256 * 1024 * 1024,
+};
+export type OutputLimits = typeof DEFAULT_OUTPUT_LIMITS;
+
+const outputLimitsSchema = z.strictObject({
+  lineLength: positiveInt.min(1024).default(DEFAULT_OUTPUT_LIMITS.lineLength),
+  events: positiveInt.min(10).default(DEFAULT_OUTPUT_LIMITS.events),
+  eventBytes: positiveInt.min(10_000).default(DEFAULT_OUTPUT_LIMITS.eventBytes),
+  outputBytes: positiveInt.min(1024).default(DEFAULT_OUTPUT_LIMITS.outputBytes),
+});
+
+/** How the process runner bounds an agent of this spec: silence, line length, output. */
+export function processBounds(spec: RunPolicy): {
+  idleTimeoutMs: number;
+  maxLineLength: number;
+  maxOutputBytes: number;
+} {
+  const limits = outputLimits(spec);
+  return {
+    idleTimeoutMs: spec.idleTimeoutSeconds * 1000,
+    maxLineLength: limits.lineLength,
+    maxOutputBytes: limits.outputBytes,
+  };
+}
+
+/** What an adapter's verdict needs to know of how its process ended. */
+export function processFacts(outcome: AgentProcessOutcome, bin: string, spec: RunPolicy): ProcessFacts {
+  return {
+    ...outcome,
+    bin,
+    idleTimeoutSeconds: spec.idleTimeoutSeconds,
+    maxOutputBytes: outputLimits(spec).outputBytes,
+  };
+}
+
+/** The run policy's fields an attempt reads from a stored spec (one stored before `limits` lacks them). */
+type RunPolicy = { idleTimeoutSeconds: number; limits?: Partial<OutputLimits> };
+
+/** An agent's limits; a spec stored before they existed has none, and gets the defaults. */
+export function outputLimits(spec: { limits?: Partial<OutputLimits> }): OutputLimits {
+  return { ...DEFAULT_OUTPUT_LIMITS, ...spec.limits };
+}
 
 /** Fields every adapter accepts: where and how long an attempt runs, and how it is retried. */
 export const runPolicyFields = {
@@ -29,6 +84,7 @@ export const runPolicyFields = {
   heartbeatTimeoutSeconds: positiveInt.default(30),
   /** First retry delay; it doubles each attempt, capped at 5 minutes. */
   retryDelaySeconds: positiveInt.default(2),
+  limits: outputLimitsSchema.prefault({}),
 };
 
 /** What an attempt needs to know about its unit and its worker. */
@@ -68,6 +124,8 @@ export interface AgentEvent {
 export interface ProcessFacts extends AgentProcessOutcome {
   bin: string;
   idleTimeoutSeconds: number;
+  /** The output limit it was held to (`limits.outputBytes`). */
+  maxOutputBytes?: number;
 }
 
 export interface AgentFailure {
@@ -136,6 +194,13 @@ export function processFailure(facts: ProcessFacts, installHint: string): AgentF
   if (facts.killedBy === 'idle') {
     return failure(AGENT_ERROR_TYPES.idle, `the agent wrote nothing for ${facts.idleTimeoutSeconds}s and was killed`);
   }
+  if (facts.killedBy === 'output') {
+    return failure(
+      AGENT_ERROR_TYPES.outputTooLarge,
+      `the agent wrote more than ${megabytes(facts.maxOutputBytes ?? DEFAULT_OUTPUT_LIMITS.outputBytes)} of output and was stopped: ` +
+        'raise agent.limits.outputBytes if that much is expected',
+    );
+  }
   return null;
 }
 
@@ -158,4 +223,8 @@ export function emptyReport(facts: Pick<ProcessFacts, 'durationMs'>): AttemptRep
     durationMs: facts.durationMs,
     toolsUsed: [],
   };
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MiB`;
 }

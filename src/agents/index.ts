@@ -31,6 +31,6 @@ export function agentKind<S extends AgentSpec>(spec: S): AgentKind<S> {
 }
 
 export type { AgentEvent, AgentKind, AttemptParser, AttemptVerdict, ProcessFacts } from './agent.js';
-export { failure as agentFailure } from './agent.js';
+export { failure as agentFailure, outputLimits, processBounds, processFacts } from './agent.js';
 export { findExecutable, runAgentProcess } from './process.js';
 export { runAgentOnce } from './runOnce.js';

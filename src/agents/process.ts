@@ -9,6 +9,8 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { LineSplitter } from './lines.js';
 import { spawnAgent } from './spawner.js';
 
 export interface AgentProcessOptions {
@@ -23,26 +25,34 @@ export interface AgentProcessOptions {
   /** Kill the agent when it writes nothing for this long. */
   idleTimeoutMs: number;
   /**
-   * Called with the complete stdout lines of each chunk, in order; the next chunk waits for it.
-   * Returning true says the agent's final line has arrived: it then gets a short grace to exit.
+   * Called with the complete stdout lines of each chunk, in order; the next chunk waits for it
+   * (the agent is slowed, not buffered). Returning true says the agent's final line has
+   * arrived: it then gets a short grace to exit.
    */
   onStdout: (lines: string[]) => Promise<boolean>;
-  /** Called with the complete stderr lines of each chunk, when given. */
-  onStderr?: (lines: string[]) => void;
+  /** Called with the complete stderr lines of each chunk, when given; the next waits for it too. */
+  onStderr?: (lines: string[]) => unknown;
   /** How long an agent may linger after its final line (default 10 s). */
   exitGraceMs?: number;
+  /** A longer line is cut there and marked (default 4 Mi characters). */
+  maxLineLength?: number;
+  /** An agent that writes more than this (stdout and stderr) is stopped (default: no limit). */
+  maxOutputBytes?: number;
 }
 
 export interface AgentProcessOutcome {
   exitCode: number | null;
   signal: string | null;
-  killedBy: 'idle' | 'cancel' | null;
+  /** `output`: it wrote more than `maxOutputBytes`. */
+  killedBy: 'idle' | 'cancel' | 'output' | null;
   spawnError: { code?: string; message: string } | null;
   stderrTail: string;
   durationMs: number;
 }
 
 const STDERR_TAIL_CHARS = 4096;
+/** Longer than any stream-json line the CLIs write (a 1 MiB result fits), short enough to hold. */
+export const DEFAULT_MAX_LINE_LENGTH = 4 * 1024 * 1024;
 const KILL_GRACE_MS = 3000;
 /** After its final line an agent should exit; one that lingers (e.g. on a child) is stopped. */
 const EXIT_GRACE_MS = 10_000;
@@ -64,7 +74,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     env: options.env,
     stdin: options.stdin ?? null,
   });
-  const killGroup = (reason: 'idle' | 'cancel'): void => {
+  const killGroup = (reason: 'idle' | 'cancel' | 'output'): void => {
     if (killedBy) return;
     killedBy = reason;
     void child.started.then((agentPid) => {
@@ -85,32 +95,43 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   else options.signal.addEventListener('abort', onAbort, { once: true });
   touch();
 
-  // The helper decodes as a stream, so a character split between two chunks is not mangled.
-  let stderrPending = '';
-  child.stderr.on('data', (chunk: string) => {
-    touch();
-    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-    if (!options.onStderr) return;
-    const lines = (stderrPending + chunk).split('\n');
-    stderrPending = lines.pop()!;
-    if (lines.length > 0) options.onStderr(lines);
-  });
+  let outputBytes = 0;
+  const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  /** Reads a stream line by line; the next chunk waits for the handler (backpressure). */
+  const readLines = async (
+    stream: Readable,
+    handle: (lines: string[]) => Promise<unknown> | unknown,
+    tail?: (chunk: string) => void,
+  ): Promise<void> => {
+    const splitter = new LineSplitter(maxLineLength);
+    for await (const chunk of stream as AsyncIterable<string>) {
+      touch();
+      tail?.(chunk);
+      outputBytes += chunk.length;
+      if (options.maxOutputBytes !== undefined && outputBytes > options.maxOutputBytes) killGroup('output');
+      if (killedBy === 'output') continue; // drain what is left, read nothing more
+      const lines = splitter.push(chunk);
+      if (lines.length > 0) await handle(lines);
+    }
+    const last = splitter.end().filter((line) => line.trim());
+    if (last.length > 0 && killedBy !== 'output') await handle(last);
+  };
 
   try {
-    let pending = '';
-    for await (const chunk of child.stdout as AsyncIterable<string>) {
-      touch();
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop()!;
-      if (lines.length > 0 && (await options.onStdout(lines))) {
+    const onStdout = async (lines: string[]): Promise<void> => {
+      if (await options.onStdout(lines)) {
         quietLimitMs = Math.min(quietLimitMs, options.exitGraceMs ?? EXIT_GRACE_MS);
         touch();
       }
-    }
-    if (pending.trim()) await options.onStdout([pending]);
+    };
+    const keepTail = (chunk: string): void => {
+      stderrTail = (stderrTail + chunk.slice(-STDERR_TAIL_CHARS)).slice(-STDERR_TAIL_CHARS);
+    };
+    await Promise.all([
+      readLines(child.stdout, onStdout),
+      readLines(child.stderr, options.onStderr ?? (() => undefined), keepTail),
+    ]);
     const exit = await child.exited;
-    if (stderrPending.trim()) options.onStderr?.([stderrPending]);
     return { ...exit, killedBy, stderrTail, durationMs: performance.now() - started };
   } finally {
     clearTimeout(idleTimer);

@@ -2,7 +2,7 @@
  * One agent run to its end, for the runs that are not a unit's attempt (a job's aggregate step,
  * the prompt synthesizer): start the adapter's program, feed its parser, judge the outcome.
  */
-import type { AgentEvent, AttemptContext, AttemptVerdict } from './agent.js';
+import { processBounds, processFacts, type AgentEvent, type AttemptContext, type AttemptVerdict } from './agent.js';
 import { agentKind, type AgentSpec } from './index.js';
 import { runAgentProcess, type AgentProcessOutcome } from './process.js';
 
@@ -16,7 +16,7 @@ export async function runAgentOnce(
     ...invocation,
     cwd: options.cwd,
     signal: options.signal,
-    idleTimeoutMs: agent.idleTimeoutSeconds * 1000,
+    ...processBounds(agent),
     onStdout: async (lines) => {
       // The parser reads every line, whether or not anyone listens to its events.
       const events = parser.stdout(lines);
@@ -30,6 +30,6 @@ export async function runAgentOnce(
         options.onEvents?.(events);
       }),
   });
-  const verdict = parser.verdict({ ...outcome, bin: invocation.bin, idleTimeoutSeconds: agent.idleTimeoutSeconds });
+  const verdict = parser.verdict(processFacts(outcome, invocation.bin, agent));
   return { verdict, outcome };
 }

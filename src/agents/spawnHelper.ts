@@ -4,9 +4,10 @@
  * memory. Measured here: /bin/true took 1.6 ms to spawn from a 50 MB process, 24 ms from a 370 MB
  * one, and 10.7 ms per unit from the worker (~300 MB) — a third of the worker's CPU per unit.
  *
- * Protocol over the IPC channel (JSON): the worker sends `spawn`, `pause`, `resume`; this process
- * answers `spawned`, `out`, `err` (utf8 chunks, in order) and `exit`. Agents run in their own
- * process groups, which the worker signals itself. When the worker goes away (the channel closes, or SIGTERM from setpriv's
+ * Protocol over the IPC channel (JSON): the worker sends `spawn`, `pause`, `resume` (of stdout or
+ * stderr: a flooding agent is slowed, not buffered); this process answers `spawned`, `out`, `err`
+ * (utf8 chunks, in order) and `exit`. Agents run in their own process groups, which the worker
+ * signals itself. When the worker goes away (the channel closes, or SIGTERM from setpriv's
  * parent-death signal) every group is killed, so a crashed worker leaves no agent running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -63,9 +64,11 @@ process.on('message', (request: SpawnerRequest) => {
     case 'spawn':
       return start(request);
     case 'pause':
-      return void children.get(request.id)?.stdout?.pause();
-    case 'resume':
-      return void children.get(request.id)?.stdout?.resume();
+    case 'resume': {
+      const child = children.get(request.id);
+      const stream = request.stream === 'err' ? child?.stderr : child?.stdout;
+      return void (request.op === 'pause' ? stream?.pause() : stream?.resume());
+    }
   }
 });
 

@@ -36,8 +36,8 @@ const HELPER = ((): string => {
 })();
 
 interface Running {
-  /** Its stdout is paused in the helper until the reader wants more. */
-  paused: boolean;
+  /** Its stdout or stderr is paused in the helper until the reader wants more. */
+  paused: { out: boolean; err: boolean };
   started: (pid: number | null) => void;
   stdout: Readable;
   stderr: Readable;
@@ -77,15 +77,15 @@ function deliver(reply: SpawnerReply): void {
     case 'spawned':
       return agent.started(reply.pid);
     case 'out':
+    case 'err': {
       // Over the stream's high-water mark: stop reading the agent until the reader catches up.
-      if (!agent.stdout.push(reply.data) && !agent.paused) {
-        agent.paused = true;
-        send({ op: 'pause', id: reply.id });
+      const stream = reply.op === 'out' ? agent.stdout : agent.stderr;
+      if (!stream.push(reply.data) && !agent.paused[reply.op]) {
+        agent.paused[reply.op] = true;
+        send({ op: 'pause', id: reply.id, stream: reply.op });
       }
       return;
-    case 'err':
-      agent.stderr.push(reply.data);
-      return;
+    }
     case 'exit':
       return end(reply.id, { exitCode: reply.exitCode, signal: reply.signal, spawnError: reply.spawnError });
   }
@@ -112,19 +112,19 @@ export function spawnAgent(options: Omit<Extract<SpawnerRequest, { op: 'spawn' }
   const id = nextId++;
   let started!: (pid: number | null) => void;
   let exited!: (exit: AgentExit) => void;
-  const resume = (): void => {
+  const resume = (stream: 'out' | 'err') => (): void => {
     const entry = running.get(id);
-    if (!entry?.paused) return;
-    entry.paused = false;
-    send({ op: 'resume', id });
+    if (!entry?.paused[stream]) return;
+    entry.paused[stream] = false;
+    send({ op: 'resume', id, stream });
   };
   const agent: SpawnedAgent = {
     started: new Promise((resolve) => (started = resolve)),
-    stdout: new Readable({ encoding: 'utf8', read: resume }),
-    stderr: new Readable({ encoding: 'utf8', read: () => undefined }),
+    stdout: new Readable({ encoding: 'utf8', read: resume('out') }),
+    stderr: new Readable({ encoding: 'utf8', read: resume('err') }),
     exited: new Promise((resolve) => (exited = resolve)),
   };
-  running.set(id, { paused: false, started, exited, stdout: agent.stdout, stderr: agent.stderr });
+  running.set(id, { paused: { out: false, err: false }, started, exited, stdout: agent.stdout, stderr: agent.stderr });
   send({ op: 'spawn', id, ...options });
   return agent;
 }

@@ -12,8 +12,8 @@ export type SpawnerRequest =
       /** Written to stdin, which is then closed; null: no stdin at all. */
       stdin: string | null;
     }
-  /** Flow control: stop reading the agent's stdout while the worker catches up. */
-  | { op: 'pause' | 'resume'; id: number };
+  /** Flow control: stop reading the agent's stdout or stderr while the worker catches up. */
+  | { op: 'pause' | 'resume'; id: number; stream: 'out' | 'err' };
 
 export type SpawnerReply =
   | { op: 'spawned'; id: number; pid: number }

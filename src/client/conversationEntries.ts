@@ -3,7 +3,7 @@
  * thread items, a command's output lines), as one neutral list of entries that every front end
  * renders its own way: the CLI as text, the MCP server as a summary, the dashboard as HTML.
  */
-import type { EventRow } from '../store/attempts.js';
+import type { EventRow } from '../store/events.js';
 
 export type ConversationEntry =
   /** Session start, API retries, turn ends, file changes: one line. */

@@ -3,7 +3,8 @@
  * show, and what a dashboard or an MCP server will show. (Results: results.ts.)
  */
 import { NotFoundError, UsageError } from '../errors.js';
-import { latestAttempts, listAttempts, listEvents, type AttemptRow, type EventRow } from '../store/attempts.js';
+import { latestAttempts, listAttempts, type AttemptRow } from '../store/attempts.js';
+import { listEvents, type EventRow } from '../store/events.js';
 import { getJob, listJobs as listJobRows, pageJobs, type JobListRow, type JobRow } from '../store/jobs.js';
 import { findUnit, type UnitRow } from '../store/units.js';
 import type { Session } from './session.js';

@@ -33,6 +33,10 @@ export const AGENT_ERROR_TYPES = {
   branchTaken: 'BranchTaken',
   /** A `command` agent exited with a code the spec lists as not worth retrying. */
   exitNonRetryable: 'AgentExitNonRetryable',
+  /** The agent wrote more than its `limits.outputBytes`: stopped, and the unit fails (it would again). */
+  outputTooLarge: 'OutputTooLarge',
+  /** Postgres could not be reached to read or record the attempt: it runs again. */
+  storeUnavailable: 'StoreUnavailable',
 } as const;
 
 export type AgentErrorType = (typeof AGENT_ERROR_TYPES)[keyof typeof AGENT_ERROR_TYPES];
@@ -49,6 +53,7 @@ export const NON_RETRYABLE_AGENT_ERRORS: readonly AgentErrorType[] = [
   AGENT_ERROR_TYPES.exitNonRetryable,
   AGENT_ERROR_TYPES.verifyFailed,
   AGENT_ERROR_TYPES.branchTaken,
+  AGENT_ERROR_TYPES.outputTooLarge,
 ];
 
 /** Failures that say the API refused the request for now: the job's governor handles them. */

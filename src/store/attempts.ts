@@ -1,8 +1,21 @@
-/** Agent attempts and the conversation events each one produced, appended as they arrive. */
+/**
+ * Agent attempts (their conversations: events.ts). An attempt writes its unit only while it holds
+ * the unit's fence (claims.ts); a stale attempt's row is still recorded — what it spent was spent
+ * — but a success of it is recorded as `Superseded`, never taken for the unit's.
+ */
 import type { AttemptReport, Phase, UnitChanges, UnitOutcomeStatus } from '../domain/index.js';
+import { held } from './claims.js';
 import type { Db } from './db.js';
-import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
+import { eventParams, type TimedEvent } from './events.js';
+import { pgJsonOrNull, pgText } from './pgSafe.js';
 import { spentOnUnit } from './units.js';
+
+export type { TimedEvent };
+
+/** The error type of a success that came too late: another attempt had taken the unit over, or it had settled. */
+export const SUPERSEDED = 'Superseded';
+const SUPERSEDED_MESSAGE =
+  'another attempt took the unit over (or the job settled it) before this one ended: its result was not used';
 
 export interface NewAttempt {
   jobId: string;
@@ -14,14 +27,8 @@ export interface NewAttempt {
   prompt: string;
   /** When the attempt began (epoch ms); its row may be written later. */
   startedAt: number;
-}
-
-/** A conversation event with the time it arrived (epoch ms). */
-export interface TimedEvent {
-  type: string;
-  subtype?: string | null;
-  data: unknown;
-  at: number;
+  /** The attempt's claim on its unit (claims.ts). */
+  fence: number;
 }
 
 /** What the adapter reported, and how the process and the attempt ended. */
@@ -33,7 +40,7 @@ export interface AttemptOutcome extends Omit<AttemptReport, 'durationMs'> {
   stderrTail: string | null;
 }
 
-export interface AttemptRow extends Omit<NewAttempt, 'startedAt'>, AttemptOutcome {
+export interface AttemptRow extends Omit<NewAttempt, 'startedAt' | 'fence'>, AttemptOutcome {
   id: number;
   startedAt: Date;
   finishedAt: Date | null;
@@ -41,18 +48,27 @@ export interface AttemptRow extends Omit<NewAttempt, 'startedAt'>, AttemptOutcom
   changes: UnitChanges | null;
 }
 
-/** Record the attempt and mark its unit running, in one round trip. */
+/** Record the attempt and mark its unit running (if it still holds it), in one round trip. */
 export async function startAttempt(db: Db, a: NewAttempt): Promise<number> {
   const { rows } = await db.query<{ id: number }>(
     `WITH running AS (
        UPDATE units SET status = 'running', template_version = $4, error = NULL, updated_at = now()
-       WHERE job_id = $1 AND unit_id = $2)
+       WHERE job_id = $1 AND unit_id = $2 AND ${held('$9')})
      INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000)) RETURNING id`,
-    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt, a.startedAt],
+    [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt, a.startedAt, a.fence],
   );
   return rows[0]!.id;
 }
+
+/** SQL: the attempt's error type ($e) and error ($m), a success of a stale attempt (no row in `current`) marked. */
+const judged = (e: string, m: string): string[] => [
+  `CASE WHEN ${e}::text IS NULL AND NOT EXISTS (SELECT 1 FROM current) THEN '${SUPERSEDED}' ELSE ${e} END`,
+  `CASE WHEN ${e}::text IS NULL AND NOT EXISTS (SELECT 1 FROM current) THEN '${SUPERSEDED_MESSAGE}' ELSE ${m} END`,
+];
+/** SQL: the unit ($1, $2), if the attempt whose fence is `fence` still holds it. */
+const currentUnit = (fence: string): string =>
+  `current AS (SELECT 1 FROM units WHERE job_id = $1 AND unit_id = $2 AND ${held(fence)})`;
 
 /**
  * A whole attempt that ended before its row was written (most short units): the attempt, its
@@ -72,12 +88,13 @@ export async function storeWholeAttempt(
   },
 ): Promise<{ runCostUsd: number; attemptId: number }> {
   const { rows } = await db.query<{ runCostUsd: number; attemptId: string }>(
-    `WITH attempt AS (
+    `WITH ${currentUnit('$30')},
+     attempt AS (
        INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at, finished_at,
          session_id, result, is_error, subtype, terminal_reason, api_error_status, num_turns, cost_usd, duration_ms,
          exit_code, error_type, error, stderr_tail, tools_used, output)
        VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now(),
-         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, ${judged('$19', '$20').join(', ')}, $21, $22, $23)
        RETURNING id, cost_usd AS spent, duration_ms AS took),
      stored_events AS (
        INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
@@ -92,7 +109,7 @@ export async function storeWholeAttempt(
          cost_usd = CASE WHEN $28 = 'succeeded' THEN prior.total + attempt.spent ELSE units.cost_usd END,
          attempts = CASE WHEN $28 = 'succeeded' THEN prior.run_attempts + 1 ELSE units.attempts END,
          duration_ms = CASE WHEN $28 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
-       FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2
+       FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2 AND ${held('$30')}
        RETURNING prior.run + attempt.spent AS run_cost)
      SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd", (SELECT id FROM attempt) AS "attemptId"`,
     [
@@ -108,26 +125,102 @@ export async function storeWholeAttempt(
       ...eventParams(events),
       unit.status,
       pgText(unit.result),
+      a.fence,
     ],
   );
   return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0), attemptId: Number(rows[0]!.attemptId) };
 }
 
+/** A success for the unit: its result, session and structured output. */
+export interface UnitSuccess {
+  result: string | null;
+  sessionId: string | null;
+  output?: unknown;
+}
+
 /**
- * How what follows a successful run (its check, its commit) went: the attempt stands as succeeded
- * (errorType null, with what it changed in its worktree) or failed with the reason.
+ * An attempt whose row was written while it ran has ended: its outcome, and on success its unit
+ * settled (if the attempt still holds it), in one round trip. Returns what this execution of the
+ * unit spent.
  */
+export async function finishAttempt(
+  db: Db,
+  attemptId: number,
+  a: NewAttempt,
+  o: AttemptOutcome,
+  success: UnitSuccess | null,
+): Promise<{ runCostUsd: number }> {
+  const { rows } = await db.query<{ runCostUsd: number }>(
+    `WITH ${currentUnit('$20')},
+     attempt AS (
+       UPDATE attempts SET finished_at = now(), session_id = $4, result = $5, is_error = $6, subtype = $7,
+         terminal_reason = $8, api_error_status = $9, num_turns = $10, cost_usd = $11, duration_ms = $12,
+         exit_code = $13, error_type = ${judged('$14', '$15').join(', error = ')}, stderr_tail = $16, tools_used = $17,
+         output = $18
+       WHERE id = $3 RETURNING cost_usd AS spent, duration_ms AS took),
+     prior AS (${spentOnUnit('$19', '$3')}),
+     unit AS (
+       UPDATE units SET status = 'succeeded', error = NULL, updated_at = now(), result = coalesce($21, units.result),
+         output = $18::jsonb, session_id = coalesce($4, units.session_id), cost_usd = prior.total + attempt.spent,
+         attempts = prior.run_attempts + 1, duration_ms = prior.run_duration + attempt.took
+       FROM prior, attempt WHERE $22::boolean AND units.job_id = $1 AND units.unit_id = $2 AND ${held('$20')}
+       RETURNING prior.run + attempt.spent AS run_cost)
+     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd"`,
+    [a.jobId, a.unitId, attemptId, ...outcomeParams(o), a.runKey, a.fence, pgText(success?.result ?? null), !!success],
+  );
+  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
+}
+
+/** What followed a successful run (its check) failed: the attempt stands failed with the reason. */
 export async function judgeAttempt(
   db: Db,
   attemptId: number,
-  verdict: { errorType: string | null; error: string | null; changes?: UnitChanges | null },
+  verdict: { errorType: string; error: string },
 ): Promise<void> {
-  await db.query('UPDATE attempts SET error_type = $2, error = $3, changes = $4::jsonb WHERE id = $1', [
+  await db.query('UPDATE attempts SET error_type = $2, error = $3 WHERE id = $1', [
     attemptId,
     verdict.errorType,
     pgText(verdict.error),
-    pgJsonOrNull(verdict.changes ?? null),
   ]);
+}
+
+/**
+ * A pending success is one (its check passed, its worktree committed): the attempt stands as
+ * succeeded, with what it changed, and its unit settles, if the attempt still holds it — in one
+ * round trip. Returns what this execution of the unit spent.
+ */
+export async function judgeSuccess(
+  db: Db,
+  attemptId: number,
+  a: Pick<NewAttempt, 'jobId' | 'unitId' | 'runKey' | 'fence'>,
+  success: UnitSuccess & { changes: UnitChanges | null },
+): Promise<{ runCostUsd: number }> {
+  const { rows } = await db.query<{ runCostUsd: number }>(
+    `WITH ${currentUnit('$5')},
+     attempt AS (
+       UPDATE attempts SET error_type = ${judged('NULL', 'NULL').join(', error = ')}, changes = $6::jsonb
+       WHERE id = $3 RETURNING id),
+     spent AS (${spentOnUnit('$4')}),
+     unit AS (
+       UPDATE units SET status = 'succeeded', result = coalesce($7, result), error = NULL,
+         session_id = coalesce($8, session_id), output = coalesce($9::jsonb, output), changes = coalesce($6::jsonb, changes),
+         cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
+       FROM spent WHERE job_id = $1 AND unit_id = $2 AND ${held('$5')}
+       RETURNING spent.run AS run_cost)
+     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd"`,
+    [
+      a.jobId,
+      a.unitId,
+      attemptId,
+      a.runKey,
+      a.fence,
+      pgJsonOrNull(success.changes),
+      pgText(success.result),
+      success.sessionId,
+      pgJsonOrNull(success.output),
+    ],
+  );
+  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
 }
 
 /** An outcome's columns, in the order session_id … tools_used, output. */
@@ -149,43 +242,6 @@ function outcomeParams(o: AttemptOutcome): unknown[] {
     o.toolsUsed,
     pgJsonOrNull(o.output),
   ];
-}
-
-/** Events as four parallel arrays (type, subtype, data, arrival time), for `unnest`. */
-function eventParams(events: readonly TimedEvent[]): unknown[] {
-  return [
-    events.map((e) => e.type),
-    events.map((e) => e.subtype ?? null),
-    events.map((e) => pgJson(e.data)),
-    events.map((e) => e.at),
-  ];
-}
-
-export async function finishAttempt(db: Db, attemptId: number, o: AttemptOutcome): Promise<void> {
-  await db.query(
-    `UPDATE attempts SET finished_at = now(), session_id = $2, result = $3, is_error = $4, subtype = $5,
-       terminal_reason = $6, api_error_status = $7, num_turns = $8, cost_usd = $9, duration_ms = $10,
-       exit_code = $11, error_type = $12, error = $13, stderr_tail = $14, tools_used = $15, output = $16
-     WHERE id = $1`,
-    [attemptId, ...outcomeParams(o)],
-  );
-}
-
-/** Append events numbered from `firstSeq`, as they arrived (usually one; a burst in one insert). */
-export async function appendEvents(
-  db: Db,
-  attemptId: number,
-  firstSeq: number,
-  events: readonly TimedEvent[],
-): Promise<void> {
-  if (events.length === 0) return;
-  await db.query(
-    `INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
-     SELECT $1, $2::int + ord::int - 1, type, subtype, data, to_timestamp(at / 1000)
-     FROM unnest($3::text[], $4::text[], $5::jsonb[], $6::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)
-     ON CONFLICT (attempt_id, seq) DO NOTHING`,
-    [attemptId, firstSeq, ...eventParams(events)],
-  );
 }
 
 const ATTEMPT_COLUMNS = `id, job_id AS "jobId", unit_id AS "unitId", attempt, template_version AS "templateVersion", phase,
@@ -220,22 +276,6 @@ export async function previousSessionId(db: Db, runKey: string, unitId: number):
     [runKey, unitId],
   );
   return rows[0]?.sessionId ?? null;
-}
-
-export interface EventRow {
-  seq: number;
-  type: string;
-  subtype: string | null;
-  data: Record<string, unknown>;
-  receivedAt: Date;
-}
-
-export async function listEvents(db: Db, attemptId: number): Promise<EventRow[]> {
-  const { rows } = await db.query<EventRow>(
-    `SELECT seq, type, subtype, data, received_at AS "receivedAt" FROM events WHERE attempt_id = $1 ORDER BY seq`,
-    [attemptId],
-  );
-  return rows;
 }
 
 /** The attempt of this unit run that succeeded, if one did. */

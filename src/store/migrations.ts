@@ -162,6 +162,11 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE UNIQUE INDEX jobs_pipeline_stage ON jobs (pipeline_id, stage) WHERE pipeline_id IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'fencing tokens: an attempt writes its unit only while it holds the latest',
+    sql: `ALTER TABLE units ADD COLUMN fence integer NOT NULL DEFAULT 0;`,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

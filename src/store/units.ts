@@ -1,5 +1,6 @@
 /** Units: one row per work item, its payload and its final outcome. */
 import type { UnitChanges, UnitOutcomeStatus, UnitRef, UnitStatus, VerifyRun } from '../domain/index.js';
+import { held } from './claims.js';
 import type { Db } from './db.js';
 import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 
@@ -28,9 +29,13 @@ export interface UnitRow {
   updatedAt: Date;
 }
 
-const UNIT_COLUMNS = `job_id AS "jobId", unit_id AS "unitId", key, payload, origin, status, template_version AS "templateVersion",
-  result, output, verified, verify_runs AS "verifyRuns", changes, error, cost_usd AS "costUsd", session_id AS "sessionId", attempts, duration_ms AS "durationMs",
-  updated_at AS "updatedAt"`;
+/** The columns of a UnitRow, of the table aliased `t` (`'u.'`) or of `units` (`''`). */
+export const unitColumns = (t = ''): string =>
+  `${t}job_id AS "jobId", ${t}unit_id AS "unitId", ${t}key, ${t}payload, ${t}origin, ${t}status,
+  ${t}template_version AS "templateVersion", ${t}result, ${t}output, ${t}verified, ${t}verify_runs AS "verifyRuns",
+  ${t}changes, ${t}error, ${t}cost_usd AS "costUsd", ${t}session_id AS "sessionId", ${t}attempts,
+  ${t}duration_ms AS "durationMs", ${t}updated_at AS "updatedAt"`;
+const UNIT_COLUMNS = unitColumns();
 
 /** The next pending units after a cursor, in unit order: what the job starts next. */
 export async function pagePendingUnits(db: Db, jobId: string, afterUnitId: number, limit: number): Promise<UnitRef[]> {
@@ -69,10 +74,8 @@ export async function findUnit(db: Db, jobId: string, idOrKey: string): Promise<
 }
 
 export interface UnitCompletion {
-  status: UnitOutcomeStatus;
   runKey: string;
   result: string | null;
-  error: string | null;
   sessionId: string | null;
   output?: unknown;
   /** A worktree unit's commit, or that it changed nothing. */
@@ -81,54 +84,100 @@ export interface UnitCompletion {
 
 /**
  * What a unit's recorded attempts spent (job $1, unit $2): in all (`total`), and in the run whose
- * key is the parameter `runKey` (`run`, `run_attempts`, `run_duration`).
+ * key is the parameter `runKey` (`run`, `run_attempts`, `run_duration`), leaving out the attempt
+ * whose id is the parameter `exclude`, when given (one being finished in the same statement).
  */
-export const spentOnUnit = (runKey: string): string =>
+export const spentOnUnit = (runKey: string, exclude?: string): string =>
   `SELECT coalesce(sum(cost_usd), 0) AS total,
           coalesce(sum(cost_usd) FILTER (WHERE run_key = ${runKey}), 0) AS run,
           count(*) FILTER (WHERE run_key = ${runKey}) AS run_attempts,
           coalesce(sum(duration_ms) FILTER (WHERE run_key = ${runKey}), 0) AS run_duration
-   FROM attempts WHERE job_id = $1 AND unit_id = $2`;
+   FROM attempts WHERE job_id = $1 AND unit_id = $2${exclude ? ` AND id <> ${exclude}` : ''}`;
 
 /**
- * Write a unit's final state. Its cost is everything ever spent on it; the returned cost is what
- * this run spent, which is what the job adds to its total.
+ * An attempt settles its unit succeeded, if it still holds it (its `fence`). Its cost is
+ * everything ever spent on it; the returned cost is what this run spent, which is what the job
+ * adds to its total.
  */
 export async function completeUnit(
   db: Db,
   jobId: string,
   unitId: number,
+  fence: number,
   completion: UnitCompletion,
 ): Promise<{ runCostUsd: number }> {
   const { rows } = await db.query<{ runCostUsd: number }>(
-    `WITH spent AS (${spentOnUnit('$4')})
-     UPDATE units SET status = $3, result = coalesce($5, result), error = $6, session_id = coalesce($7, session_id),
-       output = coalesce($8::jsonb, output), changes = coalesce($9::jsonb, changes),
-       cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration, updated_at = now()
-     FROM spent WHERE job_id = $1 AND unit_id = $2
-     RETURNING spent.run AS "runCostUsd"`,
+    `WITH spent AS (${spentOnUnit('$3')}),
+     unit AS (
+       UPDATE units SET status = 'succeeded', result = coalesce($4, result), error = NULL,
+         session_id = coalesce($5, session_id), output = coalesce($6::jsonb, output),
+         changes = coalesce($7::jsonb, changes), cost_usd = spent.total, attempts = spent.run_attempts,
+         duration_ms = spent.run_duration, updated_at = now()
+       FROM spent WHERE job_id = $1 AND unit_id = $2 AND ${held('$8')})
+     SELECT run::float8 AS "runCostUsd" FROM spent`,
     [
       jobId,
       unitId,
-      completion.status,
       completion.runKey,
       pgText(completion.result),
-      pgText(completion.error),
       completion.sessionId,
       pgJsonOrNull(completion.output),
       pgJsonOrNull(completion.changes ?? null),
+      fence,
     ],
   );
-  return rows[0] ?? { runCostUsd: 0 };
+  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
 }
 
-/** A verify run is over: append it to the unit's, which passed if it did. */
-export async function recordVerifyRun(db: Db, jobId: string, unitId: number, run: VerifyRun): Promise<void> {
+/**
+ * The job settles a unit whose execution ended (its activity failed, was cancelled, or did not
+ * report): `status`, unless an attempt of this run succeeded (recorded by a group that then
+ * failed), which stands. A settled unit keeps its state. Raises the fence, so no attempt still
+ * out there writes it after. Returns how the unit stands and what this run spent on it.
+ */
+export async function settleUnit(
+  db: Db,
+  jobId: string,
+  unitId: number,
+  settlement: { runKey: string; status: Exclude<UnitOutcomeStatus, 'succeeded'>; error: string | null },
+): Promise<{ status: UnitOutcomeStatus; runCostUsd: number }> {
+  const { rows } = await db.query<{ status: UnitOutcomeStatus; runCostUsd: number }>(
+    `WITH spent AS (${spentOnUnit('$3')}),
+     success AS (
+       SELECT result, session_id, output, changes FROM attempts
+       WHERE run_key = $3 AND unit_id = $2 AND finished_at IS NOT NULL AND error_type IS NULL
+       ORDER BY id DESC LIMIT 1),
+     unit AS (
+       UPDATE units SET fence = units.fence + 1, updated_at = now(),
+         status = CASE WHEN EXISTS (SELECT 1 FROM success) THEN 'succeeded' ELSE $4 END,
+         error = CASE WHEN EXISTS (SELECT 1 FROM success) THEN NULL ELSE $5 END,
+         result = coalesce((SELECT result FROM success), units.result),
+         session_id = coalesce((SELECT session_id FROM success), units.session_id),
+         output = coalesce((SELECT output FROM success), units.output),
+         changes = coalesce((SELECT changes FROM success), units.changes),
+         cost_usd = spent.total, attempts = spent.run_attempts, duration_ms = spent.run_duration
+       FROM spent WHERE job_id = $1 AND unit_id = $2 AND status IN ('pending', 'running')
+       RETURNING units.status)
+     SELECT coalesce((SELECT status FROM unit), (SELECT status FROM units WHERE job_id = $1 AND unit_id = $2), $4) AS status,
+       (SELECT run FROM spent)::float8 AS "runCostUsd"`,
+    [jobId, unitId, settlement.runKey, settlement.status, pgText(settlement.error)],
+  );
+  return { status: rows[0]!.status, runCostUsd: Number(rows[0]!.runCostUsd) };
+}
+
+/** A verify run is over: append it to the unit's (if the attempt still holds it), which passed if it did. */
+export async function recordVerifyRun(
+  db: Db,
+  jobId: string,
+  unitId: number,
+  fence: number,
+  run: VerifyRun,
+): Promise<void> {
   await db.query(
     `UPDATE units SET verify_runs = coalesce(verify_runs, '[]'::jsonb) || jsonb_build_array($3::jsonb),
        verified = ($3::jsonb->>'exitCode') = '0', updated_at = now()
-     WHERE job_id = $1 AND unit_id = $2`,
-    [jobId, unitId, pgJson(run)],
+     WHERE job_id = $1 AND unit_id = $2 AND ${held('$4')}`,
+    [jobId, unitId, pgJson(run), fence],
   );
 }
 
@@ -136,7 +185,7 @@ export async function recordVerifyRun(db: Db, jobId: string, unitId: number, run
 export async function resetUnits(db: Db, jobId: string, unitIds: readonly number[]): Promise<void> {
   await db.query(
     `UPDATE units SET status = 'pending', result = NULL, output = NULL, verified = NULL, verify_runs = NULL, changes = NULL,
-       error = NULL, updated_at = now()
+       error = NULL, fence = fence + 1, updated_at = now()
      WHERE job_id = $1 AND unit_id = ANY($2::int[])`,
     [jobId, unitIds],
   );
@@ -156,7 +205,7 @@ export async function endUnfinishedUnits(
   to: number,
 ): Promise<void> {
   await db.query(
-    `UPDATE units SET status = $4, error = coalesce(error, $5), updated_at = now()
+    `UPDATE units SET status = $4, error = coalesce(error, $5), fence = fence + 1, updated_at = now()
      WHERE job_id = $1 AND unit_id BETWEEN $2 AND $3 AND status IN ('pending', 'running')`,
     [jobId, from, to, status, `job ${status}`],
   );
@@ -174,7 +223,7 @@ export async function resetUnitsWithStatus(
   to: number,
 ): Promise<void> {
   await db.query(
-    `UPDATE units SET status = 'pending', result = NULL, error = NULL, updated_at = now()
+    `UPDATE units SET status = 'pending', result = NULL, error = NULL, fence = fence + 1, updated_at = now()
      WHERE job_id = $1 AND unit_id BETWEEN $2 AND $3 AND status = ANY($4::text[])`,
     [jobId, from, to, statuses],
   );
@@ -231,4 +280,14 @@ export async function firstUnitMissing(
     [jobId, fields],
   );
   return rows[0] ?? null;
+}
+
+/** What this run of the unit spent (a unit settled by an earlier attempt of the run). */
+export async function spentInRun(db: Db, jobId: string, unitId: number, runKey: string): Promise<number> {
+  const { rows } = await db.query<{ run: number }>(`SELECT run::float8 AS run FROM (${spentOnUnit('$3')}) spent`, [
+    jobId,
+    unitId,
+    runKey,
+  ]);
+  return Number(rows[0]?.run ?? 0);
 }

@@ -1,0 +1,58 @@
+/**
+ * The agent activities: one unit's attempt (`runAgent`), or a group of short units run one after
+ * another (`runAgents`). Only a small summary goes back to the workflow; results and
+ * conversations stay in Postgres. Their inputs and outputs are a contract with every workflow
+ * version still running (workflows/job/): change them only by adding optional fields.
+ */
+import { Context } from '@temporalio/activity';
+import type { Phase, UnitOutcome } from '../../src/domain/index.js';
+import { claimUnits } from '../../src/store/claims.js';
+import type { ActivityDeps } from '../index.js';
+import { UnitAttempt } from './attempt.js';
+import { runGroup, type RunAgentsInput } from './group.js';
+import { JobData } from './jobData.js';
+import { activityOutcome, type AttemptResult } from './results.js';
+import { resultOf } from './stop.js';
+
+export type { RunAgentsInput };
+
+export interface RunAgentInput {
+  jobId: string;
+  unitId: number;
+  key: string;
+  templateVersion: number;
+  phase: Phase;
+  /** This execution of the unit (all its attempts): its cost is summed by it. */
+  runKey: string;
+  /** Attempts this execution already made elsewhere (in a group): numbering goes on from them. */
+  priorAttempts?: number;
+  /** Wait this long before starting: the job's pace, finer than its timers. */
+  startDelayMs?: number;
+  /** The job starts slowly: tell it (a signal) as soon as the API has answered this attempt. */
+  reportAdmission?: boolean;
+}
+
+export function createAgentActivities(deps: ActivityDeps) {
+  const attemptDeps = { db: deps.db, jobData: new JobData(deps.db), rehearsalApiUrl: deps.rehearsalApiUrl };
+
+  async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {
+    const ctx = Context.current();
+    const { attempt } = ctx.info;
+    if (input.startDelayMs && attempt === 1) await ctx.sleep(input.startDelayMs);
+    let result: AttemptResult;
+    try {
+      const claim = (await claimUnits(deps.db, input.jobId, [input])).get(input.unitId);
+      const unitAttempt = new UnitAttempt(attemptDeps, ctx, input, attempt + (input.priorAttempts ?? 0), claim);
+      result = await (await unitAttempt.start()).result;
+    } catch (err) {
+      result = resultOf(err, () => null);
+    }
+    return activityOutcome(input, result, attempt);
+  }
+
+  function runAgents(input: RunAgentsInput) {
+    return runGroup(attemptDeps, input);
+  }
+
+  return { runAgent, runAgents };
+}
