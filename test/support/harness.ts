@@ -14,7 +14,7 @@ import { execa, type ResultPromise } from 'execa';
 import pg from 'pg';
 import YAML from 'yaml';
 import { migrate } from '../../src/store/migrations.js';
-import { readTestStack } from './testStack.js';
+import { readTestStack, type TestStack } from './testStack.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'bin', 'agentic-batch.js');
@@ -26,19 +26,38 @@ export interface CliResult {
   stderr: string;
 }
 
-/** One test file's world: its own task queue and state dir on the shared servers. */
+/**
+ * One test file's world: its own task queue and state dir on the shared servers (or on servers
+ * of its own, `stack`, for a test that stops and starts them).
+ */
 export class Harness {
-  readonly stack = readTestStack();
+  stack: TestStack;
   readonly taskQueue = `it-${randomBytes(4).toString('hex')}`;
-  readonly db = new pg.Pool({ connectionString: this.stack.databaseUrl, max: 3 });
+  db: pg.Pool;
   private readonly workers = new Set<WorkerProcess>();
   private clientPromise: Promise<Client> | null = null;
   home = '';
 
+  constructor(private readonly ownStack?: () => Promise<TestStack>) {
+    this.stack = readTestStack();
+    this.db = this.pool();
+  }
+
   async setup(): Promise<this> {
+    if (this.ownStack) {
+      await this.db.end();
+      this.stack = await this.ownStack();
+      this.db = this.pool();
+    }
     this.home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-home-'));
     await migrate(this.db);
     return this;
+  }
+
+  private pool(): pg.Pool {
+    const pool = new pg.Pool({ connectionString: this.stack.databaseUrl, max: 3 });
+    pool.on('error', () => undefined); // a server the test restarts
+    return pool;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
@@ -116,8 +135,8 @@ export class Harness {
  * A harness for this test file: set up before its tests (with a worker on its task queue when
  * asked), torn down after them.
  */
-export function useHarness(options: { worker?: boolean } = {}): Harness {
-  const h = new Harness();
+export function useHarness(options: { worker?: boolean; stack?: () => Promise<TestStack> } = {}): Harness {
+  const h = new Harness(options.stack);
   beforeAll(async () => {
     await h.setup();
     if (options.worker) await h.startWorker();
