@@ -9,6 +9,7 @@ import { getJob, getTemplate, latestTemplateVersion, recordJobState, saveTemplat
 import {
   countUnits,
   endUnfinishedUnits,
+  failUnsettledUnits,
   firstUnitMissing,
   pagePendingUnits,
   resetUnits,
@@ -63,6 +64,19 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       ]);
       const { succeeded, failed, cancelled, expired } = counts;
       return { succeeded, failed, cancelled, expired, costUsd, templateVersion };
+    },
+
+    /** The job ended: no unit is left pending or running (failUnsettledUnits), and its counts are these. */
+    async reconcileUnits(input: { jobId: string }): Promise<{
+      succeeded: number;
+      failed: number;
+      cancelled: number;
+      expired: number;
+      unsettled: number;
+    }> {
+      const unsettled = await failUnsettledUnits(db, input.jobId);
+      const { succeeded, failed, cancelled, expired } = (await unitTotals(db, input.jobId)).counts;
+      return { succeeded, failed, cancelled, expired, unsettled };
     },
 
     async countUnits(input: { jobId: string; status: UnitStatus }): Promise<number> {

@@ -1,3 +1,3 @@
 /** The workflow bundle's entry: every workflow type the worker serves. */
-export { jobWorkflow } from './jobWorkflow.js';
+export { jobWorkflow } from './job/jobWorkflow.js';
 export { pipelineWorkflow } from './pipelineWorkflow.js';

@@ -27,7 +27,7 @@ import {
   type StageStatus,
 } from '../src/domain/index.js';
 import { describeFailure } from './describeFailure.js';
-import type { jobWorkflow } from './jobWorkflow.js';
+import type { jobWorkflow } from './job/jobWorkflow.js';
 import {
   JOB_WORKFLOW_TYPE,
   jobStatusSearchAttribute,

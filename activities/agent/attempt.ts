@@ -6,9 +6,9 @@
  * over, so a group can start its next unit while this one's record is written.
  */
 import { CancelledFailure, type Context } from '@temporalio/activity';
-import type { Phase, UnitOutcomeStatus } from '../../src/domain/index.js';
+import { countedFailures, type Phase, type UnitOutcomeStatus } from '../../src/domain/index.js';
 import { commitSubject } from '../../src/git/worktree.js';
-import { judgeSuccess, previousSessionId } from '../../src/store/attempts.js';
+import { judgeSuccess, previousSessionId, runErrorTypes } from '../../src/store/attempts.js';
 import type { Claim } from '../../src/store/claims.js';
 import type { Db } from '../../src/store/db.js';
 import { completeUnit, spentInRun } from '../../src/store/units.js';
@@ -36,6 +36,11 @@ export interface AttemptInput {
   runKey: string;
   /** The job starts slowly: tell it (a signal) as soon as the API has answered this attempt. */
   reportAdmission?: boolean;
+  /**
+   * The unit's attempts (retries + 1), counted in Postgres: a failure that spends the last one is
+   * not retried. Version 1 of the workflow leaves it out (Temporal's retry policy counts there).
+   */
+  maxAttempts?: number;
 }
 
 export interface Started {
@@ -47,17 +52,21 @@ export interface Started {
 
 export class UnitAttempt {
   private readonly signal: AbortSignal;
+  /**
+   * The number it is recorded with: after this execution's attempts on record, and after the
+   * activity's own attempts (those a lost worker cut off before they were recorded).
+   */
+  private readonly attempt: number;
 
   constructor(
     private readonly deps: AttemptDeps,
     private readonly ctx: Context,
     private readonly input: AttemptInput,
-    /** The number it is recorded with. */
-    private readonly attempt: number,
     private readonly claim: Claim | undefined,
     /** In a group: the unit's own time limit. */
     private readonly unitTimeoutMs: number | null = null,
   ) {
+    this.attempt = Math.max((claim?.priorAttempts ?? 0) + 1, ctx.info.attempt);
     const timeout = unitTimeoutMs === null ? null : AbortSignal.timeout(unitTimeoutMs);
     this.signal = timeout ? AbortSignal.any([ctx.cancellationSignal, timeout]) : ctx.cancellationSignal;
   }
@@ -75,8 +84,19 @@ export class UnitAttempt {
       if (plan?.worktree) await closeUnitWorktree(plan.worktree, false).catch(() => undefined);
       return { result: Promise.resolve(this.resultOf(err)), throttled: false };
     }
-    const result = this.conclude(plan, first).catch((err: unknown) => this.resultOf(err));
+    const concluded = this.conclude(plan, first).then((r) => this.spend(r));
+    const result = concluded.catch((err: unknown) => this.resultOf(err));
     return { result: plan.worktree ? this.cleaned(plan, result) : result, throttled: first.throttle !== null };
+  }
+
+  /** A retryable failure that spent the unit's last attempt (Postgres counts them) is one no more. */
+  private async spend(result: AttemptResult): Promise<AttemptResult> {
+    const max = this.input.maxAttempts;
+    if (result.kind !== 'failed' || !result.retryable || max === undefined) return result;
+    const failures = countedFailures(await runErrorTypes(this.deps.db, this.input.runKey, this.input.unitId));
+    if (failures < max) return result;
+    const spent = max > 1 ? ` (failed ${failures} of ${max} attempts)` : '';
+    return { ...result, retryable: false, message: `${result.message}${spent}` };
   }
 
   /** The claim says there is nothing to run: this run already succeeded, or the job settled the unit. */

@@ -22,6 +22,8 @@ export interface RunAgentsInput {
   units: (UnitRef & { runKey: string })[];
   /** Each unit's own limit (the activity's covers the whole group). */
   unitTimeoutMs: number;
+  /** The unit's attempts, counted in Postgres (absent from version 1 of the workflow). */
+  maxAttempts?: number;
 }
 
 /** How often a group reads whether its job was paused and whether it still holds its next unit. */
@@ -97,14 +99,7 @@ async function runUnits(
       steps.push({ unit, result: Promise.resolve({ kind: 'cancelled' }) });
       continue;
     }
-    const attempt = new UnitAttempt(
-      deps,
-      ctx,
-      { ...input, ...unit, runKey },
-      ctx.info.attempt,
-      claim,
-      input.unitTimeoutMs,
-    );
+    const attempt = new UnitAttempt(deps, ctx, { ...input, ...unit, runKey }, claim, input.unitTimeoutMs);
     const started = await attempt.start();
     steps.push({ unit, result: started.result });
     stopped = started.throttled;

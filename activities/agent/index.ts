@@ -42,7 +42,7 @@ export function createAgentActivities(deps: ActivityDeps) {
     let result: AttemptResult;
     try {
       const claim = (await claimUnits(deps.db, input.jobId, [input])).get(input.unitId);
-      const unitAttempt = new UnitAttempt(attemptDeps, ctx, input, attempt + (input.priorAttempts ?? 0), claim);
+      const unitAttempt = new UnitAttempt(attemptDeps, ctx, input, claim);
       result = await (await unitAttempt.start()).result;
     } catch (err) {
       result = resultOf(err, () => null);

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import stableStringify from 'fast-json-stable-stringify';
-import type { jobWorkflow, JobWorkflowInput } from '../../workflows/jobWorkflow.js';
+import type { jobWorkflow, JobWorkflowInput } from '../../workflows/job/jobWorkflow.js';
 import { JOB_WORKFLOW_TYPE, jobStatusSearchAttribute } from '../../workflows/messages.js';
 import { agentKind, findExecutable } from '../agents/index.js';
 import type { JobState } from '../domain/index.js';

@@ -8,7 +8,7 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { jobWorkflow } from '../../workflows/jobWorkflow.js';
+import type { jobWorkflow } from '../../workflows/job/jobWorkflow.js';
 import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
 import {
   assertRequest,

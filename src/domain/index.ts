@@ -9,6 +9,7 @@ export * from './budget.js';
 export * from './changes.js';
 export * from './governor.js';
 export * from './job.js';
+export * from './jobStatus.js';
 export * from './lifecycle.js';
 export * from './pipeline.js';
 export * from './units.js';

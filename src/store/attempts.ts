@@ -288,3 +288,12 @@ export async function succeededAttempt(db: Db, runKey: string, unitId: number): 
   );
   return rows[0] ?? null;
 }
+
+/** How each finished attempt of this execution of the unit ended (its error type, null for a success). */
+export async function runErrorTypes(db: Db, runKey: string, unitId: number): Promise<(string | null)[]> {
+  const { rows } = await db.query<{ errorType: string | null }>(
+    `SELECT error_type AS "errorType" FROM attempts WHERE run_key = $1 AND unit_id = $2 AND finished_at IS NOT NULL`,
+    [runKey, unitId],
+  );
+  return rows.map((r) => r.errorType);
+}

@@ -11,7 +11,7 @@
  * or a succeeded attempt of its run key): such a unit is not run again, whatever its attempt
  * number says.
  */
-import type { UnitChanges, UnitOutcomeStatus } from '../domain/index.js';
+import type { UnitChanges } from '../domain/index.js';
 import type { Db } from './db.js';
 import { unitColumns, type UnitRow } from './units.js';
 
@@ -32,6 +32,8 @@ export interface Claim {
   fence: number | null;
   /** This execution already succeeded: its result, to settle the unit with instead of running again. */
   done: DoneRun | null;
+  /** Attempts of this execution on record: the new one is numbered after them. */
+  priorAttempts: number;
 }
 
 /** Claims each unit for the attempt running it under `runKey`; a unit not in the database has no claim. */
@@ -40,7 +42,9 @@ export async function claimUnits(
   jobId: string,
   units: readonly { unitId: number; runKey: string }[],
 ): Promise<Map<number, Claim>> {
-  const { rows } = await db.query<UnitRow & { claimedFence: number | null; done: DoneRun | null }>(
+  const { rows } = await db.query<
+    UnitRow & { claimedFence: number | null; done: DoneRun | null; priorAttempts: number }
+  >(
     `WITH wanted AS (SELECT * FROM unnest($2::int[], $3::text[]) AS w(unit_id, run_key)),
      claimed AS (
        UPDATE units SET fence = units.fence + 1 FROM wanted
@@ -51,17 +55,19 @@ export async function claimUnits(
         FROM attempts a
         WHERE a.run_key = wanted.run_key AND a.unit_id = wanted.unit_id AND a.finished_at IS NOT NULL
           AND a.error_type IS NULL
-        ORDER BY a.id DESC LIMIT 1) AS done
+        ORDER BY a.id DESC LIMIT 1) AS done,
+       (SELECT count(*)::int FROM attempts a WHERE a.run_key = wanted.run_key AND a.unit_id = wanted.unit_id)
+         AS "priorAttempts"
      FROM wanted JOIN units u ON u.job_id = $1 AND u.unit_id = wanted.unit_id
      LEFT JOIN claimed ON claimed.unit_id = wanted.unit_id`,
     [jobId, units.map((u) => u.unitId), units.map((u) => u.runKey)],
   );
-  return new Map(rows.map(({ claimedFence, done, ...unit }) => [unit.unitId, { unit, fence: claimedFence, done }]));
-}
-
-/** The unit's status says this execution needs no agent run: it succeeded, or it was settled otherwise. */
-export function settledStatus(claim: Claim): UnitOutcomeStatus | null {
-  return claim.fence === null ? (claim.unit.status as UnitOutcomeStatus) : null;
+  return new Map(
+    rows.map(({ claimedFence, done, priorAttempts, ...unit }) => [
+      unit.unitId,
+      { unit, fence: claimedFence, done, priorAttempts },
+    ]),
+  );
 }
 
 /**

@@ -229,6 +229,20 @@ export async function resetUnitsWithStatus(
   );
 }
 
+/**
+ * When a job ends: a unit still pending or running (none should be: the job settled every unit
+ * it started) fails as never settled, so Postgres and the job agree. Returns how many did.
+ */
+export async function failUnsettledUnits(db: Db, jobId: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE units SET status = 'failed', error = 'the job ended without this unit settling', fence = fence + 1,
+       updated_at = now()
+     WHERE job_id = $1 AND status IN ('pending', 'running')`,
+    [jobId],
+  );
+  return rowCount ?? 0;
+}
+
 export async function countUnits(db: Db, jobId: string, status: UnitStatus): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND status = $2',

@@ -60,7 +60,7 @@ testUnits: 0
     expect(byKey.r1).toMatchObject({ status: 'succeeded', output: { sentiment: 'good', score: 1 } });
     expect(byKey.r2).toMatchObject({ status: 'succeeded', output: { sentiment: 'good', score: 1 } });
     expect(byKey.r3).toMatchObject({ status: 'failed', output: null, attempts: 2 });
-    expect(byKey.r3!.error).toBe('OutputInvalid: the agent gave no structured output');
+    expect(byKey.r3!.error).toBe('OutputInvalid: the agent gave no structured output (failed 2 of 2 attempts)');
 
     const csv = (await h.cli(['results', status.jobId, '--format', 'csv'])).stdout.trim().split('\n');
     expect(csv[0]).toBe(

@@ -1,4 +1,10 @@
 /**
+ * FROZEN: version 1 of the job workflow, as released in 2b7a411 (before workflows were
+ * versioned). It runs the jobs whose histories began on that release — replayed by every later
+ * worker through the version gate in ../jobWorkflow.ts — until they end or continue-as-new (a
+ * continued run is version 2). Do not change it: the replay fixtures of v1-2b7a411 must replay,
+ * and so must every job still running on it. It is exempt from the size rules for that reason.
+ *
  * One workflow per job. It owns the lifecycle and a sliding window of at most `concurrency`
  * running units, each one agent activity under Temporal's retry policy, with the unit's key as
  * its summary in the Web UI. Unit ids are paged from Postgres through a local activity, so
@@ -32,7 +38,12 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { AgentActivities, AggregateActivities, StoreActivities, WebhookActivities } from '../activities/index.js';
+import type {
+  AgentActivities,
+  AggregateActivities,
+  StoreActivities,
+  WebhookActivities,
+} from '../../../activities/index.js';
 import {
   allowedRunning,
   assertMove,
@@ -65,8 +76,8 @@ import {
   type UnitOutcomeStatus,
   type UnitThrottled,
   type WebhookStatus,
-} from '../src/domain/index.js';
-import { describeFailure } from './describeFailure.js';
+} from '../../../src/domain/index.js';
+import { describeFailure } from '../../describeFailure.js';
 import {
   approveUpdate,
   jobStatusSearchAttribute,
@@ -75,7 +86,7 @@ import {
   resumeUpdate,
   statusQuery,
   unitAdmittedSignal,
-} from './messages.js';
+} from '../../messages.js';
 
 const store = proxyLocalActivities<StoreActivities>({
   startToCloseTimeout: '1m',
@@ -109,7 +120,7 @@ const MAX_THROTTLES = 25;
 const PACE_HORIZON_MS = 1000;
 
 /** A unit waiting to run again: refused by the API, failed inside a group, or a group never started it. */
-export interface QueuedUnit extends UnitRef {
+export interface QueuedUnitV1 extends UnitRef {
   phase: Phase;
   runKey: string;
   /** Attempts made so far: numbering goes on from them. */
@@ -123,7 +134,7 @@ export interface QueuedUnit extends UnitRef {
 }
 
 /** Everything a run hands to the next one through continue-as-new (no unit is in flight then). */
-export interface CarriedState {
+export interface CarriedStateV1 {
   state: JobState;
   templateVersion: number;
   budgetUsd: number | null;
@@ -143,7 +154,7 @@ export interface CarriedState {
   /** How many units the API lets run at once, as learned. */
   governor: GovernorState;
   /** Units to run again before new ones. */
-  queue: QueuedUnit[];
+  queue: QueuedUnitV1[];
   /** A spent usage window paused the job until then (epoch ms); it resumes by itself. */
   pausedUntil: number | null;
   webhook: WebhookStatus;
@@ -151,16 +162,16 @@ export interface CarriedState {
   aggregate: AggregateStatus | null;
 }
 
-export interface JobWorkflowInput {
+export interface JobWorkflowInputV1 {
   settings: JobSettings;
-  carried?: CarriedState;
+  carried?: CarriedStateV1;
   /** `retry`: a new run of an ended job, running its units in these states again. */
   retry?: { statuses: Exclude<UnitOutcomeStatus, 'succeeded'>[] };
 }
 
-export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput): Promise<JobStatus> {
+export async function jobWorkflowV1({ settings, carried, retry }: JobWorkflowInputV1): Promise<JobStatus> {
   // Defaults first: a run carried from an older version lacks the fields added since.
-  const s: CarriedState = {
+  const s: CarriedStateV1 = {
     state: 'CREATED',
     templateVersion: 1,
     budgetUsd: settings.budgetUsd,
@@ -432,7 +443,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
    * Run one unit's agent (again, when it comes from the queue); whatever happens, the unit
    * settles exactly once or goes back to the queue.
    */
-  const startUnit = (unit: UnitRef, phase: Phase, queued?: QueuedUnit): void => {
+  const startUnit = (unit: UnitRef, phase: Phase, queued?: QueuedUnitV1): void => {
     running.set(unit.unitId, { ...unit, phase });
     slots += 1;
     const startAt = Math.max(Date.now(), nextStartAt(s.governor));
@@ -479,7 +490,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
     outcome: UnitThrottled,
     runKey: string,
     runningThen: number,
-    queued: QueuedUnit | undefined,
+    queued: QueuedUnitV1 | undefined,
   ): void => {
     if (!running.has(outcome.unitId)) return; // late, after a cancellation stopped waiting for it
     const unit = { unitId: outcome.unitId, key: outcome.key };
@@ -524,7 +535,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
   };
 
   /** The queued unit due first, if one is due now (taken off the queue). */
-  const takeDue = (phase: Phase): QueuedUnit | undefined => {
+  const takeDue = (phase: Phase): QueuedUnitV1 | undefined => {
     const now = Date.now();
     let best = -1;
     queue.forEach((q, i) => {
@@ -571,7 +582,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
 
   const settleGrouped = async (outcome: GroupedUnitOutcome, runKey: string, runningThen: number): Promise<void> => {
     const unit = { unitId: outcome.unitId, key: outcome.key };
-    const requeue = (fields: Pick<QueuedUnit, 'attempts' | 'counted' | 'notBefore'>): void => {
+    const requeue = (fields: Pick<QueuedUnitV1, 'attempts' | 'counted' | 'notBefore'>): void => {
       if (!running.delete(unit.unitId)) return;
       queue.push({ ...unit, phase: outcome.phase, runKey, throttles: 0, ...fields });
       dirty = true;
@@ -837,7 +848,7 @@ export async function jobWorkflow({ settings, carried, retry }: JobWorkflowInput
         await recordState();
         await Promise.all(deliveries);
         await condition(allHandlersFinished);
-        await continueAsNew<typeof jobWorkflow>({ settings, carried: s });
+        await continueAsNew<typeof jobWorkflowV1>({ settings, carried: s });
       }
     }
     await recordState();

@@ -1,0 +1,59 @@
+/**
+ * A job's status, built in one place: by the workflow for its status query, and by the client
+ * from Postgres when no worker can answer (a job that is not running).
+ */
+import { forecastCost } from './budget.js';
+import type { AggregateStatus, JobStatus, ThrottleStatus, WebhookStatus } from './job.js';
+import type { JobState } from './lifecycle.js';
+import type { TestUnitResult } from './units.js';
+
+export interface StatusParts {
+  jobId: string;
+  name: string;
+  state: JobState;
+  total: number;
+  settled: { succeeded: number; failed: number; cancelled: number; expired: number };
+  running: number;
+  costUsd: number;
+  budgetUsd: number | null;
+  concurrency: number;
+  templateVersion: number;
+  testResults: TestUnitResult[];
+  message: string | null;
+  throttle: ThrottleStatus;
+  webhook: WebhookStatus | null;
+  aggregate: AggregateStatus | null;
+}
+
+export function buildJobStatus(p: StatusParts): JobStatus {
+  const { succeeded, failed, cancelled, expired } = p.settled;
+  return {
+    jobId: p.jobId,
+    name: p.name,
+    state: p.state,
+    counts: {
+      total: p.total,
+      pending: p.total - succeeded - failed - cancelled - expired - p.running,
+      running: p.running,
+      succeeded,
+      failed,
+      cancelled,
+      expired,
+    },
+    costUsd: p.costUsd,
+    budgetUsd: p.budgetUsd,
+    concurrency: p.concurrency,
+    templateVersion: p.templateVersion,
+    testResults: p.testResults,
+    message: p.message,
+    throttle: p.throttle,
+    forecast: forecastCost(p.testResults, p.templateVersion, p.total),
+    webhook: p.webhook,
+    aggregate: p.aggregate,
+  };
+}
+
+/** The throttle of a job that is not running: only the workflow knows more. */
+export function idleThrottle(concurrency: number): ThrottleStatus {
+  return { allowed: concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null };
+}
