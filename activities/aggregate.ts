@@ -11,7 +11,7 @@ import { finished } from 'node:stream/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { agentKind, runAgentOnce } from '../src/agents/index.js';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
-import type { JobSpec } from '../src/spec/schema.js';
+import { storedSpec } from '../src/spec/stored.js';
 import { renderTemplate, TemplateError } from '../src/spec/template.js';
 import type { Db } from '../src/store/db.js';
 import { addReportCost, getJob, recordReport } from '../src/store/jobs.js';
@@ -34,7 +34,8 @@ export function createAggregateActivities(deps: ActivityDeps) {
 
   async function runAggregate(input: RunAggregateInput): Promise<{ report: string; costUsd: number }> {
     const ctx = Context.current();
-    const spec = (await getJob(db, input.jobId))?.spec as JobSpec | undefined;
+    const job = await getJob(db, input.jobId);
+    const spec = job ? storedSpec(job) : undefined;
     if (!spec?.aggregate)
       throw ApplicationFailure.nonRetryable(`job ${input.jobId} has no aggregate step`, 'JobMissing');
     const dir = path.join(os.tmpdir(), 'agentic-batch-aggregate', input.jobId);

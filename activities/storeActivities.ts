@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
 import type { JobState, UnitOutcomeStatus, UnitRef, UnitStatus } from '../src/domain/index.js';
 import { sourceKind } from '../src/sources/index.js';
-import type { JobSpec } from '../src/spec/schema.js';
+import { storedSpec } from '../src/spec/stored.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../src/spec/template.js';
 import { getJob, getTemplate, latestTemplateVersion, recordJobState, saveTemplateVersion } from '../src/store/jobs.js';
 import {
@@ -105,7 +105,7 @@ export function createStoreActivities({ db }: Pick<ActivityDeps, 'db'>) {
       const template = input.prompt ?? (await getTemplate(db, input.jobId, input.currentVersion));
       if (template === null)
         throw ApplicationFailure.nonRetryable(`template v${input.currentVersion} is missing`, 'JobMissing');
-      const { fields } = sourceKind((job.spec as JobSpec).source);
+      const { fields } = sourceKind(storedSpec(job).source);
       try {
         await checkTemplateForStoredUnits(template, fields, (names) => firstUnitMissing(db, input.jobId, names));
       } catch (err) {

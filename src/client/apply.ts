@@ -7,7 +7,7 @@ import { UsageError, UserError } from '../errors.js';
 import { runGit } from '../git/git.js';
 import { BranchCheckedOutError, mergeBranches, type BranchToMerge, type MergeReport } from '../git/mergeBranches.js';
 import { defaultBranchPrefix } from '../git/worktree.js';
-import type { JobSpec } from '../spec/schema.js';
+import { storedSpec } from '../spec/stored.js';
 import { streamResults } from '../store/results.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
@@ -26,7 +26,7 @@ export async function applyJob(
   options: { into?: string; squash?: boolean } = {},
 ): Promise<ApplyReport> {
   const job = await requireJob(session, jobId);
-  const { isolation } = job.spec as JobSpec;
+  const { isolation } = storedSpec(job);
   if (!isolation) {
     throw new UsageError(
       `job ${jobId} has no isolation: its units worked in place, so there are no branches to apply`,

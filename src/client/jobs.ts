@@ -12,6 +12,8 @@ import type { jobWorkflow } from '../../workflows/job/jobWorkflow.js';
 import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate, statusQuery } from '../../workflows/messages.js';
 import {
   assertRequest,
+  buildJobStatus,
+  idleThrottle,
   IllegalRequestError,
   type ApproveRequest,
   type JobRequest,
@@ -25,6 +27,7 @@ import { ConflictError, UsageError, UserError } from '../errors.js';
 import { sourceKind } from '../sources/index.js';
 import { jobSettings } from '../spec/jobPlan.js';
 import type { JobSpec } from '../spec/schema.js';
+import { storedSpec } from '../spec/stored.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
 import { getJob, getReport, getTemplate } from '../store/jobs.js';
 import { firstUnitMissing, getUnits, unitTotals } from '../store/units.js';
@@ -81,12 +84,14 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     unitTotals(session.db, jobId),
     getReport(session.db, jobId),
   ]);
-  const spec = job.spec as JobSpec;
-  return {
+  const spec = storedSpec(job);
+  return buildJobStatus({
     jobId,
     name: job.name,
     state: job.state,
-    counts: { total: job.totalUnits, ...counts },
+    total: job.totalUnits,
+    settled: counts,
+    running: counts.running,
     costUsd,
     budgetUsd: spec.budgetUsd ?? null,
     concurrency: spec.concurrency,
@@ -94,8 +99,7 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
     testResults: [],
     message: job.message,
     // Only the workflow knows; a job read from the database is not running.
-    throttle: { allowed: spec.concurrency, rateLimitedLastMinute: 0, pausedUntil: null, text: null },
-    forecast: null,
+    throttle: idleThrottle(spec.concurrency),
     webhook: null,
     aggregate: spec.aggregate
       ? {
@@ -104,14 +108,14 @@ async function statusFromDatabase(session: Session, jobId: string): Promise<JobS
           report: report?.text ?? null,
         }
       : null,
-  };
+  });
 }
 
 /** The job's report, whole: the aggregate step's result. */
 export async function jobReport(session: Session, jobId: string): Promise<string> {
   const job = await getJob(session.db, jobId);
   if (!job) throw noJob(jobId);
-  if (!(job.spec as JobSpec).aggregate) {
+  if (!storedSpec(job).aggregate) {
     throw new UsageError(
       `job ${jobId} has no aggregate step, so no report`,
       'give a job spec `aggregate: {prompt: "…{{results_file}}…"}`; its results are in `agentic-batch results JOB`',
@@ -169,7 +173,7 @@ export async function rejectJob(
 ): Promise<JobStatus & { revisedPrompt?: string }> {
   const job = await getJob(session.db, jobId);
   if (!job) throw noJob(jobId);
-  const spec = job.spec as JobSpec;
+  const spec = storedSpec(job);
   if (request.prompt === undefined && spec.intent) {
     const status = await getStatus(session, jobId);
     assertRequestOrExplain(status.state, 'reject', jobId);
@@ -217,7 +221,7 @@ export async function retryJob(
       `see its units with \`agentic-batch units ${jobId}\``,
     );
   }
-  const spec = job.spec as JobSpec;
+  const spec = storedSpec(job);
   try {
     const settings = jobSettings(jobId, spec, job.totalUnits);
     await startJobWorkflow(session, { settings, retry: { statuses } }, 'RUNNING', {

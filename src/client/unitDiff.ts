@@ -1,7 +1,7 @@
 /** What a worktree unit changed, as a patch from its commit (the dashboard shows it on the unit's page). */
 import { NotFoundError, UserError } from '../errors.js';
 import { commitDiff } from '../git/commitDiff.js';
-import type { JobSpec } from '../spec/schema.js';
+import { storedSpec } from '../spec/stored.js';
 import { findUnit } from '../store/units.js';
 import type { Session } from './session.js';
 import { requireJob } from './units.js';
@@ -14,7 +14,7 @@ export async function unitDiff(
   unitRef: string,
 ): Promise<{ commit: string | null; diff: string; truncated: boolean }> {
   const job = await requireJob(session, jobId);
-  const { isolation } = job.spec as JobSpec;
+  const { isolation } = storedSpec(job);
   if (!isolation)
     throw new UserError(`job ${jobId} has no isolation: its units worked in place, without commits to show`);
   const unit = await findUnit(session.db, jobId, unitRef);

@@ -1,0 +1,28 @@
+/** Temporal's time-skipping test server, installed from Maven Central when missing (scripts/install-test-server.sh). */
+import path from 'node:path';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { execa } from 'execa';
+import { jobStatusSearchAttribute } from '../../workflows/messages.js';
+import { ROOT } from './harness.js';
+
+async function testServerPath(): Promise<string> {
+  if (process.env.TEMPORAL_TEST_SERVER_PATH) return process.env.TEMPORAL_TEST_SERVER_PATH;
+  const { stdout } = await execa('bash', [path.join(ROOT, 'scripts', 'install-test-server.sh')], {
+    stderr: 'inherit',
+  });
+  return stdout.trim();
+}
+
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const executable = { type: 'existing-path' as const, path: await testServerPath() };
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  // The job's status attribute (the test server lacks the list call ensureSearchAttribute makes).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: {
+      [jobStatusSearchAttribute.name]: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    },
+  });
+  return env;
+}
