@@ -15,7 +15,6 @@ import type { UnitFinished } from '../src/domain/index.js';
 import {
   finishAttempt,
   startAttempt,
-  storeWholeAttempt,
   type AttemptOutcome,
   type NewAttempt,
   type UnitSuccess,
@@ -24,6 +23,7 @@ import type { Db } from '../src/store/db.js';
 import { appendEvents, type TimedEvent } from '../src/store/events.js';
 import { pgJson } from '../src/store/pgSafe.js';
 import { EventBudget, type EventLimits } from './eventBudget.js';
+import type { WholeAttemptWriter } from './wholeAttemptWriter.js';
 
 /** Buffered events beyond this many, or this many bytes, are written at once, whatever the time. */
 const MAX_BUFFERED_EVENTS = 200;
@@ -33,6 +33,10 @@ export interface RecorderOptions {
   /** Write the attempt's row once it has run this long. */
   writeAfterMs: number;
   limits: EventLimits;
+  /** Where an attempt that ends before its row was written goes, whole. */
+  writer: WholeAttemptWriter;
+  /** In a group: its whole record may wait a moment to be written with others. */
+  batched: boolean;
 }
 
 export class AttemptRecorder {
@@ -51,7 +55,7 @@ export class AttemptRecorder {
   constructor(
     private readonly db: Db,
     private readonly attempt: NewAttempt,
-    options: RecorderOptions,
+    private readonly options: RecorderOptions,
   ) {
     this.budget = new EventBudget(options.limits);
     this.timer = setTimeout(() => this.writeRow(), options.writeAfterMs).unref();
@@ -93,7 +97,8 @@ export class AttemptRecorder {
         ? { status: 'succeeded' as const, ...success }
         : { status: 'running' as const, result: null, sessionId: null };
       const events = [...this.buffered, ...tail];
-      const { runCostUsd, attemptId } = await storeWholeAttempt(this.db, this.attempt, events, outcome, unit);
+      const row = { attempt: this.attempt, events, outcome, unit };
+      const { runCostUsd, attemptId } = await this.options.writer.store(row, this.options.batched);
       return { costUsd: runCostUsd, attemptId };
     }
     await this.writes;

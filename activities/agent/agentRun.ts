@@ -17,6 +17,7 @@ import {
 } from '../../src/domain/index.js';
 import type { Db } from '../../src/store/db.js';
 import { AttemptRecorder } from '../attemptRecorder.js';
+import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { checkOutput } from './output.js';
 import type { AttemptPlan } from './plan.js';
 
@@ -48,6 +49,9 @@ export interface RunRequest {
   /** Set in a group: the unit's own limit. */
   unitTimeoutMs: number | null;
   reportAdmission: boolean;
+  writer: WholeAttemptWriter;
+  /** In a group: its record may be written with others'. */
+  batched: boolean;
 }
 
 export interface AgentRun {
@@ -79,7 +83,7 @@ export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
   const recorder = new AttemptRecorder(
     r.db,
     { ...r.input, attempt: r.attempt, prompt: r.prompt, startedAt, fence: r.fence },
-    { writeAfterMs: RECORD_AFTER_MS, limits: outputLimits(plan.agent) },
+    { writeAfterMs: RECORD_AFTER_MS, limits: outputLimits(plan.agent), writer: r.writer, batched: r.batched },
   );
   const heartbeatAfter = Date.now() + Math.min(HEARTBEAT_AFTER_MS, (ctx.info.heartbeatTimeoutMs ?? 30_000) / 3);
   const heartbeat = (): void => {

@@ -12,6 +12,7 @@ import { judgeSuccess, previousSessionId, runErrorTypes } from '../../src/store/
 import type { Claim } from '../../src/store/claims.js';
 import type { Db } from '../../src/store/db.js';
 import { completeUnit, spentInRun } from '../../src/store/units.js';
+import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { runAgentRecorded, type AgentRun } from './agentRun.js';
 import type { JobData } from './jobData.js';
 import { planAttempt, type AttemptPlan } from './plan.js';
@@ -24,6 +25,7 @@ export interface AttemptDeps {
   db: Db;
   jobData: JobData;
   rehearsalApiUrl: () => Promise<string>;
+  writer: WholeAttemptWriter;
 }
 
 export interface AttemptInput {
@@ -139,6 +141,8 @@ export class UnitAttempt {
       signal: this.signal,
       unitTimeoutMs: this.unitTimeoutMs,
       reportAdmission: this.input.reportAdmission ?? false,
+      writer: this.deps.writer,
+      batched: this.unitTimeoutMs !== null,
     });
   }
 

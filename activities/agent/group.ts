@@ -53,7 +53,9 @@ export async function runGroup(deps: AttemptDeps, input: RunAgentsInput): Promis
     let interrupted: Awaited<ReturnType<typeof runUnits>>;
     try {
       interrupted = await runUnits(deps, ctx, input, claims, steps);
+      deps.writer.flush(); // no record of the last units waits
     } catch (err) {
+      deps.writer.flush();
       await settled(); // the records in flight are written (or fail) first
       throw activityFailure(asFailure(resultOf(err, () => null)));
     }

@@ -8,11 +8,18 @@ import { Context } from '@temporalio/activity';
 import type { Phase, UnitOutcome } from '../../src/domain/index.js';
 import { claimUnits } from '../../src/store/claims.js';
 import type { ActivityDeps } from '../index.js';
+import { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { UnitAttempt } from './attempt.js';
 import { runGroup, type RunAgentsInput } from './group.js';
 import { JobData } from './jobData.js';
 import { activityOutcome, type AttemptResult } from './results.js';
 import { resultOf } from './stop.js';
+
+/**
+ * How long a grouped unit's record may wait to be written with others': at 16 groups of 100 ms
+ * units, about a dozen a statement.
+ */
+const RECORD_BATCH_MS = 100;
 
 export type { RunAgentsInput };
 
@@ -33,7 +40,12 @@ export interface RunAgentInput {
 }
 
 export function createAgentActivities(deps: ActivityDeps) {
-  const attemptDeps = { db: deps.db, jobData: new JobData(deps.db), rehearsalApiUrl: deps.rehearsalApiUrl };
+  const attemptDeps = {
+    db: deps.db,
+    jobData: new JobData(deps.db),
+    rehearsalApiUrl: deps.rehearsalApiUrl,
+    writer: new WholeAttemptWriter(deps.db, RECORD_BATCH_MS),
+  };
 
   async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {
     const ctx = Context.current();

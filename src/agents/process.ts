@@ -9,9 +9,8 @@
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { LineSplitter } from './lines.js';
-import { spawnAgent } from './spawner.js';
+import { spawnAgent, type Stream } from './spawner.js';
 
 export interface AgentProcessOptions {
   bin: string;
@@ -84,6 +83,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     });
   };
 
+  let exited = false;
   let idleTimer: NodeJS.Timeout | undefined;
   let quietLimitMs = options.idleTimeoutMs;
   const touch = (): void => {
@@ -99,20 +99,20 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
   const maxLineLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   /** Reads a stream line by line; the next chunk waits for the handler (backpressure). */
   const readLines = async (
-    stream: Readable,
-    handle: (lines: string[]) => Promise<unknown> | unknown,
+    stream: Stream,
+    handle: (lines: string[]) => unknown,
     tail?: (chunk: string) => void,
   ): Promise<void> => {
     const splitter = new LineSplitter(maxLineLength);
-    for await (const chunk of stream as AsyncIterable<string>) {
+    await child.read(stream, async (chunk) => {
       touch();
       tail?.(chunk);
       outputBytes += chunk.length;
       if (options.maxOutputBytes !== undefined && outputBytes > options.maxOutputBytes) killGroup('output');
-      if (killedBy === 'output') continue; // drain what is left, read nothing more
+      if (killedBy === 'output') return; // drain what is left, read nothing more
       const lines = splitter.push(chunk);
       if (lines.length > 0) await handle(lines);
-    }
+    });
     const last = splitter.end().filter((line) => line.trim());
     if (last.length > 0 && killedBy !== 'output') await handle(last);
   };
@@ -127,17 +127,16 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     const keepTail = (chunk: string): void => {
       stderrTail = (stderrTail + chunk.slice(-STDERR_TAIL_CHARS)).slice(-STDERR_TAIL_CHARS);
     };
-    await Promise.all([
-      readLines(child.stdout, onStdout),
-      readLines(child.stderr, options.onStderr ?? (() => undefined), keepTail),
-    ]);
+    await Promise.all([readLines('out', onStdout), readLines('err', options.onStderr ?? (() => undefined), keepTail)]);
     const exit = await child.exited;
+    exited = true;
     return { ...exit, killedBy, stderrTail, durationMs: performance.now() - started };
   } finally {
     clearTimeout(idleTimer);
     options.signal.removeEventListener('abort', onAbort);
-    // Whatever happened, leave no agent (or tool it started) behind.
-    void child.started.then((agentPid) => agentPid !== null && signalGroup(agentPid, 'SIGKILL'));
+    // Whatever happened, leave no agent (or tool it started) behind (the spawner kills the group
+    // of an agent that exited: a signal to a gone group costs an exception here).
+    if (!exited) void child.started.then((agentPid) => agentPid !== null && signalGroup(agentPid, 'SIGKILL'));
   }
 }
 

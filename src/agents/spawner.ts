@@ -1,14 +1,14 @@
 /**
  * The worker's side of the agent spawner (spawnHelper.ts): one small helper process per worker,
  * started on first use and again if it dies, that spawns agents and relays their output, so the
- * worker's own size never makes a spawn slow. Each agent comes back as streams and a promise, as
- * `child_process` would give.
+ * worker's own size never makes a spawn slow. An agent's output comes back as chunks handed to a
+ * reader one at a time; while more than HIGH_WATER characters wait, the helper stops reading the
+ * agent (which then blocks on its pipe) until the reader catches up.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { SpawnerReply, SpawnerRequest } from './spawnerProtocol.js';
+import { Batcher, type Batch, type SpawnerReply, type SpawnerRequest } from './spawnerProtocol.js';
 
 export interface AgentExit {
   exitCode: number | null;
@@ -16,16 +16,21 @@ export interface AgentExit {
   spawnError: { code?: string; message: string } | null;
 }
 
+export type Stream = 'out' | 'err';
+
 export interface SpawnedAgent {
   /** The agent's pid (and process group) once it started; null if it never did. */
   readonly started: Promise<number | null>;
-  readonly stdout: Readable;
-  readonly stderr: Readable;
-  /** Once the agent has exited and its output has all been delivered to the streams. */
+  /** Hands each chunk of the stream to `reader`, the next once it resolves; resolves at the stream's end. */
+  read(stream: Stream, reader: (chunk: string) => unknown): Promise<void>;
+  /** Once the agent has exited (its output is all delivered once both reads resolved). */
   readonly exited: Promise<AgentExit>;
 }
 
 const SETPRIV = '/usr/bin/setpriv';
+/** Characters waiting for the reader past which the agent is paused, and below which it goes on. */
+const HIGH_WATER = 256 * 1024;
+const LOW_WATER = 64 * 1024;
 
 /** The compiled helper next to this file; from the TypeScript sources (tests), the built one. */
 const HELPER = ((): string => {
@@ -35,18 +40,60 @@ const HELPER = ((): string => {
     : fileURLToPath(new URL('../../dist/src/agents/spawnHelper.js', import.meta.url));
 })();
 
+/** One stream of one agent: chunks waiting for its reader. */
+class Pipe {
+  private chunks: string[] = [];
+  private waiting = 0;
+  private ended = false;
+  private paused = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly flow: (op: 'pause' | 'resume') => void) {}
+
+  push(chunk: string): void {
+    this.chunks.push(chunk);
+    this.waiting += chunk.length;
+    if (!this.paused && this.waiting > HIGH_WATER) {
+      this.paused = true;
+      this.flow('pause');
+    }
+    this.wake?.();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+
+  async read(reader: (chunk: string) => unknown): Promise<void> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk === undefined) {
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = null;
+        continue;
+      }
+      await reader(chunk);
+      this.waiting -= chunk.length;
+      if (this.paused && this.waiting < LOW_WATER) {
+        this.paused = false;
+        this.flow('resume');
+      }
+    }
+  }
+}
+
 interface Running {
-  /** Its stdout or stderr is paused in the helper until the reader wants more. */
-  paused: { out: boolean; err: boolean };
   started: (pid: number | null) => void;
-  stdout: Readable;
-  stderr: Readable;
+  pipes: Record<Stream, Pipe>;
   exited: (exit: AgentExit) => void;
 }
 
 let helper: ChildProcess | null = null;
 const running = new Map<number, Running>();
 let nextId = 1;
+const requests = new Batcher<SpawnerRequest>((batch) => connectHelper().send(batch));
 
 function connectHelper(): ChildProcess {
   if (helper?.connected) return helper;
@@ -56,7 +103,7 @@ function connectHelper(): ChildProcess {
       ? [SETPRIV, ['--pdeathsig', 'TERM', '--', process.execPath, HELPER]]
       : [process.execPath, [HELPER]];
   const child = spawn(file, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.on('message', (reply: SpawnerReply) => deliver(reply));
+  child.on('message', (batch: Batch<SpawnerReply>) => batch.messages.forEach(deliver));
   child.on('error', () => undefined); // reported through 'exit'
   child.on('exit', () => {
     if (helper === child) helper = null;
@@ -77,15 +124,8 @@ function deliver(reply: SpawnerReply): void {
     case 'spawned':
       return agent.started(reply.pid);
     case 'out':
-    case 'err': {
-      // Over the stream's high-water mark: stop reading the agent until the reader catches up.
-      const stream = reply.op === 'out' ? agent.stdout : agent.stderr;
-      if (!stream.push(reply.data) && !agent.paused[reply.op]) {
-        agent.paused[reply.op] = true;
-        send({ op: 'pause', id: reply.id, stream: reply.op });
-      }
-      return;
-    }
+    case 'err':
+      return agent.pipes[reply.op].push(reply.data);
     case 'exit':
       return end(reply.id, { exitCode: reply.exitCode, signal: reply.signal, spawnError: reply.spawnError });
   }
@@ -97,14 +137,9 @@ function end(id: number, exit: AgentExit): void {
   if (!agent) return;
   running.delete(id);
   agent.started(null);
-  agent.stdout.push(null);
-  agent.stderr.push(null);
+  agent.pipes.out.end();
+  agent.pipes.err.end();
   agent.exited(exit);
-}
-
-function send(request: SpawnerRequest): void {
-  const child = connectHelper();
-  child.send(request);
 }
 
 /** Start an agent through the helper, with the worker's environment plus `env`. */
@@ -112,19 +147,14 @@ export function spawnAgent(options: Omit<Extract<SpawnerRequest, { op: 'spawn' }
   const id = nextId++;
   let started!: (pid: number | null) => void;
   let exited!: (exit: AgentExit) => void;
-  const resume = (stream: 'out' | 'err') => (): void => {
-    const entry = running.get(id);
-    if (!entry?.paused[stream]) return;
-    entry.paused[stream] = false;
-    send({ op: 'resume', id, stream });
-  };
+  const flow = (stream: Stream) => (op: 'pause' | 'resume') => requests.push({ op, id, stream });
+  const pipes = { out: new Pipe(flow('out')), err: new Pipe(flow('err')) };
   const agent: SpawnedAgent = {
     started: new Promise((resolve) => (started = resolve)),
-    stdout: new Readable({ encoding: 'utf8', read: resume('out') }),
-    stderr: new Readable({ encoding: 'utf8', read: resume('err') }),
+    read: (stream, reader) => pipes[stream].read(reader),
     exited: new Promise((resolve) => (exited = resolve)),
   };
-  running.set(id, { paused: { out: false, err: false }, started, exited, stdout: agent.stdout, stderr: agent.stderr });
-  send({ op: 'spawn', id, ...options });
+  running.set(id, { started, exited, pipes });
+  requests.push({ op: 'spawn', id, ...options });
   return agent;
 }

@@ -3,10 +3,10 @@
  * the unit's fence (claims.ts); a stale attempt's row is still recorded — what it spent was spent
  * — but a success of it is recorded as `Superseded`, never taken for the unit's.
  */
-import type { AttemptReport, Phase, UnitChanges, UnitOutcomeStatus } from '../domain/index.js';
+import type { AttemptReport, Phase, UnitChanges } from '../domain/index.js';
 import { held } from './claims.js';
 import type { Db } from './db.js';
-import { eventParams, type TimedEvent } from './events.js';
+import type { TimedEvent } from './events.js';
 import { pgJsonOrNull, pgText } from './pgSafe.js';
 import { spentOnUnit } from './units.js';
 
@@ -14,7 +14,7 @@ export type { TimedEvent };
 
 /** The error type of a success that came too late: another attempt had taken the unit over, or it had settled. */
 export const SUPERSEDED = 'Superseded';
-const SUPERSEDED_MESSAGE =
+export const SUPERSEDED_MESSAGE =
   'another attempt took the unit over (or the job settled it) before this one ended: its result was not used';
 
 export interface NewAttempt {
@@ -69,67 +69,6 @@ const judged = (e: string, m: string): string[] => [
 /** SQL: the unit ($1, $2), if the attempt whose fence is `fence` still holds it. */
 const currentUnit = (fence: string): string =>
   `current AS (SELECT 1 FROM units WHERE job_id = $1 AND unit_id = $2 AND ${held(fence)})`;
-
-/**
- * A whole attempt that ended before its row was written (most short units): the attempt, its
- * events and its unit in one round trip. A success settles the unit, as `completeUnit` would;
- * otherwise the unit stays running until its execution ends. Returns what this execution of the
- * unit spent.
- */
-export async function storeWholeAttempt(
-  db: Db,
-  a: NewAttempt,
-  events: readonly TimedEvent[],
-  o: AttemptOutcome,
-  unit: {
-    status: Extract<UnitOutcomeStatus, 'succeeded'> | 'running';
-    result: string | null;
-    sessionId: string | null;
-  },
-): Promise<{ runCostUsd: number; attemptId: number }> {
-  const { rows } = await db.query<{ runCostUsd: number; attemptId: string }>(
-    `WITH ${currentUnit('$30')},
-     attempt AS (
-       INSERT INTO attempts (job_id, unit_id, attempt, template_version, phase, run_key, prompt, started_at, finished_at,
-         session_id, result, is_error, subtype, terminal_reason, api_error_status, num_turns, cost_usd, duration_ms,
-         exit_code, error_type, error, stderr_tail, tools_used, output)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8::float8 / 1000), now(),
-         $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, ${judged('$19', '$20').join(', ')}, $21, $22, $23)
-       RETURNING id, cost_usd AS spent, duration_ms AS took),
-     stored_events AS (
-       INSERT INTO events (attempt_id, seq, type, subtype, data, received_at)
-       SELECT attempt.id, ord::int, e.type, e.subtype, e.data, to_timestamp(e.at / 1000)
-       FROM attempt, unnest($24::text[], $25::text[], $26::jsonb[], $27::float8[]) WITH ORDINALITY AS e(type, subtype, data, at, ord)),
-     prior AS (${spentOnUnit('$6')}),
-     unit AS (
-       UPDATE units SET status = $28, template_version = $4, error = NULL, updated_at = now(),
-         result = CASE WHEN $28 = 'succeeded' THEN coalesce($29, units.result) ELSE units.result END,
-         output = CASE WHEN $28 = 'succeeded' THEN $23::jsonb ELSE units.output END,
-         session_id = CASE WHEN $28 = 'succeeded' THEN coalesce($9, units.session_id) ELSE units.session_id END,
-         cost_usd = CASE WHEN $28 = 'succeeded' THEN prior.total + attempt.spent ELSE units.cost_usd END,
-         attempts = CASE WHEN $28 = 'succeeded' THEN prior.run_attempts + 1 ELSE units.attempts END,
-         duration_ms = CASE WHEN $28 = 'succeeded' THEN prior.run_duration + attempt.took ELSE units.duration_ms END
-       FROM prior, attempt WHERE units.job_id = $1 AND units.unit_id = $2 AND ${held('$30')}
-       RETURNING prior.run + attempt.spent AS run_cost)
-     SELECT coalesce((SELECT run_cost FROM unit), 0)::float8 AS "runCostUsd", (SELECT id FROM attempt) AS "attemptId"`,
-    [
-      a.jobId,
-      a.unitId,
-      a.attempt,
-      a.templateVersion,
-      a.phase,
-      a.runKey,
-      a.prompt,
-      a.startedAt,
-      ...outcomeParams(o),
-      ...eventParams(events),
-      unit.status,
-      pgText(unit.result),
-      a.fence,
-    ],
-  );
-  return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0), attemptId: Number(rows[0]!.attemptId) };
-}
 
 /** A success for the unit: its result, session and structured output. */
 export interface UnitSuccess {
