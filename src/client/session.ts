@@ -7,6 +7,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { startStackInBackground } from '../stack/background.js';
+import { currentBuildId } from '../stack/buildId.js';
 import { readStack } from '../stack/stackFile.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { connectClient } from '../temporal/connect.js';
@@ -32,7 +33,8 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
     return { temporalAddress: config.temporalAddress, databaseUrl: config.databaseUrl, uiUrl: config.temporalUiUrl };
   }
   let stack = await readStack(config.home);
-  if (!stack && options.autoStart) stack = await startStackInBackground(config);
+  // A command that makes work starts the stack, or restarts one of another build (an upgrade).
+  if (options.autoStart && stack?.build !== currentBuildId()) stack = await startStackInBackground(config);
   if (!stack) {
     throw new UserError(
       `the agentic-batch stack is not running (state dir ${config.home})`,

@@ -5,6 +5,7 @@ import { open, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
+import { currentBuildId } from './buildId.js';
 import { isAlive, stopProcess } from './processes.js';
 import {
   ensureHome,
@@ -31,7 +32,16 @@ export async function startStackInBackground(
   progress = toStderr,
 ): Promise<StackInfo> {
   const running = await readStack(config.home);
-  if (running) return running;
+  if (running && running.build === currentBuildId()) return running;
+  if (running) {
+    // After an upgrade: the stack's worker runs the previous build. Its jobs go on under this
+    // build's worker, each on the workflow version it began with (workflows/job/jobWorkflow.ts).
+    progress(
+      `[stack] the running stack's worker is another build (${running.build ?? 'unnamed'}, this is ` +
+        `${currentBuildId()}): restarting it on this one; running jobs continue`,
+    );
+    await stopBackgroundStack(config);
+  }
   await ensureHome(config.home);
   // Another command is already starting it: wait for that one instead of racing it.
   const starting = await lockHolder(config.home);

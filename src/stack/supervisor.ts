@@ -7,6 +7,7 @@
 import type { Config } from '../config.js';
 import { connectClient, ensureSearchAttribute } from '../temporal/connect.js';
 import { createWorker } from '../worker/createWorker.js';
+import { currentBuildId } from './buildId.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
 import { commandLine, isAlive, stopProcess } from './processes.js';
@@ -89,6 +90,7 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
       databaseUrl,
       taskQueue: config.taskQueue,
       startedAt: new Date().toISOString(),
+      build: currentBuildId(),
     });
     cleanups.unshift(() => removeStack(config.home));
     log(`worker: polling task queue ${config.taskQueue}; stack ready`);

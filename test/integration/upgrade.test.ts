@@ -5,10 +5,22 @@
  * Nondeterminism error` and the job stuck RUNNING forever. Here every unit ends exactly once, no
  * workflow task fails, and a job that continues-as-new after the upgrade moves to version 2.
  */
+import { chmod, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { makeDocs, useHarness, waitFor, waitForStatus, WorkerProcess, writeSpec } from '../support/harness.js';
+import {
+  CLI,
+  makeDocs,
+  parseJsonl,
+  useHarness,
+  waitFor,
+  waitForStatus,
+  WorkerProcess,
+  writeSpec,
+  type StatusJson,
+} from '../support/harness.js';
 import { buildRelease, PREVIOUS_RELEASE } from '../support/oldRelease.js';
 
 const h = useHarness();
@@ -100,5 +112,44 @@ describe(`upgrading from ${PREVIOUS_RELEASE} while jobs run`, () => {
       }
     }
     expect(worker.process.exitCode).toBeNull();
+  });
+
+  it('`up -d` of this build restarts the embedded stack of the previous release, and its job finishes', async () => {
+    const release = await buildRelease();
+    const home = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-upgrade-'));
+    await chmod(home, 0o711);
+    const { TEMPORAL_ADDRESS: _t, DATABASE_URL: _d, ...inherited } = process.env as Record<string, string>;
+    const env = { ...inherited, AGENTIC_BATCH_HOME: home, AGENTIC_BATCH_TASK_QUEUE: 'upgrade-stack' };
+    const run = (cli: string, args: string[], cwd?: string) =>
+      execa('node', [cli, ...args], { env, extendEnv: false, reject: false, cwd, stdin: 'ignore' });
+    const oldCli = path.join(release, 'bin', 'agentic-batch.js');
+    try {
+      const dir = await makeDocs(30);
+      const file = await writeSpec(dir, {
+        name: 'upgrade-stack',
+        source: { type: 'files', glob: 'docs/*.md' },
+        prompt: 'x',
+        testUnits: 0,
+        concurrency: 2,
+        agent: { type: 'command', command: ['sh', '-c', 'sleep 0.3; echo ok'] },
+      });
+      const created = await run(oldCli, ['create', file, '--json'], dir);
+      expect(created.stderr).not.toMatch(/error/i);
+      const { jobId } = JSON.parse(created.stdout) as { jobId: string };
+      const status = async (cli: string) =>
+        JSON.parse((await run(cli, ['status', jobId, '--json'])).stdout) as StatusJson;
+      await waitFor(async () => (await status(oldCli)).counts.succeeded >= 6, 120_000, 'the job half run');
+
+      const up = await run(CLI, ['up', '-d']);
+      expect(up.exitCode).toBe(0);
+      expect(up.stderr).toMatch(/the running stack's worker is another build \(unnamed, this is \w+\): restarting/);
+      await waitFor(async () => (await status(CLI)).status === 'COMPLETED', 120_000, 'the job to finish');
+      const done = await status(CLI);
+      expect(done.counts).toMatchObject({ total: 30, succeeded: 30, failed: 0 });
+      const results = parseJsonl<{ status: string; attempts: number }>((await run(CLI, ['results', jobId])).stdout);
+      expect(results.map((r) => r.status)).toEqual(Array(30).fill('succeeded'));
+    } finally {
+      await run(CLI, ['down']);
+    }
   });
 });
