@@ -74,6 +74,9 @@ function entriesOf(e: EventRow): ConversationEntry[] {
     case 'item.started':
     case 'item.updated':
       return [];
+    // What an attempt left out past its events' bounds (activities/eventBudget.ts).
+    case 'omitted':
+      return system(String(d.text ?? 'events left out'));
     default:
       return system(`${e.type}${e.subtype ? `/${e.subtype}` : ''}`);
   }

@@ -4,19 +4,21 @@
  */
 import { conversationEntries, type ConversationEntry } from '../client/conversationEntries.js';
 import { resultRecord } from '../client/results.js';
-import type { UnitConversation } from '../client/units.js';
+import type { EventRow, UnitConversation } from '../client/units.js';
 
 const TEXT_CHARS = 1500;
 const SMALL_CHARS = 300;
-const ENTRIES_PER_ATTEMPT = 40;
+/** Each attempt's last events (get_events pages through all of them). */
+export const ENTRIES_PER_ATTEMPT = 40;
 
 export function conversationSummary({ unit, attempts }: UnitConversation) {
   return {
     unit: { ...resultRecord(unit), origin: unit.origin, payload: unit.payload },
-    attempts: attempts.map(({ attempt: a, events }) => {
-      const entries = conversationEntries(events).map(shorten);
+    attempts: attempts.map(({ attempt: a, events, eventCount }) => {
+      const entries = shortenedEntries(events);
       const left = entries.length - ENTRIES_PER_ATTEMPT;
       return {
+        attemptId: Number(a.id),
         attempt: a.attempt,
         phase: a.phase,
         outcome: a.finishedAt ? (a.errorType ? `${a.errorType}: ${a.error ?? ''}` : 'succeeded') : 'running',
@@ -25,11 +27,17 @@ export function conversationSummary({ unit, attempts }: UnitConversation) {
         turns: a.numTurns,
         sessionId: a.sessionId,
         prompt: cut(a.prompt, TEXT_CHARS),
-        ...(left > 0 ? { earlierEntriesLeftOut: left } : {}),
+        eventCount,
+        ...(eventCount > events.length ? { earlierEventsLeftOut: eventCount - events.length } : {}),
         conversation: left > 0 ? entries.slice(left) : entries,
       };
     }),
   };
+}
+
+/** Events as entries, each long text shortened. */
+export function shortenedEntries(events: readonly EventRow[]): ConversationEntry[] {
+  return conversationEntries(events).map(shorten);
 }
 
 function shorten(e: ConversationEntry): ConversationEntry {

@@ -15,11 +15,11 @@ import { resultPage } from '../client/results.js';
 import type { Session } from '../client/session.js';
 import { statusJson } from '../client/statusJson.js';
 import { sourceSamples, synthesizeTemplate } from '../client/synthesize.js';
-import { listJobs, requireJob, unitConversation } from '../client/units.js';
+import { attemptEvents, listJobs, requireJob, unitConversation } from '../client/units.js';
 import { UNIT_STATUSES } from '../domain/index.js';
 import { UserError } from '../errors.js';
 import { buildSpec, standInForIntent } from '../spec/loadSpec.js';
-import { conversationSummary } from './conversationSummary.js';
+import { conversationSummary, ENTRIES_PER_ATTEMPT, shortenedEntries } from './conversationSummary.js';
 import { createJobShape, rawSpecOf } from './jobInput.js';
 
 const jobId = z.string().describe('the job id (job-…), or a pipeline stage job (pipe-….STAGE)');
@@ -171,7 +171,28 @@ export function createMcpServer(session: () => Promise<Session>, version: string
     'get_unit',
     "A unit (by id or key) with each attempt's conversation, shortened to a readable size",
     { jobId, unit: z.string().describe("the unit's id or key") },
-    async ({ jobId: id, unit }, s) => conversationSummary(await unitConversation(s, id, unit)),
+    async ({ jobId: id, unit }, s) =>
+      conversationSummary(await unitConversation(s, id, unit, { eventsPerAttempt: ENTRIES_PER_ATTEMPT, last: true })),
+  );
+
+  tool(
+    'get_events',
+    "A page of one attempt's conversation, in order (attempt ids are in get_unit's attempts)",
+    {
+      jobId,
+      attemptId: z.number().int().positive(),
+      afterSeq: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe('nextEventSeq from the previous page (default: from the start)'),
+      limit: z.number().int().min(1).max(500).optional().describe('events per page (default 100)'),
+    },
+    async ({ jobId: id, attemptId, afterSeq, limit }, s) => {
+      const page = await attemptEvents(s, id, attemptId, { afterSeq, limit: limit ?? 100 });
+      return { conversation: shortenedEntries(page.events), nextEventSeq: page.nextEventSeq };
+    },
   );
 
   tool(

@@ -189,6 +189,11 @@ const ATTEMPT_COLUMNS = `id, job_id AS "jobId", unit_id AS "unitId", attempt, te
   num_turns AS "numTurns", cost_usd AS "costUsd", duration_ms AS "durationMs", exit_code AS "exitCode",
   error_type AS "errorType", error, stderr_tail AS "stderrTail", tools_used AS "toolsUsed", output, changes`;
 
+export async function getAttempt(db: Db, attemptId: number): Promise<AttemptRow | null> {
+  const { rows } = await db.query<AttemptRow>(`SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE id = $1`, [attemptId]);
+  return rows[0] ?? null;
+}
+
 export async function listAttempts(db: Db, jobId: string, unitId: number): Promise<AttemptRow[]> {
   const { rows } = await db.query<AttemptRow>(
     `SELECT ${ATTEMPT_COLUMNS} FROM attempts WHERE job_id = $1 AND unit_id = $2 ORDER BY id`,

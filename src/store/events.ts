@@ -40,18 +40,18 @@ export async function appendEvents(
   );
 }
 
-/** A page of an attempt's events after `afterSeq`, in order. */
+/** A page of an attempt's events after `afterSeq`, in order; or, with `last`, its last ones. */
 export async function listEvents(
   db: Db,
   attemptId: number,
-  page: { afterSeq?: number; limit?: number } = {},
+  page: { afterSeq?: number; limit?: number; last?: boolean } = {},
 ): Promise<EventRow[]> {
   const { rows } = await db.query<EventRow>(
     `SELECT seq, type, subtype, data, received_at AS "receivedAt" FROM events
-     WHERE attempt_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+     WHERE attempt_id = $1 AND seq > $2 ORDER BY seq ${page.last ? 'DESC' : ''} LIMIT $3`,
     [attemptId, page.afterSeq ?? 0, page.limit ?? null],
   );
-  return rows;
+  return page.last ? rows.reverse() : rows;
 }
 
 /** How many events each attempt has (one index-only count per attempt). */

@@ -15,7 +15,7 @@ import type { Session } from '../client/session.js';
 import { statusJson } from '../client/statusJson.js';
 import { jobTimeline } from '../client/timeline.js';
 import { unitDiff } from '../client/unitDiff.js';
-import { jobPage, unitConversation } from '../client/units.js';
+import { attemptEvents, jobPage, unitConversation } from '../client/units.js';
 import { isTerminal, UNIT_STATUSES, type UnitStatus } from '../domain/index.js';
 import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.js';
 
@@ -71,8 +71,25 @@ export function apiRoutes(session: Session): Hono {
     const { unit, attempts } = await unitConversation(session, c.req.param('id'), c.req.param('unit'));
     return c.json({
       unit,
-      attempts: attempts.map(({ attempt, events }) => ({ ...attempt, entries: conversationEntries(events) })),
+      attempts: attempts.map(({ attempt, events, eventCount, nextEventSeq }) => ({
+        ...attempt,
+        entries: conversationEntries(events),
+        eventCount,
+        nextEventSeq,
+      })),
     });
+  });
+
+  // The rest of an attempt's conversation, a page at a time.
+  api.get('/jobs/:id/attempts/:attempt/events', async (c) => {
+    const attemptId = Number(c.req.param('attempt'));
+    if (!Number.isInteger(attemptId)) throw new UsageError(`attempt ${c.req.param('attempt')} is not an attempt id`);
+    const { after, limit } = c.req.query();
+    const page = await attemptEvents(session, c.req.param('id'), attemptId, {
+      afterSeq: after ? Number(after) : 0,
+      limit: limit ? Number(limit) : undefined,
+    });
+    return c.json({ entries: conversationEntries(page.events), nextEventSeq: page.nextEventSeq });
   });
 
   api.get('/jobs/:id/units/:unit/diff', async (c) =>

@@ -267,4 +267,40 @@ describe('the dashboard API', () => {
     const reject = await post(`/api/jobs/${jobId}/reject`, { feedback: '' });
     expect(reject.status).toBe(400);
   });
+
+  it("gives a long conversation a page at a time: the unit's first 500 events, the rest on request", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-dashboard-long-'));
+    await writeFile(path.join(dir, 'one.jsonl'), JSON.stringify({ id: 'x' }));
+    const done = await h.runJob(
+      [
+        '--jsonl',
+        'one.jsonl',
+        '--key',
+        'id',
+        '--prompt',
+        'Talk {{id}}',
+        '--test-units',
+        '0',
+        '--agent-command',
+        'seq 1 1200',
+      ],
+      { cwd: dir },
+    );
+    type Attempt = { id: number; eventCount: number; nextEventSeq: number | null; entries: { text: string }[] };
+    const unit = await body<{ attempts: Attempt[] }>(get(`/api/jobs/${done.jobId}/units/x`));
+    const [attempt] = unit.attempts;
+    expect(attempt).toMatchObject({ eventCount: 1200, nextEventSeq: 500 });
+    expect(attempt!.entries).toHaveLength(500);
+    const more = await body<{ entries: { text: string }[]; nextEventSeq: number | null }>(
+      get(`/api/jobs/${done.jobId}/attempts/${attempt!.id}/events?after=500`),
+    );
+    expect(more.entries[0]!.text).toBe('501');
+    expect(more.nextEventSeq).toBe(1000);
+    const rest = await body<{ entries: unknown[]; nextEventSeq: number | null }>(
+      get(`/api/jobs/${done.jobId}/attempts/${attempt!.id}/events?after=1000`),
+    );
+    expect(rest).toMatchObject({ nextEventSeq: null });
+    expect(rest.entries).toHaveLength(200);
+    expect((await get(`/api/jobs/${jobId}/attempts/${attempt!.id}/events`)).status).toBe(404);
+  });
 });

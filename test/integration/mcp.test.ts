@@ -66,6 +66,7 @@ describe('the MCP server', () => {
         'cancel_job',
         'create_job',
         'dashboard_url',
+        'get_events',
         'get_job',
         'get_results',
         'get_unit',
@@ -165,5 +166,45 @@ describe('the MCP server', () => {
     expect(await callError('create_job', { files: '*.md', csv: 'x.csv', prompt: 'x' })).toMatch(
       /^error: two sources: files and csv/,
     );
+  });
+
+  it('pages through a long conversation: get_unit shows its end, get_events the rest in order', async () => {
+    const { jobId } = await call<{ jobId: string }>('create_job', {
+      jsonl: 'tasks.jsonl',
+      key: 'id',
+      prompt: 'Talk {{id}}',
+      name: 'long-talk',
+      testUnits: 0,
+      agent: { type: 'command', command: ['sh', '-c', 'seq 1 1200'] },
+      cwd: dir,
+    });
+    await until(jobId, 'COMPLETED');
+    const unit = await call<{
+      attempts: {
+        attemptId: number;
+        eventCount: number;
+        earlierEventsLeftOut: number;
+        conversation: { text: string }[];
+      }[];
+    }>('get_unit', { jobId, unit: 'a' });
+    const [attempt] = unit.attempts;
+    expect(attempt).toMatchObject({ eventCount: 1200, earlierEventsLeftOut: 1160 });
+    expect(attempt!.conversation.at(-1)!.text).toBe('1200');
+    const first = await call<{ conversation: { text: string }[]; nextEventSeq: number }>('get_events', {
+      jobId,
+      attemptId: attempt!.attemptId,
+      limit: 500,
+    });
+    expect(first.conversation.map((e) => e.text).slice(0, 3)).toEqual(['1', '2', '3']);
+    expect(first.nextEventSeq).toBe(500);
+    const last = await call<{ conversation: { text: string }[]; nextEventSeq: number | null }>('get_events', {
+      jobId,
+      attemptId: attempt!.attemptId,
+      afterSeq: 1000,
+      limit: 500,
+    });
+    expect(last.conversation).toHaveLength(200);
+    expect(last.nextEventSeq).toBeNull();
+    expect(await callError('get_events', { jobId, attemptId: 999_999_999 })).toMatch(/has no attempt 999999999/);
   });
 });

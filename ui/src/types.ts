@@ -39,5 +39,11 @@ export interface JobListItem {
 
 export interface UnitDetail {
   unit: Json<UnitRow>;
-  attempts: (Json<AttemptRow> & { entries: ConversationEntry[] })[];
+  attempts: (Json<AttemptRow> & { entries: ConversationEntry[]; eventCount: number; nextEventSeq: number | null })[];
+}
+
+/** A further page of an attempt's conversation. */
+export interface EventsPage {
+  entries: ConversationEntry[];
+  nextEventSeq: number | null;
 }

@@ -119,7 +119,7 @@ export function registerInspectCommands(program: Command): void {
       action(async (id: string, unitRef: string, opts: { stage?: string; json?: boolean }) => {
         await withSession(async (session) => {
           const jobId = await jobOf(session, id, opts.stage);
-          const { unit, attempts } = await unitConversation(session, jobId, unitRef);
+          const { unit, attempts } = await unitConversation(session, jobId, unitRef, { eventsPerAttempt: null });
           if (opts.json) return printJson({ unit: resultRecord(unit), attempts });
           console.log(formatConversation(unit, attempts));
         });

@@ -3,13 +3,14 @@
  * and every attempt with its conversation rendered for reading.
  */
 import { checkEnding } from '../../../src/domain/verify.js';
-import { get, jobPath } from '../api.js';
+import { useState } from 'preact/hooks';
+import { get, jobPath, query } from '../api.js';
 import { Conversation } from '../components/Conversation.js';
 import { ErrorLine } from '../components/ErrorLine.js';
 import { duration, usd, when } from '../components/format.js';
 import { Markdown } from '../components/Markdown.js';
 import { jobHref, Link } from '../router.js';
-import type { UnitDetail } from '../types.js';
+import type { ConversationEntry, EventsPage, UnitDetail } from '../types.js';
 import { usePoll } from '../usePoll.js';
 
 export function UnitPage({ jobId, unitRef }: { jobId: string; unitRef: string }) {
@@ -124,10 +125,46 @@ export function UnitPage({ jobId, unitRef }: { jobId: string; unitRef: string })
             <summary>Prompt</summary>
             <pre>{a.prompt}</pre>
           </details>
-          <Conversation entries={a.entries} />
+          <AttemptConversation jobId={jobId} attempt={a} />
         </article>
       ))}
     </section>
+  );
+}
+
+/**
+ * An attempt's conversation: its first page, and the rest a page at a time on request (an
+ * attempt keeps up to 10,000 events; a page loads 500).
+ */
+function AttemptConversation({ jobId, attempt }: { jobId: string; attempt: UnitDetail['attempts'][number] }) {
+  const [more, setMore] = useState<{ entries: ConversationEntry[]; next: number | null } | null>(null);
+  const [loading, setLoading] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const next = more ? more.next : attempt.nextEventSeq;
+  const entries = more ? [...attempt.entries, ...more.entries] : attempt.entries;
+  const loadMore = async () => {
+    setLoading(true);
+    try {
+      const page = await get<EventsPage>(
+        `${jobPath(jobId)}/attempts/${attempt.id}/events${query({ after: String(next) })}`,
+      );
+      setMore({ entries: [...(more?.entries ?? []), ...page.entries], next: page.nextEventSeq });
+    } catch (err) {
+      setFailure(err);
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <>
+      <Conversation entries={entries} />
+      {failure !== null && <ErrorLine error={failure} />}
+      {next !== null && (
+        <button type="button" class="more" disabled={loading} onClick={() => void loadMore()}>
+          {loading ? 'Loading…' : `Show more (${attempt.eventCount - next} more events)`}
+        </button>
+      )}
+    </>
   );
 }
 
