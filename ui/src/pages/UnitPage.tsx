@@ -2,8 +2,8 @@
  * One unit: its record, result (Markdown), structured output, verify runs, a worktree unit's diff,
  * and every attempt with its conversation rendered for reading.
  */
-import { checkEnding } from '../../../src/domain/verify.js';
 import { useState } from 'preact/hooks';
+import { checkEnding } from '../../../src/domain/verify.js';
 import { get, jobPath, query } from '../api.js';
 import { Conversation } from '../components/Conversation.js';
 import { ErrorLine } from '../components/ErrorLine.js';
