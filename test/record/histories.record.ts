@@ -145,6 +145,26 @@ describe(`record workflow histories as ${label}`, () => {
     await save('pause-resume', jobId);
   });
 
+  it('groups paused (units handed back unstarted) and resumed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'record-'));
+    const rows = Array.from({ length: 120 }, (_, i) => `k${i + 1},v${i + 1}`);
+    await writeFile(path.join(dir, 'rows.csv'), ['key,value', ...rows].join('\n'));
+    const jobId = await create(dir, {
+      name: 'groups-pause',
+      source: { type: 'csv', path: 'rows.csv', key: 'key' },
+      prompt: 'Use {{value}}',
+      testUnits: 0,
+      concurrency: 2,
+      agent: { type: 'command', command: ['sh', '-c', 'sleep 0.1; echo "$1"', 'agent', '{{value}}'] },
+    });
+    await until(jobId, (s) => s.counts.succeeded >= 20);
+    await h.cliJson(['pause', jobId]);
+    await until(jobId, (s) => s.status === 'PAUSED' && s.counts.running === 0);
+    await h.cliJson(['resume', jobId]);
+    expect((await until(jobId, ended)).status).toBe('COMPLETED');
+    await save('groups-pause-resume', jobId);
+  });
+
   it('paused by its budget, resumed with a higher one', async () => {
     const dir = await makeDocs(8);
     const jobId = await create(dir, {
