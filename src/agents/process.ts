@@ -1,11 +1,13 @@
 /**
- * Run one agent process: stdin written (or closed), stdout read line by line as it arrives, a
- * tail of stderr kept (and its lines handed on, when asked). It is started by the worker's agent
- * spawner (spawner.ts: a fork of the worker itself costs ~10 ms). The agent gets its own process
- * group, so the tools it spawned (Bash) can be killed with it: on cancellation, when it goes
- * silent, when it lingers after its final line, and always at the end. It dies with the worker:
- * the spawner kills every agent when the worker goes away, so a crashed worker leaves no agent
- * running while Temporal retries the unit elsewhere.
+ * Run one agent process: stdin written (or closed), stdout and stderr read line by line as they
+ * arrive, with backpressure (the next chunk waits for the handler) and bounds (a line past
+ * `maxLineLength` is cut, an agent past `maxOutputBytes` stopped), a tail of stderr kept. It is
+ * started by the worker's agent spawner (spawner.ts: a fork of the worker itself costs ~10 ms).
+ * The agent gets its own process group, so the tools it spawned (Bash) can be killed with it: on
+ * cancellation, when it goes silent, when it lingers after its final line, and at the end (the
+ * spawner kills the group of an agent that exited). It dies with the worker: the spawner kills
+ * every agent when the worker goes away, so a crashed worker leaves no agent running while
+ * Temporal retries the unit elsewhere.
  */
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';

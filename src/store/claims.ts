@@ -44,8 +44,10 @@ export async function claimUnits(
 ): Promise<Map<number, Claim>> {
   const { rows } = await db.query<
     UnitRow & { claimedFence: number | null; done: DoneRun | null; priorAttempts: number }
-  >(
-    `WITH wanted AS (SELECT * FROM unnest($2::int[], $3::text[]) AS w(unit_id, run_key)),
+  >({
+    // Named: planned once per connection, as every attempt's first statement.
+    name: 'claim-units',
+    text: `WITH wanted AS (SELECT * FROM unnest($2::int[], $3::text[]) AS w(unit_id, run_key)),
      claimed AS (
        UPDATE units SET fence = units.fence + 1 FROM wanted
        WHERE units.job_id = $1 AND units.unit_id = wanted.unit_id AND units.status IN ('pending', 'running')
@@ -60,8 +62,8 @@ export async function claimUnits(
          AS "priorAttempts"
      FROM wanted JOIN units u ON u.job_id = $1 AND u.unit_id = wanted.unit_id
      LEFT JOIN claimed ON claimed.unit_id = wanted.unit_id`,
-    [jobId, units.map((u) => u.unitId), units.map((u) => u.runKey)],
-  );
+    values: [jobId, units.map((u) => u.unitId), units.map((u) => u.runKey)],
+  });
   return new Map(
     rows.map(({ claimedFence, done, priorAttempts, ...unit }) => [
       unit.unitId,

@@ -150,10 +150,12 @@ export async function storeWholeAttempts(
       [i + 1, seq + 1, e.type, e.subtype, e.json, e.at].forEach((value, k) => events[k]!.push(value)),
     ),
   );
-  const { rows } = await db.query<{ ord: number; attemptId: string; runCostUsd: number }>(STATEMENT, [
-    ...columns,
-    ...events,
-  ]);
+  // Named: Postgres plans it once per connection (planning this statement cost more than running it for a few rows).
+  const { rows } = await db.query<{ ord: number; attemptId: string; runCostUsd: number }>({
+    name: 'store-whole-attempts',
+    text: STATEMENT,
+    values: [...columns, ...events],
+  });
   const byOrd = new Map(rows.map((r) => [r.ord, r]));
   return attempts.map((_, i) => {
     const row = byOrd.get(i + 1);
