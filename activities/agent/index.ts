@@ -5,11 +5,11 @@
  * version still running (workflows/job/): change them only by adding optional fields.
  */
 import { Context } from '@temporalio/activity';
-import type { Phase, UnitOutcome } from '../../src/domain/index.js';
+import type { UnitOutcome } from '../../src/domain/index.js';
 import { claimUnits } from '../../src/store/claims.js';
 import type { ActivityDeps } from '../index.js';
 import { WholeAttemptWriter } from '../wholeAttemptWriter.js';
-import { UnitAttempt } from './attempt.js';
+import { UnitAttempt, type AttemptInput } from './attempt.js';
 import { runGroup, type RunAgentsInput } from './group.js';
 import { JobData } from './jobData.js';
 import { activityOutcome, type AttemptResult } from './results.js';
@@ -23,20 +23,11 @@ const RECORD_BATCH_MS = 100;
 
 export type { RunAgentsInput };
 
-export interface RunAgentInput {
-  jobId: string;
-  unitId: number;
-  key: string;
-  templateVersion: number;
-  phase: Phase;
-  /** This execution of the unit (all its attempts): its cost is summed by it. */
-  runKey: string;
-  /** Attempts this execution already made elsewhere (in a group): numbering goes on from them. */
+export interface RunAgentInput extends AttemptInput {
+  /** Sent by version 1 of the workflow; unused: attempts are numbered from Postgres's record. */
   priorAttempts?: number;
   /** Wait this long before starting: the job's pace, finer than its timers. */
   startDelayMs?: number;
-  /** The job starts slowly: tell it (a signal) as soon as the API has answered this attempt. */
-  reportAdmission?: boolean;
 }
 
 export function createAgentActivities(deps: ActivityDeps) {

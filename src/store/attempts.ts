@@ -4,10 +4,10 @@
  * — but a success of it is recorded as `Superseded`, never taken for the unit's.
  */
 import type { AttemptReport, Phase, UnitChanges } from '../domain/index.js';
-import { held } from './claims.js';
 import type { Db } from './db.js';
 import type { TimedEvent } from './events.js';
-import { pgJsonOrNull, pgText } from './pgSafe.js';
+import { held } from './fence.js';
+import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 import { spentOnUnit } from './units.js';
 
 export type { TimedEvent };
@@ -94,7 +94,8 @@ export async function finishAttempt(
      attempt AS (
        UPDATE attempts SET finished_at = now(), session_id = $4, result = $5, is_error = $6, subtype = $7,
          terminal_reason = $8, api_error_status = $9, num_turns = $10, cost_usd = $11, duration_ms = $12,
-         exit_code = $13, error_type = ${judged('$14', '$15').join(', error = ')}, stderr_tail = $16, tools_used = $17,
+         exit_code = $13, error_type = ${judged('$14', '$15').join(', error = ')}, stderr_tail = $16,
+         tools_used = ARRAY(SELECT jsonb_array_elements_text($17::jsonb)),
          output = $18
        WHERE id = $3 RETURNING cost_usd AS spent, duration_ms AS took),
      prior AS (${spentOnUnit('$19', '$3')}),
@@ -162,8 +163,8 @@ export async function judgeSuccess(
   return { runCostUsd: Number(rows[0]?.runCostUsd ?? 0) };
 }
 
-/** An outcome's columns, in the order session_id … tools_used, output. */
-function outcomeParams(o: AttemptOutcome): unknown[] {
+/** An outcome's columns, in the order session_id … tools_used (as JSON), output. */
+export function outcomeParams(o: AttemptOutcome): unknown[] {
   return [
     o.sessionId,
     pgText(o.result),
@@ -178,7 +179,7 @@ function outcomeParams(o: AttemptOutcome): unknown[] {
     o.errorType,
     pgText(o.error),
     pgText(o.stderrTail),
-    o.toolsUsed,
+    pgJson(o.toolsUsed),
     pgJsonOrNull(o.output),
   ];
 }

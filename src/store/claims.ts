@@ -13,10 +13,8 @@
  */
 import type { UnitChanges } from '../domain/index.js';
 import type { Db } from './db.js';
+import { held } from './fence.js';
 import { unitColumns, type UnitRow } from './units.js';
-
-/** SQL: the unit (of `units`, unqualified) is still held by the attempt whose token is parameter `fence`. */
-export const held = (fence: string): string => `fence = ${fence} AND status IN ('pending', 'running')`;
 
 /** What a succeeded attempt of this execution gave, when one did. */
 export interface DoneRun {

@@ -1,7 +1,7 @@
 /** Units: one row per work item, its payload and its final outcome. */
 import type { UnitChanges, UnitOutcomeStatus, UnitRef, UnitStatus, VerifyRun } from '../domain/index.js';
-import { held } from './claims.js';
 import type { Db } from './db.js';
+import { held } from './fence.js';
 import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
 
 export interface UnitRow {

@@ -6,10 +6,10 @@
  * the worker's CPU per unit in socket writes alone, and most of Postgres's ~1.7 ms.
  */
 import type { UnitOutcomeStatus } from '../domain/index.js';
-import { SUPERSEDED, SUPERSEDED_MESSAGE, type AttemptOutcome, type NewAttempt } from './attempts.js';
+import { outcomeParams, SUPERSEDED, SUPERSEDED_MESSAGE, type AttemptOutcome, type NewAttempt } from './attempts.js';
 import type { Db } from './db.js';
 import type { TimedEvent } from './events.js';
-import { pgJson, pgJsonOrNull, pgText } from './pgSafe.js';
+import { pgText } from './pgSafe.js';
 
 export interface WholeAttempt {
   attempt: NewAttempt;
@@ -22,7 +22,7 @@ export interface WholeAttempt {
   };
 }
 
-/** Column name and SQL array type of each field of an attempt, in the order `columnsOf` gives them. */
+/** Column name and SQL array type of each field of an attempt, in the order `columnsOf` gives them (the outcome's as `outcomeParams`). */
 const INPUT = [
   ['job_id', 'text'],
   ['unit_id', 'int'],
@@ -52,35 +52,9 @@ const INPUT = [
   ['unit_result', 'text'],
 ] as const;
 
-function columnsOf({ attempt: a, outcome: o, unit }: WholeAttempt): unknown[] {
-  return [
-    a.jobId,
-    a.unitId,
-    a.attempt,
-    a.templateVersion,
-    a.phase,
-    a.runKey,
-    a.prompt,
-    a.startedAt,
-    a.fence,
-    o.sessionId,
-    pgText(o.result),
-    o.isError,
-    o.subtype,
-    o.terminalReason,
-    o.apiErrorStatus,
-    o.numTurns,
-    o.costUsd,
-    Math.round(o.durationMs),
-    o.exitCode,
-    o.errorType,
-    pgText(o.error),
-    pgText(o.stderrTail),
-    pgJson(o.toolsUsed),
-    pgJsonOrNull(o.output),
-    unit.status,
-    pgText(unit.result),
-  ];
+function columnsOf({ attempt: a, outcome, unit }: WholeAttempt): unknown[] {
+  const attempt = [a.jobId, a.unitId, a.attempt, a.templateVersion, a.phase, a.runKey, a.prompt, a.startedAt, a.fence];
+  return [...attempt, ...outcomeParams(outcome), unit.status, pgText(unit.result)];
 }
 
 const N = INPUT.length;
