@@ -45,12 +45,12 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
   });
   child.on('spawn', () => {
     spawned = true;
-    replies.push({ op: 'spawned', id, pid: child.pid! });
+    replies.later({ op: 'spawned', id, pid: child.pid! });
   });
   child.stdin?.on('error', () => undefined); // an agent that never reads its input
   child.stdin?.end(request.stdin);
-  child.stdout!.setEncoding('utf8').on('data', (data: string) => replies.push({ op: 'out', id, data }));
-  child.stderr!.setEncoding('utf8').on('data', (data: string) => replies.push({ op: 'err', id, data }));
+  child.stdout!.setEncoding('utf8').on('data', (data: string) => relay({ op: 'out', id, data }));
+  child.stderr!.setEncoding('utf8').on('data', (data: string) => relay({ op: 'err', id, data }));
   // 'close': the process has exited and its output is all read (or it never started).
   child.on('close', (exitCode, signal) => {
     children.delete(id);
@@ -67,6 +67,15 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
     killGroup(child.pid);
     replies.push({ op: 'exit', id, exitCode, signal, spawnError: null });
   });
+}
+
+/** A chunk of a flood (the pipe's reads grow to 64 KiB) goes at once, so little waits here. */
+const EAGER_CHUNK = 16 * 1024;
+
+/** Output waits for the agent's exit or the next message (Batcher.later), unless there is much of it. */
+function relay(reply: Extract<SpawnerReply, { op: 'out' | 'err' }>): void {
+  if (reply.data.length >= EAGER_CHUNK) replies.push(reply);
+  else replies.later(reply);
 }
 
 function handle(request: SpawnerRequest): void {

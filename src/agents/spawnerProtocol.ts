@@ -38,18 +38,37 @@ export interface Batch<M> {
   messages: M[];
 }
 
-/** Collects messages and sends them as one batch at the end of the event loop's turn. */
+/**
+ * Collects messages and sends them as one batch at the end of the event loop's turn. A message
+ * that can wait (`later`) goes with the next one that cannot, or after `laterMs`: an agent's
+ * `spawned` and its output then travel with its exit, one message where there were three.
+ */
 export class Batcher<M> {
   private messages: M[] = [];
+  private now = false;
+  private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly send: (batch: Batch<M>) => void) {}
+  constructor(
+    private readonly send: (batch: Batch<M>) => void,
+    private readonly laterMs = 5,
+  ) {}
 
   push(message: M): void {
-    if (this.messages.length === 0) setImmediate(() => this.flush());
+    if (!this.now) setImmediate(() => this.flush());
+    this.now = true;
     this.messages.push(message);
   }
 
+  /** Sends `message` with the next one pushed, or within `laterMs`. */
+  later(message: M): void {
+    this.messages.push(message);
+    this.timer ??= setTimeout(() => this.flush(), this.laterMs);
+  }
+
   private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.now = false;
     const messages = this.messages;
     this.messages = [];
     if (messages.length > 0) this.send({ op: 'batch', messages });
