@@ -3,27 +3,15 @@
  * from Postgres when no worker can answer (a job that is not running).
  */
 import { forecastCost } from './budget.js';
-import type { AggregateStatus, JobStatus, ThrottleStatus, WebhookStatus } from './job.js';
-import type { JobState } from './lifecycle.js';
-import type { TestUnitResult } from './units.js';
+import type { AggregateStatus, JobStatus, ThrottleStatus } from './job.js';
 
-export interface StatusParts {
-  jobId: string;
-  name: string;
-  state: JobState;
+/** What a status is built from: the status's own fields, with the counts' parts and no forecast (derived). */
+export type StatusParts = Omit<JobStatus, 'counts' | 'forecast' | 'aggregate'> & {
   total: number;
   settled: { succeeded: number; failed: number; cancelled: number; expired: number };
   running: number;
-  costUsd: number;
-  budgetUsd: number | null;
-  concurrency: number;
-  templateVersion: number;
-  testResults: TestUnitResult[];
-  message: string | null;
-  throttle: ThrottleStatus;
-  webhook: WebhookStatus | null;
   aggregate: AggregateStatus | null;
-}
+};
 
 export function buildJobStatus(p: StatusParts): JobStatus {
   const { succeeded, failed, cancelled, expired } = p.settled;

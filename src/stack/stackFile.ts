@@ -20,7 +20,7 @@ const stackSchema = z.object({
   databaseUrl: z.string(),
   taskQueue: z.string(),
   startedAt: z.string(),
-  /** The build its worker runs (src/worker/paths.ts); a stack from before builds were named has none. */
+  /** The build its worker runs (src/stack/buildId.ts); a stack from before builds were named has none. */
   build: z.string().nullable().default(null),
 });
 export type StackInfo = z.output<typeof stackSchema>;

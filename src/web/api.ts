@@ -22,6 +22,14 @@ import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.j
 const EVENTS_EVERY_MS = 1000;
 const SORTS = ['unit', 'cost', 'duration'] as const satisfies readonly ResultSort[];
 
+/** A whole number from the address (undefined when absent), or a 400 saying which part is not one. */
+function whole(name: string, text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} ${JSON.stringify(text)} is not a whole number`);
+  return n;
+}
+
 export function apiRoutes(session: Session): Hono {
   const api = new Hono();
 
@@ -82,12 +90,10 @@ export function apiRoutes(session: Session): Hono {
 
   // The rest of an attempt's conversation, a page at a time.
   api.get('/jobs/:id/attempts/:attempt/events', async (c) => {
-    const attemptId = Number(c.req.param('attempt'));
-    if (!Number.isInteger(attemptId)) throw new UsageError(`attempt ${c.req.param('attempt')} is not an attempt id`);
     const { after, limit } = c.req.query();
-    const page = await attemptEvents(session, c.req.param('id'), attemptId, {
-      afterSeq: after ? Number(after) : 0,
-      limit: limit ? Number(limit) : undefined,
+    const page = await attemptEvents(session, c.req.param('id'), whole('attempt', c.req.param('attempt'))!, {
+      afterSeq: whole('after', after) ?? 0,
+      limit: whole('limit', limit),
     });
     return c.json({ entries: conversationEntries(page.events), nextEventSeq: page.nextEventSeq });
   });

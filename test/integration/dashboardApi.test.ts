@@ -302,5 +302,8 @@ describe('the dashboard API', () => {
     expect(rest).toMatchObject({ nextEventSeq: null });
     expect(rest.entries).toHaveLength(200);
     expect((await get(`/api/jobs/${jobId}/attempts/${attempt!.id}/events`)).status).toBe(404);
+    const bad = await get(`/api/jobs/${done.jobId}/attempts/${attempt!.id}/events?after=five`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'after "five" is not a whole number' });
   });
 });

@@ -35,6 +35,25 @@ const succeededInDb = async (jobId: string): Promise<number> =>
     ])
   )[0]!.n;
 
+/**
+ * SIGSTOP the worker while it holds a unit (claimed, its fence raised, and not settled), so the
+ * freeze really strands an attempt: between two groups it may hold none, and then the test would
+ * prove nothing.
+ */
+async function freezeMidAttempt(pid: number, jobId: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    process.kill(pid, 'SIGSTOP');
+    const [{ n }] = await h.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM units WHERE job_id = $1 AND fence > 0 AND status IN ('pending', 'running')`,
+      [jobId],
+    );
+    if (n > 0) return;
+    process.kill(pid, 'SIGCONT');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the worker never held a unit when frozen');
+}
+
 /** Every unit succeeded once: one success on record each, none left open, the job's counts Postgres's. */
 async function expectEachUnitOnce(jobId: string, total: number): Promise<void> {
   const done = await waitForStatus(h, jobId, (s) => ['COMPLETED', 'FAILED'].includes(s.status), 240_000);
@@ -104,7 +123,7 @@ describe('faults', () => {
       const frozen = await h.startWorker();
       const jobId = await createJob('frozen', total, { concurrency: 2, ...spec });
       await waitFor(async () => (await succeededInDb(jobId)) >= 3, 120_000, 'units to finish on the first worker');
-      process.kill(frozen.pid, 'SIGSTOP');
+      await freezeMidAttempt(frozen.pid, jobId);
       const other = await h.startWorker();
       try {
         await expectEachUnitOnce(jobId, total);
