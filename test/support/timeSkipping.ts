@@ -16,7 +16,7 @@ async function testServerPath(): Promise<string> {
 
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   const executable = { type: 'existing-path' as const, path: await testServerPath() };
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  const env = await startWithRetries(() => TestWorkflowEnvironment.createTimeSkipping({ server: { executable } }));
   // The job's status attribute (the test server lacks the list call ensureSearchAttribute makes).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
@@ -25,4 +25,19 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
     },
   });
   return env;
+}
+
+/**
+ * The SDK gives the server 5 s to answer (fixed in its core); a cold JVM on this 2-core machine
+ * sometimes takes longer (a clean-clone CI run failed every workflow test so), and a second start
+ * finds its files cached.
+ */
+async function startWithRetries(start: () => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
