@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { loadTemporalSettings, type TemporalSettings } from './temporal/settings.js';
 
 const envSchema = z.object({
   AGENTIC_BATCH_HOME: z.string().min(1).optional(),
   AGENTIC_BATCH_TASK_QUEUE: z.string().min(1).default('agentic-batch'),
-  TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_UI_URL: z.url({ message: 'it must be the Web UI address, e.g. http://localhost:8080' }).optional(),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
@@ -19,8 +18,10 @@ export interface Config {
   home: string;
   taskQueue: string;
   namespace: string;
-  /** Set: use this Temporal server and start none. */
+  /** Set (TEMPORAL_ADDRESS or a temporal.toml profile): use this Temporal server and start none. */
   temporalAddress: string | null;
+  /** How to reach it: Temporal's environment configuration, TLS and API key included. */
+  temporal: TemporalSettings;
   /** That server's Web UI, for links to jobs (the embedded stack knows its own). */
   temporalUiUrl: string | null;
   temporalCliPath: string | null;
@@ -37,11 +38,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new UsageError(`environment variable ${issue.path.join('.')} is invalid: ${issue.message}`);
   }
   const e = parsed.data;
+  const temporal = loadTemporalSettings(env);
   return {
     home: path.resolve(e.AGENTIC_BATCH_HOME ?? path.join(os.homedir(), '.agentic-batch')),
     taskQueue: e.AGENTIC_BATCH_TASK_QUEUE,
-    namespace: e.TEMPORAL_NAMESPACE,
-    temporalAddress: e.TEMPORAL_ADDRESS ?? null,
+    namespace: temporal.namespace ?? 'default',
+    temporalAddress: temporal.address,
+    temporal,
     temporalUiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, '') ?? null,
     temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
     databaseUrl: e.DATABASE_URL ?? null,

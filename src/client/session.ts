@@ -11,6 +11,7 @@ import { currentBuildId } from '../stack/buildId.js';
 import { readStack } from '../stack/stackFile.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { connectClient } from '../temporal/connect.js';
+import { connectionOptionsFor } from '../temporal/settings.js';
 
 export interface Endpoints {
   temporalAddress: string;
@@ -69,7 +70,10 @@ export async function openSession(config: Config, options: { autoStart: boolean 
 
 /** A session on known endpoints (the stack's own, for the dashboard it serves). */
 export async function connectSession(config: Config, endpoints: Endpoints): Promise<Session> {
-  const client = await connectClient(endpoints.temporalAddress, config.namespace);
+  const client = await connectClient(
+    connectionOptionsFor(config.temporal, endpoints.temporalAddress),
+    config.namespace,
+  );
   let db: Db;
   try {
     db = await openDatabase(endpoints.databaseUrl, { max: 4 });

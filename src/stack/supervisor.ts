@@ -5,7 +5,6 @@
  * are cancelled after a grace period and retried on the next start), then the servers stop.
  */
 import type { Config } from '../config.js';
-import { connectClient, ensureSearchAttribute } from '../temporal/connect.js';
 import { createWorker } from '../worker/createWorker.js';
 import { currentBuildId } from './buildId.js';
 import { freePort } from './ports.js';
@@ -64,10 +63,6 @@ export async function runStack(config: Config, options: SupervisorOptions): Prom
       cleanups.push(() => devServer!.stop());
       temporalAddress = devServer.address;
       log(`temporal: dev server on ${temporalAddress}, Web UI ${devServer.uiUrl}`);
-    } else {
-      const client = await connectClient(temporalAddress, config.namespace);
-      await ensureSearchAttribute(client.connection, config.namespace);
-      await client.connection.close();
     }
 
     const { worker, close } = await createWorker(config, { temporalAddress, databaseUrl }, options);

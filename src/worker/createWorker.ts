@@ -9,6 +9,8 @@ import type { Config } from '../config.js';
 import { UserError } from '../errors.js';
 import { startScriptedApi } from '../rehearsal/scriptedApi.js';
 import { openDatabase } from '../store/db.js';
+import { cannotReach, ensureSearchAttribute } from '../temporal/connect.js';
+import { connectionOptionsFor } from '../temporal/settings.js';
 import { WORKFLOW_BUNDLE_PATH } from './paths.js';
 
 export interface WorkerEndpoints {
@@ -26,12 +28,18 @@ export async function createWorker(
     throw new UserError(`the workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing`, 'run `npm run build` first');
   }
   const db = await openDatabase(endpoints.databaseUrl);
-  const connection = await NativeConnection.connect({ address: endpoints.temporalAddress }).catch(
-    async (err: unknown) => {
-      await db.end();
-      throw new UserError(`cannot reach Temporal at ${endpoints.temporalAddress}: ${String(err).split('\n')[0]}`);
-    },
-  );
+  const connectionOptions = connectionOptionsFor(config.temporal, endpoints.temporalAddress);
+  const connection = await NativeConnection.connect(connectionOptions).catch(async (err: unknown) => {
+    await db.end();
+    throw await cannotReach(connectionOptions, config.namespace, err);
+  });
+  // A server we did not start may lack the job-status attribute every job sets.
+  if (config.temporalAddress === endpoints.temporalAddress) {
+    await ensureSearchAttribute(connection, config.namespace).catch(async (err: unknown) => {
+      await Promise.allSettled([connection.close(), db.end()]);
+      throw err;
+    });
+  }
   let rehearsal: ReturnType<typeof startScriptedApi> | null = null;
   const rehearsalApiUrl = async (): Promise<string> => {
     rehearsal ??= startScriptedApi();
