@@ -16,6 +16,7 @@ import { renderTemplate, TemplateError } from '../src/spec/template.js';
 import type { Db } from '../src/store/db.js';
 import { addReportCost, getJob, recordReport } from '../src/store/jobs.js';
 import { streamResults } from '../src/store/results.js';
+import { jobSecretNames } from './agent/plan.js';
 import type { ActivityDeps } from './index.js';
 
 export interface RunAggregateInput {
@@ -67,7 +68,7 @@ export function createAggregateActivities(deps: ActivityDeps) {
           resumeSessionId: null,
           rehearsalUrl,
         },
-        { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal },
+        { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal, jobSecrets: jobSecretNames(spec) },
       ));
     } finally {
       clearInterval(beat);

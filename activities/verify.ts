@@ -14,7 +14,14 @@ const HEARTBEAT_EVERY_MS = 5000;
 /** Runs the check; exit code null means it could not run or outlived `timeoutMs`. */
 export async function runCheck(
   command: readonly string[],
-  options: { cwd: string; timeoutMs: number; signal: AbortSignal; heartbeat: () => void },
+  options: {
+    cwd: string;
+    /** As the agent's (agentEnv.ts): the worker's minus the engine's secrets, plus the spec's. */
+    env: { env: Record<string, string>; unset: string[] };
+    timeoutMs: number;
+    signal: AbortSignal;
+    heartbeat: () => void;
+  },
 ): Promise<VerifyRun> {
   const at = new Date().toISOString();
   let output = '';
@@ -28,7 +35,8 @@ export async function runCheck(
       bin: command[0]!,
       args: command.slice(1),
       cwd: options.cwd,
-      env: process.env as Record<string, string>,
+      env: options.env.env,
+      unsetEnv: options.env.unset,
       stdin: null,
       signal: AbortSignal.any([options.signal, timeout]),
       idleTimeoutMs: options.timeoutMs,

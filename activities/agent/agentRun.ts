@@ -6,6 +6,7 @@
  */
 import type { Context } from '@temporalio/activity';
 import type { AgentFailure, AttemptVerdict } from '../../src/agents/agent.js';
+import { attemptEnv } from '../../src/agents/agentEnv.js';
 import { agentFailure, outputLimits, processBounds, processFacts, runAgentProcess } from '../../src/agents/index.js';
 import type { AgentProcessOutcome } from '../../src/agents/process.js';
 import {
@@ -94,8 +95,11 @@ export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
   const admission = new AdmissionReport(ctx, r.input.unitId, r.reportAdmission && !!parser.admitted);
   let outcome: AgentProcessOutcome;
   try {
+    const env = attemptEnv(plan.agent, plan.jobSecrets, process.env);
     outcome = await runAgentProcess({
       ...invocation,
+      env: { ...env.env, ...invocation.env },
+      unsetEnv: env.unset,
       ...processBounds(plan.agent),
       cwd: plan.cwd,
       signal: r.signal,

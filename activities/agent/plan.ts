@@ -27,6 +27,8 @@ export interface AttemptPlan {
   cwd: string;
   unitDirectory: string | null;
   outputSchema: Record<string, unknown> | null;
+  /** Variables the job names as its secrets, whatever they are called: kept from its agent. */
+  jobSecrets: string[];
 }
 
 export async function planAttempt(
@@ -75,5 +77,11 @@ export async function planAttempt(
     cwd: inWorkspace(jobCwd),
     unitDirectory: source.unitDirectory?.(templateUnit.payload) ?? null,
     outputSchema: spec.output?.schema ?? null,
+    jobSecrets: jobSecretNames(spec),
   };
+}
+
+export function jobSecretNames(spec: JobSpec): string[] {
+  const names = [spec.webhook?.secretEnv, spec.source.type === 'sql' ? spec.source.urlEnv : undefined];
+  return names.filter((name): name is string => !!name);
 }

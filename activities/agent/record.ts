@@ -2,6 +2,7 @@
  * An agent run's outcome recorded, and what follows a successful one: the unit's check, and
  * while it fails and repairs are left, the agent continuing its session with the check's output.
  */
+import { attemptEnv } from '../../src/agents/agentEnv.js';
 import { AGENT_ERROR_TYPES } from '../../src/domain/index.js';
 import { judgeAttempt } from '../../src/store/attempts.js';
 import type { Db } from '../../src/store/db.js';
@@ -92,6 +93,7 @@ export async function verifyAndRepair(
   for (let repairs = 0; ; repairs++) {
     const check = await runCheck(command, {
       cwd: c.plan.cwd,
+      env: attemptEnv(c.plan.agent, c.plan.jobSecrets, process.env),
       timeoutMs: verify.timeoutSeconds * 1000,
       signal: c.signal,
       heartbeat: () => c.heartbeat({ verifying: repairs + 1 }),

@@ -11,6 +11,7 @@ import {
   type AgentErrorType,
   type AttemptReport,
 } from '../domain/index.js';
+import { refusedPassEnv } from './agentEnv.js';
 import { DEFAULT_MAX_LINE_LENGTH, type AgentProcessOutcome } from './process.js';
 
 const positiveInt = z.number().int().positive();
@@ -77,6 +78,15 @@ export const runPolicyFields = {
   /** Working directory of the agent; default: the source's directory (or the spec's). */
   cwd: z.string().min(1).optional(),
   env: z.record(z.string(), z.string()).default({}),
+  /** The worker's variables this agent gets although they look like secrets (agentEnv.ts), by name. */
+  passEnv: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')
+        .refine((name) => !refusedPassEnv(name), { error: (issue) => refusedPassEnv(String(issue.input)) ?? '' }),
+    )
+    .default([]),
   timeoutSeconds: positiveInt.default(600),
   /** An agent silent this long is killed and the attempt retried. */
   idleTimeoutSeconds: positiveInt.default(300),

@@ -18,7 +18,10 @@ export interface AgentProcessOptions {
   bin: string;
   args: readonly string[];
   cwd: string;
+  /** Added to the agents' base environment (agentEnv.ts: the worker's, minus the engine's secrets). */
   env: Record<string, string>;
+  /** Removed from that base first: the job's own secret variables (agentEnv.ts `attemptEnv`). */
+  unsetEnv?: readonly string[];
   /** Written to stdin, which is then closed; null closes it at once. */
   stdin?: string | null;
   /** Aborting kills the agent (Temporal cancellation, worker shutdown). */
@@ -73,6 +76,7 @@ export async function runAgentProcess(options: AgentProcessOptions): Promise<Age
     args: [...options.args],
     cwd: options.cwd,
     env: options.env,
+    unset: [...(options.unsetEnv ?? [])],
     stdin: options.stdin ?? null,
   });
   const killGroup = (reason: 'idle' | 'cancel' | 'output'): void => {

@@ -15,8 +15,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Batcher, type Batch, type SpawnerReply, type SpawnerRequest } from './spawnerProtocol.js';
 
 const children = new Map<number, ChildProcess>();
-/** The worker's environment, which this process inherited: read once (process.env is slow to copy). */
+/** The agents' base environment, which this process was started with: read once (process.env is slow to copy). */
 const baseEnv = { ...process.env };
+
+function agentEnv(request: Extract<SpawnerRequest, { op: 'spawn' }>): NodeJS.ProcessEnv {
+  const env = { ...baseEnv };
+  for (const name of request.unset) delete env[name];
+  return Object.assign(env, request.env);
+}
 
 const replies = new Batcher<SpawnerReply>((batch) => {
   if (process.connected) process.send!(batch);
@@ -28,7 +34,7 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
   try {
     child = spawn(request.file, request.args, {
       cwd: request.cwd,
-      env: { ...baseEnv, ...request.env },
+      env: agentEnv(request),
       stdio: [request.stdin === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });

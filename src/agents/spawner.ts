@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { agentBaseEnv } from './agentEnv.js';
 import { Batcher, type Batch, type SpawnerReply, type SpawnerRequest } from './spawnerProtocol.js';
 
 export interface AgentExit {
@@ -102,7 +103,8 @@ function connectHelper(): ChildProcess {
     process.platform === 'linux' && existsSync(SETPRIV)
       ? [SETPRIV, ['--pdeathsig', 'TERM', '--', process.execPath, HELPER]]
       : [process.execPath, [HELPER]];
-  const child = spawn(file, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // The helper holds no secret of the engine's: its environment is what agents start from.
+  const child = spawn(file, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: agentBaseEnv(process.env) });
   child.on('message', (batch: Batch<SpawnerReply>) => batch.messages.forEach(deliver));
   child.on('error', () => undefined); // reported through 'exit'
   child.on('exit', () => {
@@ -142,7 +144,7 @@ function end(id: number, exit: AgentExit): void {
   agent.exited(exit);
 }
 
-/** Start an agent through the helper, with the worker's environment plus `env`. */
+/** Start an agent through the helper, with the agents' base environment minus `unset` plus `env`. */
 export function spawnAgent(options: Omit<Extract<SpawnerRequest, { op: 'spawn' }>, 'op' | 'id'>): SpawnedAgent {
   const id = nextId++;
   let started!: (pid: number | null) => void;

@@ -13,8 +13,10 @@ export type SpawnerRequest =
       file: string;
       args: string[];
       cwd: string;
-      /** Added to the worker's own environment, which the spawner inherited. */
+      /** Added to the environment the spawner was started with (agentEnv.ts: the worker's, minus secrets). */
       env: Record<string, string>;
+      /** Removed from it first (a job's own secret variables). */
+      unset: string[];
       /** Written to stdin, which is then closed; null: no stdin at all. */
       stdin: string | null;
     }
