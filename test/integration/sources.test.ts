@@ -215,6 +215,32 @@ describe('postgres', () => {
     expect((await source.query('SELECT count(*)::int AS n FROM customers')).rows[0].n).toBe(3);
   });
 
+  it.each([
+    ['ends its read-only transaction and writes', 'SELECT id FROM customers; COMMIT; CREATE TABLE pwned (i int)'],
+    ['turns its transaction read-write', 'SELECT id FROM customers; SET TRANSACTION READ WRITE; DELETE FROM customers'],
+    ['hides a second statement after a comment', 'SELECT id FROM customers /* ; */; COMMIT; DROP TABLE customers'],
+  ])('refuses a query that %s before anything runs', async (_, sql) => {
+    const r = await h.cli(['create', '--sql', sql, '--db', sourceUrl, '--prompt', 'x {{id}}', '--rehearse'], {
+      cwd: dir,
+    });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^error: the query is more than one statement: .*\nhint: a source query is one SELECT/);
+    expect((await source.query('SELECT count(*)::int AS n FROM customers')).rows[0].n).toBe(3);
+    expect((await source.query("SELECT to_regclass('pwned') AS t")).rows[0].t).toBeNull();
+  });
+
+  it('takes one statement with a trailing semicolon', async () => {
+    const { status } = await runJob([
+      '--sql',
+      'SELECT id FROM customers WHERE id = 1;',
+      '--db',
+      sourceUrl,
+      '--prompt',
+      'x {{id}}',
+    ]);
+    expect(status).toMatchObject({ status: 'COMPLETED', counts: { total: 1 } });
+  });
+
   it('names a syntax error and redacts the password of an unreachable database', async () => {
     const bad = await h.cli(
       ['create', '--sql', 'SELECT id FORM customers', '--db', sourceUrl, '--prompt', 'x', '--rehearse'],

@@ -3,7 +3,10 @@
  * `--db` or the environment variable `urlEnv` names (default SOURCE_DATABASE_URL), at create
  * time only: it is never stored with the job or printed (messages show it redacted). The query
  * runs in a READ ONLY transaction with a statement timeout and is read through a cursor, a page
- * at a time, so a query that writes fails with Postgres's own reason and changes nothing.
+ * at a time, so a query that writes fails with Postgres's own reason and changes nothing. It is
+ * one statement: checked and read with the extended query protocol, which admits one (through
+ * the simple one, `SELECT …; COMMIT; CREATE TABLE …` ended the transaction and wrote), on a
+ * session whose every transaction is read-only by default.
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -32,10 +35,11 @@ export const sqlSource: SourceKind<SqlSourceSpec> = {
 
   resolve: (spec) => spec,
 
-  /** Connects and prepares the query, so a bad URL or bad SQL is reported before anything starts. */
+  /** Connects and prepares the query, so a bad URL, bad SQL or a second statement is reported before anything starts. */
   async check(spec, ctx) {
     await withReadOnly(spec, ctx, async (client) => {
-      await client.query(`PREPARE agentic_batch_check AS ${spec.query}`);
+      // A named query goes through the extended protocol, whose Parse admits one statement.
+      await client.query({ name: 'agentic-batch-check', text: `PREPARE agentic_batch_check AS ${spec.query}` });
     });
   },
 
@@ -85,7 +89,12 @@ function databaseUrl(spec: SqlSourceSpec, ctx: ReadContext): string {
 }
 
 async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, types: { getTypeParser } });
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 10_000,
+    types: { getTypeParser },
+    options: '-c default_transaction_read_only=on',
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -124,6 +133,12 @@ function queryError(err: unknown, spec: SqlSourceSpec, url: string): SourceError
     return new SourceError(
       `the query was refused: ${message}`,
       'a source query only reads (it runs in a READ ONLY transaction): use SELECT',
+    );
+  }
+  if (/multiple commands into a prepared statement/.test(message)) {
+    return new SourceError(
+      `the query is more than one statement: ${oneLine(spec.query)}`,
+      'a source query is one SELECT (a `;` may end it, nothing may follow)',
     );
   }
   if (e.code === '42601' || e.code?.startsWith('42')) {
