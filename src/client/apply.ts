@@ -37,15 +37,13 @@ export async function applyJob(
   const valid = await runGit(isolation.repo, ['check-ref-format', '--branch', into]);
   if (valid.code !== 0) throw new UsageError(`--into ${JSON.stringify(into)} is not a valid branch name`);
 
-  const existing = await branchesUnder(isolation.repo, isolation.branch ?? defaultBranchPrefix(jobId));
   const branches: BranchToMerge[] = [];
   const unchanged: string[] = [];
   for await (const page of streamResults(session.db, jobId, 'succeeded')) {
     for (const { key, changes } of page) {
       if (!changes?.commit) unchanged.push(key);
-      // The branch as it is now (someone may have added to it), or the unit's commit if it is gone.
-      else
-        branches.push({ key, ref: changes.branch && existing.has(changes.branch) ? changes.branch : changes.commit });
+      // The commit the unit recorded, not its branch: anyone (an agent of a later unit) may have moved that.
+      else branches.push({ key, ref: changes.commit, branch: changes.branch });
     }
   }
   if (branches.length === 0 && unchanged.length === 0)
@@ -72,10 +70,4 @@ export async function applyJob(
     }
     throw err;
   }
-}
-
-/** The branches under a prefix, in one git call (a job may have thousands). */
-async function branchesUnder(repo: string, prefix: string): Promise<Set<string>> {
-  const listed = await runGit(repo, ['for-each-ref', '--format=%(refname:lstrip=2)', `refs/heads/${prefix}/`]);
-  return new Set(listed.stdout.split('\n').filter(Boolean));
 }

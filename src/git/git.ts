@@ -1,8 +1,11 @@
 /**
  * Running git: one place that spawns it, with a stable language (its messages are parsed), no
- * prompts (a worker has no terminal) and no automatic gc (many units commit at once).
+ * prompts (a worker has no terminal), no automatic gc (many units commit at once), and no hooks
+ * or fsmonitor: an agent can write to the shared `.git` of the repository its worktree belongs
+ * to, and a hook it planted would run on the next unit's checkout, commit or merge.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import os from 'node:os';
 
 export class GitError extends Error {
   constructor(
@@ -23,7 +26,13 @@ export interface GitResult {
   stderr: string;
 }
 
-const BASE_ARGS = ['-c', 'gc.auto=0', '-c', 'core.quotePath=false'];
+const BASE_ARGS = [
+  ['-c', 'gc.auto=0'],
+  ['-c', 'core.quotePath=false'],
+  // A hooks directory in which nothing exists: no hook runs, whatever `.git/hooks` holds.
+  ['-c', `core.hooksPath=${os.devNull}`],
+  ['-c', 'core.fsmonitor=false'],
+].flat();
 const env = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0' });
 
 /** Runs git in `cwd`; a non-zero exit is returned, not thrown (a merge conflict is an answer). */

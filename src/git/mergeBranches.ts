@@ -11,8 +11,10 @@ import { git, GitError, identityArgs, runGit } from './git.js';
 
 export interface BranchToMerge {
   key: string;
-  /** The unit's branch, or its commit when the branch is gone. */
+  /** The commit the unit recorded: what it made, whatever its branch points to now. */
   ref: string;
+  /** The unit's branch, for people (it may have moved since). */
+  branch: string | null;
 }
 
 export interface MergeReport {

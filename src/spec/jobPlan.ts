@@ -3,10 +3,12 @@
  * source streams them, each checked against every template. Shared by `create` (the client) and
  * a pipeline's stages (created by the worker when their turn comes).
  */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { agentKind } from '../agents/index.js';
 import type { JobSettings, NewUnit } from '../domain/index.js';
 import { UsageError } from '../errors.js';
-import { sourceKind, unitsOf, type ReadContext } from '../sources/index.js';
+import { sourceKind, unitsOf, type ReadContext, type SourceKind } from '../sources/index.js';
 import { durationMs, type JobSpec } from './schema.js';
 import { missingPlaceholder, placeholdersIn } from './template.js';
 
@@ -49,6 +51,8 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
 /**
  * The source's units, each checked against every template of the spec: when the source's
  * fields come from its records, the first record without a placeholder's field stops it all.
+ * With `isolation: worktree`, a unit whose file lies outside the repository stops it too: its
+ * agent would edit the original, with no isolation at all.
  */
 export function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<NewUnit> {
   const kind = sourceKind(spec.source);
@@ -70,5 +74,32 @@ export function checkedUnits(spec: JobSpec, read: ReadContext): AsyncGenerator<N
         : 'the record is empty',
     );
   };
-  return unitsOf(kind, spec.source, read, kind.fields === null ? check : undefined);
+  const checks = [kind.fields === null ? check : null, insideRepository(spec, kind)].filter((c) => c !== null);
+  return unitsOf(kind, spec.source, read, checks.length ? (unit) => checks.forEach((c) => c(unit)) : undefined);
+}
+
+function insideRepository(spec: JobSpec, kind: SourceKind<JobSpec['source']>): ((unit: NewUnit) => void) | null {
+  const repo = spec.isolation?.repo;
+  if (!repo || !kind.unitDirectory) return null;
+  return (unit) => {
+    const dir = kind.unitDirectory!(unit.payload);
+    if (dir === null || within(repo, dir) || within(repo, realDir(dir))) return;
+    throw new UsageError(
+      `the unit ${JSON.stringify(unit.key)} (${unit.origin}) is outside the repository ${repo}: with isolation: worktree its agent would edit the original file, not its worktree's copy`,
+      'put the files in the repository (or point isolation.repo at the one that holds them), or drop isolation',
+    );
+  };
+}
+
+function within(root: string, p: string): boolean {
+  const relative = path.relative(root, p);
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function realDir(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
+  }
 }

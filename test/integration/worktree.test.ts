@@ -20,12 +20,26 @@ const h = useHarness({ worker: true });
 const LINES = { a: 1, b: 10, c: 20, d: 1, flaky: 30, never: 40 };
 const ORIGINAL = Array.from({ length: 45 }, (_, i) => `line ${i}`).join('\n') + '\n';
 
+const HOOKS = [
+  'post-checkout',
+  'pre-commit',
+  'commit-msg',
+  'post-commit',
+  'pre-merge-commit',
+  'post-merge',
+  'reference-transaction',
+];
 let dir: string;
 let repo: string;
 let base: string;
 
+/** The test's own git: without hooks too (its update-ref would run reference-transaction). */
 const git = (...args: string[]): string =>
-  execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } }).trim();
+  execFileSync('git', ['-c', 'core.hooksPath=/dev/null', ...args], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  }).trim();
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-worktree-'));
@@ -38,6 +52,13 @@ beforeAll(async () => {
   git('add', '.');
   git('commit', '--quiet', '-m', 'base');
   base = git('rev-parse', 'HEAD');
+  // Hooks an agent could plant in the shared .git: none may run (on 2b7a411 post-checkout ran
+  // for every unit's worktree, pre-commit and post-commit for every unit's commit).
+  for (const hook of HOOKS) {
+    await writeFile(path.join(repo, '.git', 'hooks', hook), `#!/bin/sh\ntouch ${JSON.stringify(dir)}/ran-${hook}\n`, {
+      mode: 0o755,
+    });
+  }
 
   await writeFile(
     path.join(dir, 'tasks.jsonl'),
@@ -161,14 +182,19 @@ describe('isolation: worktree', () => {
     );
   });
 
-  it('applies the branches one by one, reporting the conflict by unit', async () => {
+  it('applies the commit each unit recorded, one by one, reporting the conflict by unit; no hook runs', async () => {
+    const byKey = await h.resultsByKey<Result>(jobId);
+    // Someone (an agent of a later unit) moves b's branch back to the base: apply merges b's commit anyway.
+    git('update-ref', `refs/heads/agentic-batch/${jobId}/2-b`, base);
     const r = await h.cli(['apply', jobId, '--json']);
     expect(r.exitCode).toBe(1);
     const applied = JSON.parse(r.stdout) as Applied;
     const into = `agentic-batch/${jobId}/all`;
     expect(applied).toMatchObject({ into, created: true, squashed: false, unchanged: ['e'] });
     expect(applied.merged.map((m) => m.key)).toEqual(['a', 'b', 'c', 'flaky']);
-    expect(applied.conflicts).toEqual([{ key: 'd', ref: `agentic-batch/${jobId}/4-d`, files: ['shared.txt'] }]);
+    expect(applied.conflicts).toEqual([
+      { key: 'd', ref: byKey.d!.commit, branch: `agentic-batch/${jobId}/4-d`, files: ['shared.txt'] },
+    ]);
     expect(git('rev-parse', into)).toBe(applied.head);
     const shared = git('show', `${into}:shared.txt`).split('\n');
     expect(shared.filter((l) => l.startsWith('edited by'))).toEqual([
@@ -188,8 +214,9 @@ describe('isolation: worktree', () => {
     expect(again).toMatchObject({ created: false, head: applied.head });
 
     const text = await h.cli(['apply', jobId]);
-    expect(text.stderr).toContain('conflict: d (agentic-batch/');
+    expect(text.stderr).toContain(`conflict: d (agentic-batch/${jobId}/4-d, ${byKey.d!.commit!.slice(0, 7)})`);
     expect(text.stderr).toContain('in shared.txt: left out');
+    expect((await readdir(dir)).filter((f) => f.startsWith('ran-'))).toEqual([]);
   });
 
   it('--squash makes the merged result one commit on the base', async () => {
@@ -199,6 +226,29 @@ describe('isolation: worktree', () => {
     expect(applied).toMatchObject({ into: 'squashed', created: true, squashed: true });
     expect(git('rev-list', '--count', `${base}..squashed`)).toBe('1');
     expect(git('rev-parse', 'squashed^{tree}')).toBe(git('rev-parse', `agentic-batch/${jobId}/all^{tree}`));
+  });
+
+  it('refuses at create a job whose files lie outside the repository, storing nothing', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'agentic-batch-outside-'));
+    await writeFile(path.join(outside, 'notes.md'), '# notes\n');
+    await writeFile(
+      path.join(dir, 'outside.yaml'),
+      `name: outside
+source: { type: files, glob: "*.md", cwd: ${JSON.stringify(outside)} }
+prompt: "Edit {{file_path}}"
+agent: { type: command, command: ["true"], cwd: repo }
+isolation: { type: worktree }
+testUnits: 0
+`,
+    );
+    const before = await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs');
+    const r = await h.cli(['create', 'outside.yaml'], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(
+      `is outside the repository ${repo}: with isolation: worktree its agent would edit the original file`,
+    );
+    expect(r.stderr).toContain('notes.md');
+    expect(await h.query<{ n: number }>('SELECT count(*)::int AS n FROM jobs')).toEqual(before);
   });
 
   it('refuses to move the checked-out branch, and a job without isolation', async () => {
