@@ -44,13 +44,17 @@ function describe(r: ApplyReport): string {
       : `nothing merged into ${r.into}`,
   );
   for (const c of r.conflicts)
-    lines.push(`  conflict: ${c.key} (${c.branch ? `${c.branch}, ` : ''}${c.ref.slice(0, 7)}) in ${c.files.join(', ') || 'its changes'}: left out`);
+    lines.push(
+      `  conflict: ${c.key} (${c.branch ? `${c.branch}, ` : ''}${c.ref.slice(0, 7)}) in ${c.files.join(', ') || 'its changes'}: left out`,
+    );
   if (r.unchanged.length > 0)
     lines.push(
       `  ${r.unchanged.length} unit${r.unchanged.length === 1 ? '' : 's'} changed nothing: ${r.unchanged.slice(0, 5).join(', ')}${r.unchanged.length > 5 ? ', …' : ''}`,
     );
   if (r.conflicts.length > 0)
-    lines.push(`merge a conflicting branch by hand: git switch ${r.into} && git merge ${r.conflicts[0]!.ref.slice(0, 12)}`);
+    lines.push(
+      `merge a conflicting branch by hand: git switch ${r.into} && git merge ${r.conflicts[0]!.ref.slice(0, 12)}`,
+    );
   else if (moved) lines.push(`see it with: git -C ${r.repo} log --oneline ${r.into}`);
   return lines.join('\n');
 }
