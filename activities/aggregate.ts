@@ -4,13 +4,14 @@
  * by Temporal like a unit; what every run spent is kept with the report.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { agentKind, runAgentOnce } from '../src/agents/index.js';
 import { AGENT_ERROR_TYPES } from '../src/domain/index.js';
+import { makePrivateDir } from '../src/privateTemp.js';
+import type { JobSpec } from '../src/spec/schema.js';
 import { storedSpec } from '../src/spec/stored.js';
 import { renderTemplate, TemplateError } from '../src/spec/template.js';
 import type { Db } from '../src/store/db.js';
@@ -39,65 +40,82 @@ export function createAggregateActivities(deps: ActivityDeps) {
     const spec = job ? storedSpec(job) : undefined;
     if (!spec?.aggregate)
       throw ApplicationFailure.nonRetryable(`job ${input.jobId} has no aggregate step`, 'JobMissing');
-    const dir = path.join(os.tmpdir(), 'agentic-batch-aggregate', input.jobId);
-    const resultsFile = path.join(dir, 'results.jsonl');
-    await writeResultsFile(db, input.jobId, resultsFile);
-
-    const payload = { results_file: resultsFile, succeeded: input.succeeded, failed: input.failed, total: input.total };
-    const render = (template: string): string => {
-      try {
-        return renderTemplate(template, { key: 'aggregate', index: 0, payload });
-      } catch (err) {
-        if (err instanceof TemplateError)
-          throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
-        throw err;
-      }
-    };
-    const agent = spec.aggregate.agent;
-    const rehearsalUrl = agentKind(agent).rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
-    const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
-    let verdict;
+    // Private, and gone once the agent is done: the results are the job's.
+    const dir = await makePrivateDir('aggregate-');
     try {
-      ({ verdict } = await runAgentOnce(
-        agent,
-        {
-          prompt: render(spec.aggregate.prompt),
-          render,
-          unitDirectory: null,
-          readDirs: [dir],
-          resumeSessionId: null,
-          rehearsalUrl,
-        },
-        { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal, jobSecrets: jobSecretNames(spec) },
-      ));
+      return await aggregateIn(dir, { deps, input, spec: { ...spec, aggregate: spec.aggregate }, ctx });
     } finally {
-      clearInterval(beat);
+      await rm(dir, { recursive: true, force: true });
     }
-    if (ctx.cancellationSignal.aborted) {
-      const reason: unknown = ctx.cancellationSignal.reason;
-      throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
-    }
-    const { failure, ...report } = verdict;
-    const costUsd = report.costUsd ?? 0;
-    if (failure) {
-      await addReportCost(db, input.jobId, costUsd);
-      throw ApplicationFailure.create({
-        type: failure.type,
-        message: failure.message,
-        nonRetryable: !failure.retryable,
-        nextRetryDelay: failure.nextRetryDelayMs,
-      });
-    }
-    const text = report.result ?? '';
-    await recordReport(db, input.jobId, { text, costUsd });
-    const shown =
-      text.length > REPORT_IN_STATUS_CHARS
-        ? `${text.slice(0, REPORT_IN_STATUS_CHARS)}\n[… cut here: \`agentic-batch report ${input.jobId}\` prints it whole]`
-        : text;
-    return { report: shown, costUsd };
   }
 
   return { runAggregate };
+}
+
+/** A job spec with its aggregate step. */
+type AggregatedSpec = JobSpec & { aggregate: NonNullable<JobSpec['aggregate']> };
+
+/** The aggregate agent's run, with the results file in `dir`. */
+async function aggregateIn(
+  dir: string,
+  { deps, input, spec, ctx }: { deps: ActivityDeps; input: RunAggregateInput; spec: AggregatedSpec; ctx: Context },
+): Promise<{ report: string; costUsd: number }> {
+  const { db } = deps;
+  const resultsFile = path.join(dir, 'results.jsonl');
+  await writeResultsFile(db, input.jobId, resultsFile);
+
+  const payload = { results_file: resultsFile, succeeded: input.succeeded, failed: input.failed, total: input.total };
+  const render = (template: string): string => {
+    try {
+      return renderTemplate(template, { key: 'aggregate', index: 0, payload });
+    } catch (err) {
+      if (err instanceof TemplateError)
+        throw ApplicationFailure.nonRetryable(err.message, AGENT_ERROR_TYPES.badTemplate);
+      throw err;
+    }
+  };
+  const agent = spec.aggregate.agent;
+  const rehearsalUrl = agentKind(agent).rehearses?.(agent) ? await deps.rehearsalApiUrl() : null;
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  let verdict;
+  try {
+    ({ verdict } = await runAgentOnce(
+      agent,
+      {
+        prompt: render(spec.aggregate.prompt),
+        render,
+        unitDirectory: null,
+        readDirs: [dir],
+        resumeSessionId: null,
+        rehearsalUrl,
+      },
+      { cwd: agent.cwd ?? process.cwd(), signal: ctx.cancellationSignal, jobSecrets: jobSecretNames(spec) },
+    ));
+  } finally {
+    clearInterval(beat);
+  }
+  if (ctx.cancellationSignal.aborted) {
+    const reason: unknown = ctx.cancellationSignal.reason;
+    throw reason instanceof CancelledFailure ? reason : new CancelledFailure('cancelled');
+  }
+  const { failure, ...report } = verdict;
+  const costUsd = report.costUsd ?? 0;
+  if (failure) {
+    await addReportCost(db, input.jobId, costUsd);
+    throw ApplicationFailure.create({
+      type: failure.type,
+      message: failure.message,
+      nonRetryable: !failure.retryable,
+      nextRetryDelay: failure.nextRetryDelayMs,
+    });
+  }
+  const text = report.result ?? '';
+  await recordReport(db, input.jobId, { text, costUsd });
+  const shown =
+    text.length > REPORT_IN_STATUS_CHARS
+      ? `${text.slice(0, REPORT_IN_STATUS_CHARS)}\n[… cut here: \`agentic-batch report ${input.jobId}\` prints it whole]`
+      : text;
+  return { report: shown, costUsd };
 }
 
 /** The succeeded units, one JSON object a line: unitId, key, result, output. */

@@ -1,16 +1,16 @@
 /**
  * A unit's own git worktree and branch (spec `isolation: {type: worktree}`): created from the
  * job's base commit before its agent runs, committed after it succeeded (and passed its check),
- * then removed; the branch stays for `apply`. Worktrees live outside the repository, under the
- * temp directory: the user's checkout is never touched, and agents guard paths under `.git`.
- * A unit's worktree path is the same on every attempt, so a crashed attempt's leftovers are found
- * and cleared by the next one.
+ * then removed; the branch stays for `apply`. Worktrees live outside the repository, in the
+ * worker's private temp directory (privateTemp.ts): the user's checkout is never touched, and
+ * agents guard paths under `.git`. A crashed attempt's worktree is found by its branch (git
+ * keeps the list) and cleared by the next attempt, on whichever worker.
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { UnitChanges } from '../domain/index.js';
+import { privateTempRoot } from '../privateTemp.js';
 import { git, identityArgs, runGit } from './git.js';
 
 /** The subject of a unit's commit; also how a branch is known to be the job's own. */
@@ -35,7 +35,7 @@ export function unitBranch(prefix: string, unitId: number, key: string): string 
 }
 
 export function unitWorktreeDir(jobId: string, unitId: number): string {
-  return path.join(os.tmpdir(), 'agentic-batch-worktrees', jobId, String(unitId));
+  return path.join(privateTempRoot(), 'worktrees', jobId, String(unitId));
 }
 
 /** A branch exists that this job did not make: running the unit would overwrite someone's work. */
@@ -61,6 +61,8 @@ export interface UnitWorktree {
  * left (its worktree, its branch's commit). Throws BranchTakenError for a branch not the job's.
  */
 export async function openUnitWorktree(w: UnitWorktree, jobId: string): Promise<void> {
+  const earlier = await worktreeOf(w.repo, w.branch);
+  if (earlier && earlier !== w.dir) await removeWorktree(w.repo, earlier);
   await removeWorktree(w.repo, w.dir);
   const tip = await runGit(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}^{commit}`]);
   if (tip.code === 0 && tip.stdout.trim() !== w.baseCommit) {
@@ -98,6 +100,17 @@ export async function commitUnitWorktree(w: UnitWorktree, subject: string): Prom
 export async function closeUnitWorktree(w: UnitWorktree, keepBranch: boolean): Promise<void> {
   await removeWorktree(w.repo, w.dir);
   if (!keepBranch) await runGit(w.repo, ['branch', '--quiet', '-D', w.branch]);
+}
+
+/** Where git says the branch is checked out, if anywhere (an earlier attempt's worktree). */
+async function worktreeOf(repo: string, branch: string): Promise<string | null> {
+  const list = await runGit(repo, ['worktree', 'list', '--porcelain']);
+  let worktree: string | null = null;
+  for (const line of list.stdout.split('\n')) {
+    if (line.startsWith('worktree ')) worktree = line.slice('worktree '.length);
+    if (line === `branch refs/heads/${branch}`) return worktree;
+  }
+  return null;
 }
 
 /** The worktree gone, and git's record of it: one git call when it is there, a prune when it was lost. */

@@ -4,6 +4,7 @@
  * --json`). Run by the command agent (reading the file) and by the real claude against the
  * scripted API; a step that fails ends the job FAILED with the reason, its units' results standing.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,7 +83,11 @@ describe('aggregate', () => {
     );
     const status = (await h.runJob(['claude.yaml'], { cwd: dir })) as WithReport;
     expect(status).toMatchObject({ status: 'COMPLETED', aggregate: { state: 'succeeded', error: null } });
-    expect(status.report).toMatch(/^Scripted answer: .*"Summarize the 2 results in \/.*agentic-batch-aggregate\//);
+    // The results file was in the worker's private temp directory (0700), and is gone.
+    const root = /results in (\/\S*agentic-batch-\w{6})\/aggr/.exec(status.report ?? '')?.[1];
+    expect(root).toBeDefined();
+    expect(statSync(root!).mode & 0o777).toBe(0o700);
+    expect(readdirSync(root!).filter((f) => f.startsWith('aggregate-'))).toEqual([]);
     // The step's cost is the job's too.
     const unitsCost = (
       await h.query<{ c: number }>('SELECT sum(cost_usd)::float8 AS c FROM units WHERE job_id = $1', [status.jobId])

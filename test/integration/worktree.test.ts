@@ -7,7 +7,7 @@
  * makes one commit.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,7 @@ lines[line] = 'edited by ' + key;
 writeFileSync('shared.txt', lines.join('\\n'));
 mkdirSync('out', { recursive: true });
 writeFileSync('out/' + key + '.txt', key + '\\n');
+console.log('worked in ' + process.cwd());
 console.log('edited line ' + line);
 `,
   );
@@ -166,8 +167,13 @@ describe('isolation: worktree', () => {
       ['1-a', '2-b', '3-c', '4-d', '6-flaky'].map((b) => `${prefix}/${b}`),
     );
     expect(git('worktree', 'list', '--porcelain').match(/^worktree /gm)).toHaveLength(1);
-    const leftovers = path.join(os.tmpdir(), 'agentic-batch-worktrees', jobId);
-    expect(existsSync(leftovers) ? await readdir(leftovers) : []).toEqual([]);
+    // Each worktree was in the worker's private temp directory (0700), and is gone.
+    const worked = /worked in (\S+)/.exec((byKey.a as unknown as { result: string }).result)![1]!;
+    expect(path.relative(os.tmpdir(), worked)).toMatch(/^agentic-batch-\w+\/worktrees\//);
+    expect(existsSync(worked)).toBe(false);
+    expect(statSync(path.join(os.tmpdir(), path.relative(os.tmpdir(), worked).split(path.sep)[0]!)).mode & 0o777).toBe(
+      0o700,
+    );
     // The user's checkout: same branch, same commit, same file, nothing to commit.
     expect(git('symbolic-ref', '--short', 'HEAD')).toBe('main');
     expect(git('rev-parse', 'HEAD')).toBe(base);

@@ -7,10 +7,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { AGENT_ERROR_TYPES } from '../../domain/index.js';
+import { privateTempRoot } from '../../privateTemp.js';
 import { failure, processFailure, runPolicyFields, type AgentKind, type AttemptParser } from '../agent.js';
 import { classifyCodexFailure } from './classify.js';
 import { parseCodexLine, type CodexEvent, type CodexUsage } from './events.js';
@@ -67,7 +67,7 @@ export const codexAgent: AgentKind<CodexAgentSpec> = {
       );
       childEnv[REHEARSAL_KEY_ENV] = 'sk-rehearsal-not-a-real-key';
       // A private home: rehearsals must not mix with the user's own codex sessions.
-      childEnv.CODEX_HOME ??= path.join(os.tmpdir(), `agentic-batch-codex-rehearsal-${os.userInfo().uid}`);
+      childEnv.CODEX_HOME ??= path.join(privateTempRoot(), 'codex-rehearsal');
       mkdirSync(childEnv.CODEX_HOME, { recursive: true, mode: 0o700 });
     }
     for (const [key, value] of Object.entries(spec.config)) args.push('-c', `${key}=${value}`);
