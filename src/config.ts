@@ -12,6 +12,7 @@ const envSchema = z.object({
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
   DATABASE_URL: z.string().min(1).optional(),
   AGENTIC_BATCH_NO_DOWNLOAD: z.string().optional(),
+  AGENTIC_BATCH_TRUSTED_PROXIES: z.string().optional(),
 });
 
 export interface Config {
@@ -29,6 +30,8 @@ export interface Config {
   databaseUrl: string | null;
   /** Never download the Temporal CLI from the internet: build it with Go instead. */
   noDownload: boolean;
+  /** Reverse proxies (addresses) whose X-Forwarded-Proto/-Host the dashboard believes. */
+  trustedProxies: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -49,5 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporalCliPath: e.TEMPORAL_CLI_PATH ?? null,
     databaseUrl: e.DATABASE_URL ?? null,
     noDownload: ['1', 'true', 'yes'].includes((e.AGENTIC_BATCH_NO_DOWNLOAD ?? '').toLowerCase()),
+    trustedProxies: (e.AGENTIC_BATCH_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
   };
 }

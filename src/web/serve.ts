@@ -1,7 +1,7 @@
 /** Serving the dashboard: loopback unless told otherwise, on the port asked for (0: any free one). */
 import { serve } from '@hono/node-server';
 import type { Session } from '../client/session.js';
-import { dashboardApp } from './app.js';
+import { dashboardApp, type DashboardOptions } from './app.js';
 
 export interface Dashboard {
   /** With the token: the address to open once. */
@@ -12,9 +12,9 @@ export interface Dashboard {
 
 export function serveDashboard(
   session: Session,
-  options: { host: string; port: number; token: string },
+  options: { host: string; port: number; token: string } & DashboardOptions,
 ): Promise<Dashboard> {
-  const app = dashboardApp(session, options.token);
+  const app = dashboardApp(session, options.token, options);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, (info) => {
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;

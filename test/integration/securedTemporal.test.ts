@@ -13,13 +13,20 @@ import { execa, type ResultPromise } from 'execa';
 import { freePort } from '../../src/stack/ports.js';
 import { findTemporalCli } from '../../src/stack/temporalServer.js';
 import { makeDocs, useHarness, waitFor, writeSpec } from '../support/harness.js';
-import { Haproxy, makeCertificates, type Certificates } from '../support/tlsTerminator.js';
+import {
+  Haproxy,
+  makeCertificates,
+  temporalTerminator,
+  type Certificates,
+  type TerminatorPorts,
+} from '../support/tlsTerminator.js';
 
 const h = useHarness();
 const API_KEY = 'abk-test-3f9d8c1e-secret-never-printed';
 let dir = '';
 let certs: Certificates;
 let proxy: Haproxy;
+let ports: TerminatorPorts;
 let bare: ResultPromise;
 let cli = '';
 
@@ -36,7 +43,12 @@ beforeAll(async () => {
     env: { HOME: dir },
   });
   await waitFor(() => reachable(`127.0.0.1:${barePort}`), 60_000, 'the bare dev server');
-  proxy = await Haproxy.start(dir, certs, { temporal: h.stack.temporalAddress, bare: `127.0.0.1:${barePort}` });
+  const terminator = await temporalTerminator(certs, {
+    temporal: h.stack.temporalAddress,
+    bare: `127.0.0.1:${barePort}`,
+  });
+  ports = terminator.ports;
+  proxy = await Haproxy.start(dir, terminator.config, ports.cloudLikeBare);
 });
 
 afterAll(async () => {
@@ -80,7 +92,7 @@ async function runJob(env: Record<string, string>, name: string): Promise<{ stat
 
 describe('the terminator itself (so the engine is not blamed for it)', () => {
   it('lets the Temporal CLI in with the client certificate and keeps it out without', async () => {
-    const flags = ['--address', `localhost:${proxy.ports.mtls}`, '--tls-ca-path', certs.ca];
+    const flags = ['--address', `localhost:${ports.mtls}`, '--tls-ca-path', certs.ca];
     const withCert = await execa(
       cli,
       ['operator', 'namespace', 'describe', '--namespace', 'default', ...flags, '--tls-cert-path', certs.clientCert, '--tls-key-path', certs.clientKey],
@@ -98,9 +110,9 @@ describe('the terminator itself (so the engine is not blamed for it)', () => {
 
 describe('mTLS', () => {
   it('runs a job end to end: the worker and the CLI both through the terminator', async () => {
-    const env = mtlsEnv(proxy.ports.mtls);
+    const env = mtlsEnv(ports.mtls);
     const worker = await h.startWorker(env);
-    expect(worker.log).toContain(`on localhost:${proxy.ports.mtls}`);
+    expect(worker.log).toContain(`on localhost:${ports.mtls}`);
     const done = await runJob(env, 'over-mtls');
     expect(done.status).toBe('COMPLETED');
     await worker.stop();
@@ -112,7 +124,7 @@ describe('mTLS', () => {
       toml,
       [
         '[profile.secured]',
-        `address = "localhost:${proxy.ports.mtls}"`,
+        `address = "localhost:${ports.mtls}"`,
         'namespace = "default"',
         '[profile.secured.tls]',
         `client_cert_path = "${certs.clientCert}"`,
@@ -132,17 +144,17 @@ describe('mTLS', () => {
   it.each([
     [
       'no client certificate',
-      () => ({ ...mtlsEnv(proxy.ports.mtls), TEMPORAL_TLS_CLIENT_CERT_PATH: '', TEMPORAL_TLS_CLIENT_KEY_PATH: '' }),
+      () => ({ ...mtlsEnv(ports.mtls), TEMPORAL_TLS_CLIENT_CERT_PATH: '', TEMPORAL_TLS_CLIENT_KEY_PATH: '' }),
       /\(namespace default, TLS\): TLS handshake refused: the server requires a client certificate and none was sent$/,
     ],
     [
       'a certificate of another CA',
-      () => mtlsEnv(proxy.ports.mtls, certs.strangerCert, certs.strangerKey),
+      () => mtlsEnv(ports.mtls, certs.strangerCert, certs.strangerKey),
       /\(namespace default, mTLS\): TLS handshake refused: the server refused the client certificate \(not signed by a CA it trusts\)$/,
     ],
     [
       'plaintext to a TLS port',
-      () => ({ TEMPORAL_ADDRESS: `localhost:${proxy.ports.mtls}` }),
+      () => ({ TEMPORAL_ADDRESS: `localhost:${ports.mtls}` }),
       /\(namespace default, plaintext\): the server speaks TLS and this connection is plaintext$/,
     ],
   ])('with %s fails in one clear line and a hint, from the CLI and the worker', async (_, env, cause) => {
@@ -150,7 +162,7 @@ describe('mTLS', () => {
     expect(r.exitCode).toBe(1);
     const [line, hint, ...rest] = r.stderr.trim().split('\n');
     expect(rest).toEqual([]);
-    expect(line).toContain(`error: cannot reach Temporal at localhost:${proxy.ports.mtls} `);
+    expect(line).toContain(`error: cannot reach Temporal at localhost:${ports.mtls} `);
     expect(line).toMatch(cause);
     expect(hint).toMatch(/^hint: .*TEMPORAL_TLS/);
     const worker = await h.cli(['worker'], { env: env() });
@@ -159,7 +171,7 @@ describe('mTLS', () => {
   });
 
   it('refuses settings that name a missing certificate file as a usage error, before connecting', async () => {
-    const r = await h.cli(['list'], { env: mtlsEnv(proxy.ports.mtls, path.join(dir, 'nope.crt')) });
+    const r = await h.cli(['list'], { env: mtlsEnv(ports.mtls, path.join(dir, 'nope.crt')) });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/Temporal connection settings: .*nope\.crt/);
   });
@@ -167,7 +179,7 @@ describe('mTLS', () => {
 
 describe('API key', () => {
   it('is sent as a bearer token on every call of the CLI and the worker, and is never printed or stored', async () => {
-    const env = { ...mtlsEnv(proxy.ports.mtlsHttp), TEMPORAL_API_KEY: API_KEY };
+    const env = { ...mtlsEnv(ports.mtlsHttp), TEMPORAL_API_KEY: API_KEY };
     const worker = await h.startWorker(env);
     const done = await runJob(env, 'with-api-key');
     expect(done.status).toBe('COMPLETED');
@@ -197,13 +209,13 @@ describe('API key', () => {
 
 describe('a server that does not let the engine register its search attribute (Temporal Cloud)', () => {
   it('starts when the attribute is there (found by a query, the operator API being refused)', async () => {
-    const worker = await h.startWorker({ ...mtlsEnv(proxy.ports.cloudLike), TEMPORAL_API_KEY: API_KEY });
+    const worker = await h.startWorker({ ...mtlsEnv(ports.cloudLike), TEMPORAL_API_KEY: API_KEY });
     await worker.stop();
     expect(proxy.log).toMatch(/request .*OperatorService\/ListSearchAttributes/);
   });
 
   it('says the command that adds it when it is missing', async () => {
-    const r = await h.cli(['worker'], { env: { ...mtlsEnv(proxy.ports.cloudLikeBare), TEMPORAL_API_KEY: API_KEY } });
+    const r = await h.cli(['worker'], { env: { ...mtlsEnv(ports.cloudLikeBare), TEMPORAL_API_KEY: API_KEY } });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('the search attribute AgenticBatchStatus is not registered in namespace default');
     expect(r.stderr).toContain(

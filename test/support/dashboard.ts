@@ -11,8 +11,12 @@ export interface TestDashboard {
   stop(): Promise<void>;
 }
 
-export async function startDashboard(h: Harness, env: Record<string, string> = {}): Promise<TestDashboard> {
-  const server: ResultPromise = execa('node', [CLI, 'dashboard', '--port', '0', '--json'], {
+export async function startDashboard(
+  h: Harness,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<TestDashboard> {
+  const server: ResultPromise = execa('node', [CLI, 'dashboard', '--port', '0', '--json', ...args], {
     env: h.env(env),
     stdin: 'ignore',
     reject: false,

@@ -85,13 +85,79 @@ export interface Backends {
   bare: string;
 }
 
-/** haproxy in the foreground, its log kept; `stop` ends it. */
+/** The four Temporal frontends (see TerminatorPorts) and their backends. */
+export async function temporalTerminator(
+  certs: Certificates,
+  backends: Backends,
+): Promise<{ config: string; ports: TerminatorPorts }> {
+  const ports = {
+    mtls: await freePort(),
+    mtlsHttp: await freePort(),
+    cloudLike: await freePort(),
+    cloudLikeBare: await freePort(),
+  };
+  const bind = (port: number) =>
+    `bind 127.0.0.1:${port} ssl crt ${certs.serverPem} ca-file ${certs.ca} verify required alpn h2`;
+  const observe = [
+    'http-request set-var(txn.authz_n) req.hdr_cnt(authorization)',
+    "http-request set-var(txn.authz_scheme) req.hdr(authorization),word(1,' ') if { req.hdr(authorization) -m found }",
+    'log-format "request %HP authz_count=%[var(txn.authz_n)] authz_scheme=%[var(txn.authz_scheme)]"',
+  ];
+  const httpFrontend = (name: string, port: number, backend: string, extra: string[] = []) => [
+    `frontend ${name}`,
+    '  mode http',
+    `  ${bind(port)}`,
+    ...[...observe, ...extra].map((l) => `  ${l}`),
+    `  default_backend ${backend}`,
+  ];
+  // Temporal Cloud refuses the operator API to a namespace's API key.
+  const refuseOperator =
+    'http-request return status 200 content-type application/grpc hdr grpc-status 7 hdr grpc-message "Request%%20unauthorized." if { path_beg /temporal.api.operatorservice.v1.OperatorService/ }';
+  const config = [
+    'frontend mtls_tcp',
+    '  mode tcp',
+    `  ${bind(ports.mtls)}`,
+    '  default_backend temporal_tcp',
+    ...httpFrontend('mtls_http', ports.mtlsHttp, 'temporal_h2c'),
+    ...httpFrontend('cloud_like', ports.cloudLike, 'temporal_h2c', [refuseOperator]),
+    ...httpFrontend('cloud_like_bare', ports.cloudLikeBare, 'bare_h2c', [refuseOperator]),
+    'backend temporal_tcp',
+    '  mode tcp',
+    `  server dev ${backends.temporal}`,
+    'backend temporal_h2c',
+    '  mode http',
+    `  server dev ${backends.temporal} proto h2`,
+    'backend bare_h2c',
+    '  mode http',
+    `  server bare ${backends.bare} proto h2`,
+  ];
+  return { config: config.join('\n'), ports };
+}
+
+/** A TLS reverse proxy in front of each HTTP target port, as a remote dashboard has: one port each. */
+export async function httpsReverseProxy(
+  certs: Certificates,
+  targets: number[],
+): Promise<{ config: string; ports: number[] }> {
+  const ports = await Promise.all(targets.map(() => freePort()));
+  const config = targets.flatMap((target, i) => [
+    `frontend https_${i}`,
+    '  mode http',
+    `  bind 127.0.0.1:${ports[i]} ssl crt ${certs.serverPem}`,
+    '  http-request set-header X-Forwarded-Proto https',
+    '  http-request set-header X-Forwarded-Host %[req.hdr(host)]',
+    `  default_backend app_${i}`,
+    `backend app_${i}`,
+    '  mode http',
+    `  server app 127.0.0.1:${target}`,
+  ]);
+  return { config: config.join('\n'), ports };
+}
+
+/** haproxy in the foreground on `config` (frontends and backends), its log kept; `stop` ends it. */
 export class Haproxy {
   private output = '';
-  private constructor(
-    private readonly child: ResultPromise,
-    readonly ports: TerminatorPorts,
-  ) {
+  private constructor(private readonly child: ResultPromise) {
     child.all?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
   }
 
@@ -99,28 +165,7 @@ export class Haproxy {
     return this.output;
   }
 
-  static async start(dir: string, certs: Certificates, backends: Backends): Promise<Haproxy> {
-    const ports = {
-      mtls: await freePort(),
-      mtlsHttp: await freePort(),
-      cloudLike: await freePort(),
-      cloudLikeBare: await freePort(),
-    };
-    const bind = (port: number) =>
-      `bind 127.0.0.1:${port} ssl crt ${certs.serverPem} ca-file ${certs.ca} verify required alpn h2`;
-    const observe = [
-      'http-request set-var(txn.authz_n) req.hdr_cnt(authorization)',
-      "http-request set-var(txn.authz_scheme) req.hdr(authorization),word(1,' ') if { req.hdr(authorization) -m found }",
-      'log-format "request %HP authz_count=%[var(txn.authz_n)] authz_scheme=%[var(txn.authz_scheme)]"',
-    ];
-    const cloudLike = (name: string, port: number, backend: string) => [
-      `frontend ${name}`,
-      '  mode http',
-      `  ${bind(port)}`,
-      ...observe.map((l) => `  ${l}`),
-      '  http-request return status 200 content-type application/grpc hdr grpc-status 7 hdr grpc-message "Request%%20unauthorized." if { path_beg /temporal.api.operatorservice.v1.OperatorService/ }',
-      `  default_backend ${backend}`,
-    ];
+  static async start(dir: string, sections: string, listensOn: number): Promise<Haproxy> {
     const config = [
       'global',
       '  log stdout format raw local0 info',
@@ -131,35 +176,16 @@ export class Haproxy {
       '  timeout client 5m',
       '  timeout server 5m',
       '  timeout tunnel 1h',
-      'frontend mtls_tcp',
-      '  mode tcp',
-      `  ${bind(ports.mtls)}`,
-      '  default_backend temporal_tcp',
-      'frontend mtls_http',
-      '  mode http',
-      `  ${bind(ports.mtlsHttp)}`,
-      ...observe.map((l) => `  ${l}`),
-      '  default_backend temporal_h2c',
-      ...cloudLike('cloud_like', ports.cloudLike, 'temporal_h2c'),
-      ...cloudLike('cloud_like_bare', ports.cloudLikeBare, 'bare_h2c'),
-      'backend temporal_tcp',
-      '  mode tcp',
-      `  server dev ${backends.temporal}`,
-      'backend temporal_h2c',
-      '  mode http',
-      `  server dev ${backends.temporal} proto h2`,
-      'backend bare_h2c',
-      '  mode http',
-      `  server bare ${backends.bare} proto h2`,
+      sections,
       '',
     ].join('\n');
-    const file = path.join(dir, 'haproxy.cfg');
+    const file = path.join(dir, `haproxy-${listensOn}.cfg`);
     await writeFile(file, config);
     const check = await execa(HAPROXY, ['-c', '-f', file], { reject: false, all: true });
     if (check.exitCode !== 0) throw new Error(`haproxy refused its config:\n${check.all}`);
     const child = execa(HAPROXY, ['-f', file, '-db'], { reject: false, all: true, stdin: 'ignore', cleanup: true });
-    const proxy = new Haproxy(child, ports);
-    await waitFor(() => listening(ports.cloudLikeBare), 10_000, 'haproxy listening');
+    const proxy = new Haproxy(child);
+    await waitFor(() => listening(listensOn), 10_000, 'haproxy listening');
     return proxy;
   }
 

@@ -100,7 +100,12 @@ async function startDashboard(config: Config, endpoints: Endpoints, log: (line: 
   const session = await connectSession(config, endpoints);
   try {
     const token = await dashboardToken(config.home);
-    const dashboard = await serveDashboard(session, { host: '127.0.0.1', port: await freePort(8484), token });
+    const dashboard = await serveDashboard(session, {
+      host: '127.0.0.1',
+      port: await freePort(8484),
+      token,
+      trustedProxies: config.trustedProxies,
+    });
     const dashboardUrl = `http://127.0.0.1:${dashboard.port}`;
     log(`dashboard: ${dashboardUrl} (open it with the token: agentic-batch up -d prints the link)`);
     return {
