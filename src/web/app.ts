@@ -5,8 +5,8 @@
  * Behind a TLS reverse proxy the origin is the proxy's (`X-Forwarded-Proto`, `X-Forwarded-Host`),
  * believed only from the proxies configured as trusted; over https the cookie is `Secure`.
  */
-import { Hono, type Context } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { Session } from '../client/session.js';
 import { apiRoutes, errorResponse } from './api.js';
