@@ -111,6 +111,13 @@ describe('embedded stack', () => {
       new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/${jobId}$`),
     );
     expect((await status(jobId)) as unknown).toMatchObject({ dashboardUrl: `${dashboard}/?token=${token}` });
+    // `dashboard` beside it: the running one's address, not EADDRINUSE (2b7a411: exit 2, port taken).
+    const again = await cli(['dashboard']);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain(`dashboard: the stack serves it at ${dashboard}/?token=${token}`);
+    const taken = await cli(['dashboard', '--port', new URL(dashboard!).port]);
+    expect(taken.exitCode).toBe(2);
+    expect(taken.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*\nhint: another program has that port/);
     await waitFor(async () => (await status(jobId)).status === 'COMPLETED', 120_000, 'the job to complete after up');
 
     const results = parseJsonl<{ status: string }>((await cli(['results', jobId])).stdout);
