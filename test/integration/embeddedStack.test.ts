@@ -117,7 +117,9 @@ describe('embedded stack', () => {
     expect(again.stderr).toContain(`dashboard: the stack serves it at ${dashboard}/?token=${token}`);
     const taken = await cli(['dashboard', '--port', new URL(dashboard!).port]);
     expect(taken.exitCode).toBe(2);
-    expect(taken.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*\nhint: another program has that port/);
+    expect(taken.stderr).toMatch(
+      /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE.*\nhint: another program has that port/,
+    );
     await waitFor(async () => (await status(jobId)).status === 'COMPLETED', 120_000, 'the job to complete after up');
 
     const results = parseJsonl<{ status: string }>((await cli(['results', jobId])).stdout);
