@@ -21,7 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities(deps),
     ...createAggregateActivities(deps),
     ...createPipelineActivities(deps),
-    ...createWebhookActivities(),
+    ...createWebhookActivities(deps),
   };
 }
 

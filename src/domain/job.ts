@@ -28,8 +28,11 @@ export interface JobSettings {
   priority?: number | null;
   /** When the job expires (epoch ms, from `expiresAfter` at creation), if it does. */
   expiresAt?: number | null;
-  /** Where to POST the job's status when it needs approval and when it ends. */
-  webhook?: { url: string; secretEnv?: string } | null;
+  /**
+   * The job has a webhook. Its URL (which may carry a token) stays in the job's stored spec, out
+   * of workflow history: the delivery reads it from there. Jobs created before carry `url` here.
+   */
+  webhook?: { url?: string; secretEnv?: string } | null;
   unit: UnitRunSettings;
   /** How the aggregate step's agent run is scheduled, when the spec has one. */
   aggregate?: Omit<UnitRunSettings, 'groupShortUnits'> | null;

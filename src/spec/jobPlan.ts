@@ -25,7 +25,8 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     priority: spec.priority ?? null,
     // From now: a retried job gets its whole expiresAfter again.
     expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
-    webhook: spec.webhook ?? null,
+    // A reference, not the URL: the delivery reads that from the stored spec.
+    webhook: spec.webhook ? (spec.webhook.secretEnv ? { secretEnv: spec.webhook.secretEnv } : {}) : null,
     aggregate: spec.aggregate
       ? {
           timeoutSeconds: spec.aggregate.agent.timeoutSeconds,

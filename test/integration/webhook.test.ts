@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { makeDocs, useHarness, waitForStatus, writeSpec, type StatusJson } from '../support/harness.js';
 
 const SECRET = 'whsec-test-not-a-real-secret';
+const URL_TOKEN = 'url-token-9c1d7e';
 
 interface Received {
   body: string;
@@ -31,7 +32,12 @@ async function receiver(failFirst: number) {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((r) => server.close(r)) };
+  // A token in the path, as many receivers (Slack, Zapier) take one: it must stay out of history.
+  return {
+    url: `http://127.0.0.1:${port}/hook/${URL_TOKEN}`,
+    received,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 describe('the job webhook', () => {
@@ -95,6 +101,18 @@ describe('the job webhook', () => {
     const stored = await h.query<{ spec: unknown }>('SELECT spec FROM jobs WHERE id = $1', [jobId]);
     expect(JSON.stringify(stored[0]!.spec)).not.toContain(SECRET);
     expect(JSON.stringify(status)).not.toContain(SECRET);
+    // The URL stays with the job in Postgres: not in the workflow's history (its input, the
+    // deliveries' inputs, the two refusals' messages), nor in status.
+    const history = JSON.stringify(await (await h.client()).workflow.getHandle(jobId).fetchHistory());
+    // Payloads are base64 in the history's JSON: read them decoded.
+    const decoded = [...history.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g)].map((m) =>
+      Buffer.from(m[1]!, 'base64').toString(),
+    );
+    const events = [history, ...decoded].join('\n');
+    expect(events).toContain('"message":"POST http://127.0.0.1:');
+    expect(events).toContain('"secretEnv":"AB_TEST_WEBHOOK_SECRET"');
+    expect(events.includes(URL_TOKEN)).toBe(false);
+    expect(JSON.stringify(status)).not.toContain(URL_TOKEN);
   });
 
   it('never changes the outcome of a job whose webhook keeps failing, and says so in status', async () => {
