@@ -18,6 +18,7 @@ import {
 } from '../../src/domain/index.js';
 import type { Db } from '../../src/store/db.js';
 import { AttemptRecorder } from '../attemptRecorder.js';
+import { engineMetrics, type EngineMetrics } from '../metrics.js';
 import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { checkOutput } from './output.js';
 import type { AttemptPlan } from './plan.js';
@@ -94,6 +95,9 @@ export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
   const timer = setInterval(heartbeat, HEARTBEAT_EVERY_MS);
   const admission = new AdmissionReport(ctx, r.input.unitId, r.reportAdmission && !!parser.admitted);
   let outcome: AgentProcessOutcome;
+  const metrics = engineMetrics();
+  metrics.agentStarted(plan.agent.type);
+  let run: AgentRun | null = null;
   try {
     const env = attemptEnv(plan.agent, plan.jobSecrets, process.env);
     outcome = await runAgentProcess({
@@ -111,13 +115,22 @@ export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
       },
       onStderr: parser.stderr && ((lines) => recorder.add(parser.stderr!(lines))),
     });
+    run = judge(r, parser.verdict(processFacts(outcome, invocation.bin, plan.agent)), outcome, recorder, startedAt);
+    return run;
   } catch (err) {
     recorder.abandon();
     throw err;
   } finally {
     clearInterval(timer);
+    metrics.agentEnded(plan.agent.type, runMetrics(run));
   }
-  return judge(r, parser.verdict(processFacts(outcome, invocation.bin, plan.agent)), outcome, recorder, startedAt);
+}
+
+/** What the metrics keep of a run (null: it threw, the worker's own trouble). */
+function runMetrics(run: AgentRun | null): Parameters<EngineMetrics['agentEnded']>[1] {
+  if (!run) return { outcome: 'failed', errorType: 'WorkerError', costUsd: 0, throttle: null };
+  const outcome = run.cancelled ? 'cancelled' : run.throttle ? 'throttled' : run.failure ? 'failed' : 'succeeded';
+  return { outcome, errorType: run.failure?.type ?? null, costUsd: run.report.costUsd, throttle: run.throttle };
 }
 
 /** The verdict, with the unit's own timeout and its structured output taken into account. */

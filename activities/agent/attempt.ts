@@ -12,6 +12,7 @@ import { judgeSuccess, previousSessionId, runErrorTypes } from '../../src/store/
 import type { Claim } from '../../src/store/claims.js';
 import type { Db } from '../../src/store/db.js';
 import { completeUnit, spentInRun } from '../../src/store/units.js';
+import { engineMetrics } from '../metrics.js';
 import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { runAgentRecorded, type AgentRun } from './agentRun.js';
 import type { JobData } from './jobData.js';
@@ -74,6 +75,12 @@ export class UnitAttempt {
   }
 
   async start(): Promise<Started> {
+    const started = await this.begin();
+    void started.result.then(countSettlement);
+    return started;
+  }
+
+  private async begin(): Promise<Started> {
     let plan: AttemptPlan | null = null;
     let first: AgentRun;
     try {
@@ -213,4 +220,10 @@ export class UnitAttempt {
   private resultOf(err: unknown): AttemptResult {
     return resultOf(err, () => this.interruptedBy());
   }
+}
+
+/** The metric of units settled by attempts: a success this attempt ran, or a failure not retried. */
+function countSettlement(result: AttemptResult): void {
+  if (result.kind === 'succeeded' && result.durationMs !== null) engineMetrics().unitSettled('succeeded');
+  else if (result.kind === 'failed' && !result.retryable) engineMetrics().unitSettled('failed');
 }

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js';
 import { createWorker } from '../worker/createWorker.js';
+import type { MetricsEndpoint } from '../worker/metrics.js';
 import { currentBuildId } from './buildId.js';
 import { freePort } from './ports.js';
 import { startEmbeddedPostgres, type PostgresServer } from './postgresServer.js';
@@ -16,6 +17,8 @@ import type { DevServer } from './temporalServer.js';
 
 export interface SupervisorOptions {
   maxConcurrentAgents: number;
+  /** Serve the worker's metrics (Prometheus) here. */
+  metrics?: MetricsEndpoint | null;
   log: (line: string) => void;
   /** Once the servers and the worker are up: start what serves people (the dashboard). */
   onReady?: (endpoints: { temporalAddress: string; databaseUrl: string; uiUrl: string | null }) => Promise<{

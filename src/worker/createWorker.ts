@@ -11,6 +11,7 @@ import { startScriptedApi } from '../rehearsal/scriptedApi.js';
 import { openDatabase } from '../store/db.js';
 import { cannotReach, ensureSearchAttribute } from '../temporal/connect.js';
 import { connectionOptionsFor } from '../temporal/settings.js';
+import { installMetricsRuntime, type MetricsEndpoint } from './metrics.js';
 import { WORKFLOW_BUNDLE_PATH } from './paths.js';
 
 export interface WorkerEndpoints {
@@ -22,11 +23,12 @@ export interface WorkerEndpoints {
 export async function createWorker(
   config: Config,
   endpoints: WorkerEndpoints,
-  options: { maxConcurrentAgents: number },
+  options: { maxConcurrentAgents: number; metrics?: MetricsEndpoint | null },
 ): Promise<{ worker: Worker; close(): Promise<void> }> {
   if (!existsSync(WORKFLOW_BUNDLE_PATH)) {
     throw new UserError(`the workflow bundle ${WORKFLOW_BUNDLE_PATH} is missing`, 'run `npm run build` first');
   }
+  if (options.metrics) installMetricsRuntime(options.metrics);
   const db = await openDatabase(endpoints.databaseUrl);
   const connectionOptions = connectionOptionsFor(config.temporal, endpoints.temporalAddress);
   const connection = await NativeConnection.connect(connectionOptions).catch(async (err: unknown) => {

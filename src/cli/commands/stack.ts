@@ -9,6 +9,7 @@ import { freePort } from '../../stack/ports.js';
 import { runStack } from '../../stack/supervisor.js';
 import { serveDashboard } from '../../web/serve.js';
 import { createWorker } from '../../worker/createWorker.js';
+import type { MetricsEndpoint } from '../../worker/metrics.js';
 import { action, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';
 
@@ -19,6 +20,12 @@ export function registerStackCommands(program: Command): void {
     .option('-d, --detach', 'run in the background and return once it is ready')
     .option('--max-concurrent-agents <n>', 'agent processes the worker runs at once', positiveInt, 100)
     .option('--no-dashboard', 'do not serve the dashboard')
+    .option('--metrics-port <n>', "serve the worker's Prometheus metrics on this port (/metrics)", positiveInt)
+    .option(
+      '--metrics-host <host>',
+      'address the metrics listen on (default loopback: they have no token)',
+      '127.0.0.1',
+    )
     .option('--json', 'print where the services listen as JSON (with dashboardUrl)')
     .addHelpText(
       'after',
@@ -28,12 +35,13 @@ DATABASE_URL, when set, are used instead of starting the embedded servers. The d
 on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`up\` prints.`,
     )
     .action(
-      action(async (opts: { detach?: boolean; maxConcurrentAgents: number; dashboard: boolean; json?: boolean }) => {
+      action(async (opts: UpFlags) => {
         const config = loadConfig();
         if (!opts.detach) {
           const log = (line: string) => say(`[stack] ${line}`);
           await runStack(config, {
             maxConcurrentAgents: opts.maxConcurrentAgents,
+            metrics: metricsEndpoint(opts, log),
             log,
             onReady: opts.dashboard ? (endpoints) => startDashboard(config, endpoints, log) : undefined,
           });
@@ -43,6 +51,7 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
           '--max-concurrent-agents',
           String(opts.maxConcurrentAgents),
           ...(opts.dashboard ? [] : ['--no-dashboard']),
+          ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort), '--metrics-host', opts.metricsHost] : []),
         ]);
         const dashboardUrl = info.dashboardUrl ? await dashboardLink(config.home, info.dashboardUrl) : null;
         if (opts.json) return printJson({ ...info, databaseUrl: redactUrl(info.databaseUrl), dashboardUrl });
@@ -68,6 +77,16 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
     .command('worker')
     .description('run a worker in the foreground against TEMPORAL_ADDRESS/DATABASE_URL or the running stack')
     .option('--max-concurrent-agents <n>', 'agent processes this worker runs at once', positiveInt, 100)
+    .option(
+      '--metrics-port <n>',
+      "serve Prometheus metrics (the SDK's and the engine's) on this port (/metrics)",
+      positiveInt,
+    )
+    .option(
+      '--metrics-host <host>',
+      'address the metrics listen on (default loopback: they have no token)',
+      '127.0.0.1',
+    )
     .addHelpText(
       'after',
       `
@@ -76,11 +95,12 @@ Start as many workers as you like, on as many machines: they share the task queu
 then are stopped and retried on another worker.`,
     )
     .action(
-      action(async (opts: { maxConcurrentAgents: number }) => {
+      action(async (opts: MetricsFlags & { maxConcurrentAgents: number }) => {
         const config = loadConfig();
         const endpoints = await resolveEndpoints(config, { autoStart: false });
         const { worker, close } = await createWorker(config, endpoints, {
           maxConcurrentAgents: opts.maxConcurrentAgents,
+          metrics: metricsEndpoint(opts, say),
         });
         say(`worker polling ${config.taskQueue} on ${endpoints.temporalAddress} (pid ${process.pid})`);
         const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
@@ -121,4 +141,24 @@ async function startDashboard(config: Config, endpoints: Endpoints, log: (line: 
     await session.close();
     return { dashboardUrl: null, close: async () => undefined };
   }
+}
+
+interface MetricsFlags {
+  metricsPort?: number;
+  metricsHost: string;
+}
+
+interface UpFlags extends MetricsFlags {
+  detach?: boolean;
+  maxConcurrentAgents: number;
+  dashboard: boolean;
+  json?: boolean;
+}
+
+/** The metrics endpoint the flags ask for, said where it is. */
+function metricsEndpoint(flags: MetricsFlags, log: (line: string) => void): MetricsEndpoint | null {
+  if (!flags.metricsPort) return null;
+  const host = flags.metricsHost.includes(':') ? `[${flags.metricsHost}]` : flags.metricsHost;
+  log(`metrics: http://${host}:${flags.metricsPort}/metrics`);
+  return { host: flags.metricsHost, port: flags.metricsPort };
 }
