@@ -27,9 +27,10 @@ export async function waitForStatus(
   jobId: string,
   done: (status: JobStatus) => boolean,
   onStatus: (status: JobStatus) => void = () => undefined,
-  options: { fromDatabaseIfNeeded?: boolean } = {},
+  options: { fromDatabaseIfNeeded?: boolean; signal?: AbortSignal } = {},
 ): Promise<JobStatus> {
   for (;;) {
+    options.signal?.throwIfAborted();
     const status = await getStatus(session, jobId, options);
     onStatus(status);
     if (done(status)) return status;

@@ -36,6 +36,7 @@ import { startJobWorkflow } from './createJob.js';
 import type { Session } from './session.js';
 import { samplesOf, synthesizeTemplate } from './synthesize.js';
 import { noJob } from './units.js';
+import { answeredByWorker } from './workerWait.js';
 
 export function jobHandle(session: Session, jobId: string): WorkflowHandle<typeof jobWorkflow> {
   return session.client.workflow.getHandle<typeof jobWorkflow>(jobId);
@@ -136,9 +137,10 @@ async function update(
   session: Session,
   jobId: string,
   run: (handle: WorkflowHandle<typeof jobWorkflow>) => Promise<JobStatus>,
+  what: string,
 ): Promise<JobStatus> {
   try {
-    return await run(jobHandle(session, jobId));
+    return await answeredByWorker(session, `${what} ${jobId}`, () => run(jobHandle(session, jobId)));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       throw new ConflictError(
@@ -155,11 +157,11 @@ async function update(
 }
 
 export const approveJob = (session: Session, jobId: string, request: ApproveRequest = {}) =>
-  update(session, jobId, (h) => h.executeUpdate(approveUpdate, { args: [request] }));
+  update(session, jobId, (h) => h.executeUpdate(approveUpdate, { args: [request] }), 'approve');
 export const pauseJob = (session: Session, jobId: string) =>
-  update(session, jobId, (h) => h.executeUpdate(pauseUpdate));
+  update(session, jobId, (h) => h.executeUpdate(pauseUpdate), 'pause');
 export const resumeJob = (session: Session, jobId: string, request: ResumeRequest = {}) =>
-  update(session, jobId, (h) => h.executeUpdate(resumeUpdate, { args: [request] }));
+  update(session, jobId, (h) => h.executeUpdate(resumeUpdate, { args: [request] }), 'resume');
 
 /**
  * Reject the test result; a revised prompt is checked against the source and the stored records
@@ -178,8 +180,11 @@ export async function rejectJob(
     const status = await getStatus(session, jobId);
     assertRequestOrExplain(status.state, 'reject', jobId);
     const prompt = await reviseTemplate(session, jobId, spec, status, request.feedback);
-    const revised = await update(session, jobId, (h) =>
-      h.executeUpdate(rejectUpdate, { args: [{ ...request, prompt }] }),
+    const revised = await update(
+      session,
+      jobId,
+      (h) => h.executeUpdate(rejectUpdate, { args: [{ ...request, prompt }] }),
+      'reject',
     );
     return { ...revised, revisedPrompt: prompt };
   }
@@ -193,7 +198,7 @@ export async function rejectJob(
       throw err;
     }
   }
-  return update(session, jobId, (h) => h.executeUpdate(rejectUpdate, { args: [request] }));
+  return update(session, jobId, (h) => h.executeUpdate(rejectUpdate, { args: [request] }), 'reject');
 }
 
 /**

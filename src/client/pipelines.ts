@@ -21,6 +21,7 @@ import { firstLine } from '../temporal/connect.js';
 import { checkAgentCanRun, newId, prepareJob } from './createJob.js';
 import { getStatus, pauseJob, requestCancel, resumeJob } from './jobs.js';
 import type { Session } from './session.js';
+import { answeredByWorker } from './workerWait.js';
 
 /** A pipeline's id; its stages' jobs are PIPELINE.STAGE. */
 export const isPipelineId = (id: string): boolean => id.startsWith('pipe-') && !id.includes('.');
@@ -195,7 +196,7 @@ async function pipelineUpdate(
   run: (h: WorkflowHandle<typeof pipelineWorkflow>) => Promise<PipelineStatus>,
 ): Promise<void> {
   try {
-    await run(pipelineHandle(session, id));
+    await answeredByWorker(session, `the request to ${id}`, () => run(pipelineHandle(session, id)));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
       throw new ConflictError(`${id}: ${err.cause?.message ?? err.message}`);

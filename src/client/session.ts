@@ -12,6 +12,7 @@ import { readStack } from '../stack/stackFile.js';
 import { openDatabase, type Db } from '../store/db.js';
 import { connectClient } from '../temporal/connect.js';
 import { connectionOptionsFor } from '../temporal/settings.js';
+import type { WaitPolicy } from './workerWait.js';
 
 export interface Endpoints {
   temporalAddress: string;
@@ -26,6 +27,8 @@ export interface Session {
   endpoints: Endpoints;
   client: Client;
   db: Db;
+  /** How long a request that needs a worker (an update) waits for one, and who is told it waits. */
+  waitPolicy: WaitPolicy;
   close(): Promise<void>;
 }
 
@@ -64,12 +67,19 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
   };
 }
 
-export async function openSession(config: Config, options: { autoStart: boolean }): Promise<Session> {
-  return connectSession(config, await resolveEndpoints(config, options));
+export async function openSession(
+  config: Config,
+  options: { autoStart: boolean; waitPolicy?: WaitPolicy },
+): Promise<Session> {
+  return connectSession(config, await resolveEndpoints(config, options), options.waitPolicy);
 }
 
 /** A session on known endpoints (the stack's own, for the dashboard it serves). */
-export async function connectSession(config: Config, endpoints: Endpoints): Promise<Session> {
+export async function connectSession(
+  config: Config,
+  endpoints: Endpoints,
+  waitPolicy: WaitPolicy = { waitSeconds: null },
+): Promise<Session> {
   const client = await connectClient(
     connectionOptionsFor(config.temporal, endpoints.temporalAddress),
     config.namespace,
@@ -86,6 +96,7 @@ export async function connectSession(config: Config, endpoints: Endpoints): Prom
     endpoints,
     client,
     db,
+    waitPolicy,
     async close() {
       await Promise.allSettled([client.connection.close(), db.end()]);
     },
@@ -96,7 +107,7 @@ export async function connectSession(config: Config, endpoints: Endpoints): Prom
 export async function withSession<T>(
   config: Config,
   fn: (session: Session) => Promise<T>,
-  options = { autoStart: false },
+  options: { autoStart: boolean; waitPolicy?: WaitPolicy } = { autoStart: false },
 ): Promise<T> {
   const session = await openSession(config, options);
   try {

@@ -16,6 +16,7 @@ import { statusJson } from '../client/statusJson.js';
 import { jobTimeline } from '../client/timeline.js';
 import { unitDiff } from '../client/unitDiff.js';
 import { attemptEvents, jobPage, unitConversation } from '../client/units.js';
+import { NoWorkerError } from '../client/workerWait.js';
 import { isTerminal, UNIT_STATUSES, type UnitStatus } from '../domain/index.js';
 import { ConflictError, NotFoundError, UsageError, UserError } from '../errors.js';
 
@@ -183,7 +184,15 @@ export function apiRoutes(session: Session): Hono {
 export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof UserError) {
     const status =
-      err instanceof NotFoundError ? 404 : err instanceof ConflictError ? 409 : err instanceof UsageError ? 400 : 409;
+      err instanceof NotFoundError
+        ? 404
+        : err instanceof ConflictError
+          ? 409
+          : err instanceof UsageError
+            ? 400
+            : err instanceof NoWorkerError
+              ? 503
+              : 409;
     return c.json({ error: err.message, hint: err.hint ?? null }, status);
   }
   // Not the user's doing: say what failed without internals (stack traces stay in the server's log).

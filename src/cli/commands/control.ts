@@ -19,6 +19,7 @@ import {
   resumePipeline,
 } from '../../client/pipelines.js';
 import { statusJson } from '../../client/statusJson.js';
+import { answeredByWorker } from '../../client/workerWait.js';
 import { isTerminal } from '../../domain/index.js';
 import type { JobStatus } from '../../domain/index.js';
 import { UsageError } from '../../errors.js';
@@ -28,7 +29,7 @@ import { forecastLine, usd } from '../render/format.js';
 import { pipelineText, type LivePipeline } from '../render/pipeline.js';
 import { jobOf, STAGE_OPTION } from '../target.js';
 import { waitForStatus } from '../watchJob.js';
-import { withSession } from '../withSession.js';
+import { WAIT_OPTION, waitPolicyOf, withSession } from '../withSession.js';
 
 function reportPipeline(status: LivePipeline, json: boolean | undefined): void {
   if (json) return printJson(status);
@@ -44,18 +45,24 @@ function report(status: JobStatus, json: boolean | undefined): void {
   );
 }
 
+interface WaitFlags {
+  waitSeconds?: string;
+}
+
 export function registerControlCommands(program: Command): void {
   program
     .command('approve <job>')
     .description('approve a READY job: its remaining units start running')
     .option('--over-budget', 'approve although the forecast exceeds the budget (the job pauses at the budget)')
     .option(...STAGE_OPTION)
+    .option(...WAIT_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (id: string, opts: { overBudget?: boolean; stage?: string; json?: boolean }) =>
+      action(async (id: string, opts: WaitFlags & { overBudget?: boolean; stage?: string; json?: boolean }) =>
         report(
-          await withSession(async (s) =>
-            approveJob(s, await jobOf(s, id, opts.stage), { overBudget: opts.overBudget }),
+          await withSession(
+            async (s) => approveJob(s, await jobOf(s, id, opts.stage), { overBudget: opts.overBudget }),
+            waitPolicyOf(opts),
           ),
           opts.json,
         ),
@@ -70,17 +77,22 @@ export function registerControlCommands(program: Command): void {
     .requiredOption('--feedback <text>', 'what was wrong with the test result')
     .option('--prompt <template>', 'the revised prompt template')
     .option(...STAGE_OPTION)
+    .option(...WAIT_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (id: string, opts: { feedback: string; prompt?: string; stage?: string; json?: boolean }) => {
-        if (!opts.feedback.trim()) throw new UsageError('--feedback is empty: say what was wrong with the test result');
-        const status = await withSession(async (s) =>
-          rejectJob(s, await jobOf(s, id, opts.stage), { feedback: opts.feedback, prompt: opts.prompt }),
-        );
-        if (status.revisedPrompt !== undefined && !opts.json)
-          say(`the agent revised the prompt from your feedback:\n${status.revisedPrompt}`);
-        report(status, opts.json);
-      }),
+      action(
+        async (id: string, opts: WaitFlags & { feedback: string; prompt?: string; stage?: string; json?: boolean }) => {
+          if (!opts.feedback.trim())
+            throw new UsageError('--feedback is empty: say what was wrong with the test result');
+          const status = await withSession(
+            async (s) => rejectJob(s, await jobOf(s, id, opts.stage), { feedback: opts.feedback, prompt: opts.prompt }),
+            waitPolicyOf(opts),
+          );
+          if (status.revisedPrompt !== undefined && !opts.json)
+            say(`the agent revised the prompt from your feedback:\n${status.revisedPrompt}`);
+          report(status, opts.json);
+        },
+      ),
     );
 
   program
@@ -107,14 +119,15 @@ export function registerControlCommands(program: Command): void {
     .command('pause <job>')
     .description('stop starting units; running ones finish (a pipeline: every stage)')
     .option(...STAGE_OPTION)
+    .option(...WAIT_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (id: string, opts: { stage?: string; json?: boolean }) =>
+      action(async (id: string, opts: WaitFlags & { stage?: string; json?: boolean }) =>
         withSession(async (s) => {
           if (isPipelineId(id) && opts.stage === undefined)
             return reportPipeline(await pausePipeline(s, id), opts.json);
           report(await pauseJob(s, await jobOf(s, id, opts.stage)), opts.json);
-        }),
+        }, waitPolicyOf(opts)),
       ),
     );
 
@@ -123,9 +136,10 @@ export function registerControlCommands(program: Command): void {
     .description('resume a PAUSED job, optionally with a higher budget')
     .option('--budget-usd <usd>', 'new budget for the whole job')
     .option(...STAGE_OPTION)
+    .option(...WAIT_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (id: string, opts: { budgetUsd?: string; stage?: string; json?: boolean }) => {
+      action(async (id: string, opts: WaitFlags & { budgetUsd?: string; stage?: string; json?: boolean }) => {
         const budgetUsd = opts.budgetUsd === undefined ? undefined : Number(opts.budgetUsd);
         if (budgetUsd !== undefined && !(budgetUsd > 0))
           throw new UsageError(`--budget-usd expects an amount above 0, got "${opts.budgetUsd}"`);
@@ -136,7 +150,7 @@ export function registerControlCommands(program: Command): void {
           }
           const jobId = await jobOf(s, id, opts.stage);
           report(await resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd }), opts.json);
-        });
+        }, waitPolicyOf(opts));
       }),
     );
 
@@ -145,9 +159,10 @@ export function registerControlCommands(program: Command): void {
     .description('cancel a job: running agents are stopped, pending units marked cancelled')
     .option('--no-wait', 'return once cancellation is requested')
     .option(...STAGE_OPTION)
+    .option(...WAIT_OPTION)
     .option('--json', 'print the final status as JSON')
     .action(
-      action(async (id: string, opts: { wait: boolean; stage?: string; json?: boolean }) => {
+      action(async (id: string, opts: WaitFlags & { wait: boolean; stage?: string; json?: boolean }) => {
         await withSession(async (session) => {
           if (isPipelineId(id) && opts.stage === undefined) {
             await cancelPipeline(session, id);
@@ -162,9 +177,12 @@ export function registerControlCommands(program: Command): void {
           const jobId = await jobOf(session, id, opts.stage);
           await cancelJob(session, jobId);
           if (!opts.wait) return say(`cancellation of ${jobId} requested`);
-          const status = await waitForStatus(session, jobId, (s) => isTerminal(s.state));
+          // A worker ends the job: without one it stays cancelling.
+          const status = await answeredByWorker(session, `cancel ${jobId}`, (signal) =>
+            waitForStatus(session, jobId, (s) => isTerminal(s.state), undefined, { signal }),
+          );
           report(status, opts.json);
-        });
+        }, waitPolicyOf(opts));
       }),
     );
 

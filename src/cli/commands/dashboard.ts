@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { dashboardToken } from '../../client/dashboardLink.js';
 import { openSession } from '../../client/session.js';
+import { SERVER_WAIT } from '../../client/workerWait.js';
 import { loadConfig } from '../../config.js';
 import { UsageError } from '../../errors.js';
 import { freePort } from '../../stack/ports.js';
@@ -49,7 +50,7 @@ async function serve(opts: DashboardFlags): Promise<void> {
   if (asked !== null && (!Number.isInteger(asked) || asked < 0 || asked > 65535))
     throw new UsageError(`--port ${opts.port} is not a port`, 'give 1–65535, or 0 for any free one');
   const config = loadConfig();
-  const session = await openSession(config, { autoStart: true });
+  const session = await openSession(config, { autoStart: true, waitPolicy: SERVER_WAIT });
   const token = await dashboardToken(config.home);
   const running = asked === null ? session.endpoints.dashboardUrl : null;
   if (running) {

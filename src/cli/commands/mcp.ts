@@ -2,6 +2,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Command } from 'commander';
 import { openSession, type Session } from '../../client/session.js';
+import { SERVER_WAIT } from '../../client/workerWait.js';
 import { loadConfig } from '../../config.js';
 import { createMcpServer } from '../../mcp/server.js';
 import { action } from '../action.js';
@@ -23,7 +24,7 @@ on the first call that needs it (as for every command); stdout carries only the 
       action(async () => {
         const opened: { session?: Promise<Session> } = {};
         const server = createMcpServer(
-          () => (opened.session ??= openSession(loadConfig(), { autoStart: true })),
+          () => (opened.session ??= openSession(loadConfig(), { autoStart: true, waitPolicy: SERVER_WAIT })),
           version,
         );
         const transport = new StdioServerTransport();

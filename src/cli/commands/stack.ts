@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { dashboardLink, dashboardToken } from '../../client/dashboardLink.js';
 import { connectSession, resolveEndpoints, type Endpoints } from '../../client/session.js';
+import { SERVER_WAIT } from '../../client/workerWait.js';
 import { loadConfig, type Config } from '../../config.js';
 import { redactUrl } from '../../redact.js';
 import { startStackInBackground, stopBackgroundStack } from '../../stack/background.js';
@@ -117,7 +118,7 @@ then are stopped and retried on another worker.`,
 
 /** The stack's dashboard, on loopback: a session on the stack's own servers, the kept token. */
 async function startDashboard(config: Config, endpoints: Endpoints, log: (line: string) => void) {
-  const session = await connectSession(config, endpoints);
+  const session = await connectSession(config, endpoints, SERVER_WAIT);
   try {
     const token = await dashboardToken(config.home);
     const dashboard = await serveDashboard(session, {
