@@ -149,6 +149,16 @@ describe('the dashboard in Chromium', () => {
     expect(new URL(page.url()).search).toBe('?state=COMPLETED&q=no-such-name');
   });
 
+  it('opens a job from anywhere on its row of the jobs page', async () => {
+    await at('/');
+    const row = page.locator('table.jobs tbody tr', { hasText: notesJob });
+    await row.locator('td.num').click();
+    await page.waitForURL(`${dashboard.base}/jobs/${notesJob}`);
+    await at('/');
+    await page.getByRole('link', { name: notesJob, exact: true }).click();
+    await page.waitForURL(`${dashboard.base}/jobs/${notesJob}`);
+  });
+
   it('shows a unit: its Markdown rendered, a tool call unfolded with its input and output', async () => {
     await at(`/jobs/${notesJob}`);
     await page.getByRole('link', { name: 'intro', exact: true }).first().click();

@@ -12,6 +12,13 @@ import { usePoll } from '../usePoll.js';
 
 const REFRESH_MS = 3000;
 
+/** A click anywhere on a job's row opens it (its links keep their own handling: new tab, copy). */
+function openRow(e: MouseEvent, href: string): void {
+  if ((e.target as Element).closest('a') || getSelection()?.toString()) return;
+  if (e.ctrlKey || e.metaKey || e.button === 1) window.open(href, '_blank');
+  else navigate(href);
+}
+
 export function JobsPage({ url }: { url: URL }) {
   const state = url.searchParams.get('state') ?? '';
   const q = url.searchParams.get('q') ?? '';
@@ -58,10 +65,12 @@ export function JobsPage({ url }: { url: URL }) {
           </thead>
           <tbody>
             {data.jobs.map((j) => (
-              <tr key={j.jobId}>
+              <tr key={j.jobId} class="link-row" onClick={(e) => openRow(e, jobHref(j.jobId))}>
                 <td>
                   <Link href={jobHref(j.jobId)}>{j.name}</Link>
-                  <div class="muted id">{j.jobId}</div>
+                  <div class="muted id">
+                    <Link href={jobHref(j.jobId)}>{j.jobId}</Link>
+                  </div>
                 </td>
                 <td>
                   <StateBadge state={j.state} />
