@@ -1,5 +1,5 @@
 /**
- * The engine's own metrics (README: Metrics), recorded by the activities on the Temporal SDK's
+ * The engine's own metrics (docs/deployment.md, "Metrics"), recorded by the activities on the Temporal SDK's
  * metric meter, so they are served with the SDK's on the worker's Prometheus endpoint
  * (src/worker/metrics.ts). Without an endpoint they record into nothing.
  */

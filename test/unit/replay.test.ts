@@ -2,7 +2,7 @@
  * Every recorded workflow history (test/fixtures/histories/RELEASE/*.json, recorded from real
  * jobs by `npm run record-histories`) replays with the workflow code of this build, the bundle
  * workers run. A change under workflows/ that would break a job still running on a release
- * fails here: it must be versioned instead (README, "Upgrading while jobs run").
+ * fails here: it must be versioned instead (docs/lifecycle.md, "Upgrading while jobs run").
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';

@@ -3,8 +3,8 @@
  * on until it ends or continues-as-new, whatever build replays it: `patched(V)` is true for a run
  * that began on a build with version V (its history has the marker), and false while replaying a
  * history from before V. Version 1 (2b7a411, unversioned) is kept frozen in v1/; version 2 is
- * JobRun. A change to the commands a version issues makes a new version here (README, "Upgrading
- * while jobs run"); the replay fixtures of every released version must still replay.
+ * JobRun. A change to the commands a version issues makes a new version here (docs/lifecycle.md,
+ * "Upgrading while jobs run"); the replay fixtures of every released version must still replay.
  */
 import { patched } from '@temporalio/workflow';
 import type { JobStatus } from '../../src/domain/index.js';

@@ -21,7 +21,7 @@
  * its reset, after which it resumes by itself.
  *
  * (A child workflow per unit was measured first: on the benchmark it cost 2.3× the CPU and
- * reached 0.70 efficiency against 0.89 for an activity per unit. See README, "Architecture".)
+ * reached 0.70 efficiency against 0.89 for an activity per unit. See docs/architecture.md.)
  */
 import {
   ActivityCancellationType,
