@@ -174,9 +174,7 @@ export function apiRoutes(session: Session): Hono {
     });
   });
 
-  api.notFound((c) =>
-    c.json({ error: `no route ${c.req.method} ${c.req.path}`, hint: 'see docs/dashboard.md' }, 404),
-  );
+  api.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}`, hint: 'see docs/dashboard.md' }, 404));
   api.onError((err, c) => errorResponse(c, err));
   return api;
 }
