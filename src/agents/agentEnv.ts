@@ -7,12 +7,12 @@
  */
 
 /** The engine's own: never passed, not even by `passEnv`. */
-const ENGINE_OWN = /^(DATABASE_URL|TEMPORAL_.*|AGENTIC_BATCH_.*)$/;
+const ENGINE_OWN = /^(DATABASE_URL|TEMPORAL_.*|AGENTIC_BATCH_.*)$/i;
 /** libpq's variables (PGPASSWORD, PGHOST, …): node-postgres reads them for the engine's database. */
 const LIBPQ = /^PG[A-Z]+$/;
-const SECRET_LOOKING = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|_KEY$|_KEY_|^KEY$|_URL$|_DSN$)/;
+const SECRET_LOOKING = /(SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE|_KEY$|_KEY_|^KEY$|_URL$|_DSN$)/i;
 /** The model providers' credentials and settings, which the agents exist to use. */
-const AGENT_CREDENTIALS = /^(ANTHROPIC_|CLAUDE_|OPENAI_|CODEX_|AWS_|GOOGLE_|GEMINI_|VERTEX_|AZURE_OPENAI_)/;
+const AGENT_CREDENTIALS = /^(ANTHROPIC_|CLAUDE_|OPENAI_|CODEX_|AWS_|GOOGLE_|GEMINI_|VERTEX_|AZURE_OPENAI_)/i;
 
 /** A name `passEnv` may not pass, with the reason; null if it may. */
 export function refusedPassEnv(name: string): string | null {

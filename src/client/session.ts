@@ -49,7 +49,7 @@ export async function resolveEndpoints(config: Config, options: { autoStart: boo
   // one Temporal server or database while this command used another.
   const mismatch =
     config.temporalAddress && config.temporalAddress !== stack.temporalAddress
-      ? `TEMPORAL_ADDRESS is ${config.temporalAddress} but the running stack uses ${stack.temporalAddress}`
+      ? `Temporal is ${config.temporalAddress} by ${config.temporal.origin} but the running stack uses ${stack.temporalAddress}`
       : config.databaseUrl && config.databaseUrl !== stack.databaseUrl
         ? 'DATABASE_URL differs from the database the running stack uses'
         : null;

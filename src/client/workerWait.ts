@@ -37,9 +37,10 @@ export async function answeredByWorker<T>(
 ): Promise<T> {
   const { waitPolicy: policy, config } = session;
   const controller = new AbortController();
+  let answered = false;
   const notice = setTimeout(() => {
     void workerPolling(session).then((polling) => {
-      if (polling === false && !controller.signal.aborted) policy.onNoWorker?.(noWorkerMessage(config.taskQueue));
+      if (polling === false && !answered) policy.onNoWorker?.(noWorkerMessage(config.taskQueue));
     });
   }, NOTICE_MS);
   let deadline: NodeJS.Timeout | undefined;
@@ -58,6 +59,7 @@ export async function answeredByWorker<T>(
       gaveUp,
     ]);
   } finally {
+    answered = true;
     clearTimeout(notice);
     clearTimeout(deadline);
   }
@@ -83,11 +85,13 @@ async function giveUp(session: Session, what: string, seconds: number): Promise<
 /** Whether a worker polls the queue for workflow tasks now; null when the server cannot say. */
 export async function workerPolling(session: Session): Promise<boolean | null> {
   try {
-    const { pollers } = await session.client.workflowService.describeTaskQueue({
-      namespace: session.config.namespace,
-      taskQueue: { name: session.config.taskQueue },
-      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
+    const { pollers } = await session.client.connection.withDeadline(Date.now() + 3000, () =>
+      session.client.workflowService.describeTaskQueue({
+        namespace: session.config.namespace,
+        taskQueue: { name: session.config.taskQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      }),
+    );
     const now = Date.now();
     return (pollers ?? []).some((p) => now - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < POLLER_FRESH_MS);
   } catch {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeChanges } from '../domain/index.js';
-import { unitBranch } from './worktree.js';
+import { isUnitWorktreePath, unitBranch } from './worktree.js';
 
 describe('unitBranch', () => {
   it('is the prefix, the unit id and a slug of the key', () => {
@@ -26,4 +26,20 @@ describe('describeChanges', () => {
       'no changes',
     );
   });
+});
+
+describe('isUnitWorktreePath', () => {
+  const ours = '/tmp/agentic-batch-Ab3dE9/worktrees/job-x/3';
+  it('knows an earlier attempt of this unit, on any worker', () => {
+    expect(isUnitWorktreePath('/tmp/agentic-batch-Qw12er/worktrees/job-x/3', 'job-x', ours)).toBe(true);
+  });
+  it.each([
+    '/home/me/repo',
+    '/home/me/review',
+    '/tmp/agentic-batch-Qw12er/worktrees/job-x/4',
+    '/tmp/x/worktrees/job-x/3',
+    '/tmp/agentic-batch-Qw12er/worktrees/job-y/3',
+  ])("never takes %s for one (the user's checkout, another unit, another job)", (dir) =>
+    expect(isUnitWorktreePath(dir, 'job-x', ours)).toBe(false),
+  );
 });

@@ -61,8 +61,10 @@ export interface UnitWorktree {
  * left (its worktree, its branch's commit). Throws BranchTakenError for a branch not the job's.
  */
 export async function openUnitWorktree(w: UnitWorktree, jobId: string): Promise<void> {
+  // An earlier attempt's worktree, on another worker or before a restart; one that is not the
+  // engine's (the user checked the branch out) is never touched: `worktree add` then says where.
   const earlier = await worktreeOf(w.repo, w.branch);
-  if (earlier && earlier !== w.dir) await removeWorktree(w.repo, earlier);
+  if (earlier && earlier !== w.dir && isUnitWorktreePath(earlier, jobId, w.dir)) await removeWorktree(w.repo, earlier);
   await removeWorktree(w.repo, w.dir);
   const tip = await runGit(w.repo, ['rev-parse', '--verify', '--quiet', `refs/heads/${w.branch}^{commit}`]);
   if (tip.code === 0 && tip.stdout.trim() !== w.baseCommit) {
@@ -100,6 +102,12 @@ export async function commitUnitWorktree(w: UnitWorktree, subject: string): Prom
 export async function closeUnitWorktree(w: UnitWorktree, keepBranch: boolean): Promise<void> {
   await removeWorktree(w.repo, w.dir);
   if (!keepBranch) await runGit(w.repo, ['branch', '--quiet', '-D', w.branch]);
+}
+
+/** A path of the engine's own layout for this unit: `…/agentic-batch-XXXXXX/worktrees/<job>/<unit>`. */
+export function isUnitWorktreePath(dir: string, jobId: string, ours: string): boolean {
+  const tail = path.join('worktrees', jobId, path.basename(ours));
+  return dir.endsWith(`${path.sep}${tail}`) && /(^|\/)agentic-batch-\w{6}$/.test(dir.slice(0, -tail.length - 1));
 }
 
 /** Where git says the branch is checked out, if anywhere (an earlier attempt's worktree). */

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { z } from 'zod';
+import { withheldByDefault } from '../agents/agentEnv.js';
 import { AGENT_TYPES, agentFields, agentKind } from '../agents/index.js';
 import { UsageError } from '../errors.js';
 import { SOURCE_TYPES, sourceFields, sourceKind } from '../sources/index.js';
@@ -83,6 +84,7 @@ export function buildSpec(raw: unknown, baseDir: string, origin: string): JobSpe
   if (!parsed.success)
     throw new UsageError(formatIssues(parsed.error.issues, origin), hintFor(parsed.error.issues, raw));
   const spec = parsed.data as JobSpec;
+  checkSecretNames(spec, origin);
   const sourceKindOf = sourceKind(spec.source);
   const source = sourceKindOf.resolve(spec.source, baseDir);
   const resolveAgent = (given: AgentSpec): AgentSpec => {
@@ -221,4 +223,23 @@ function hintFor(issues: readonly z.core.$ZodIssue[], raw: unknown): string {
       return `allowed fields${where ? ` in ${where}${type ? ` (type ${type})` : ''}` : ''}: ${allowed.join(', ')}`;
   }
   return 'see `agentic-batch run --help` for every field and its default';
+}
+
+/**
+ * The variables a spec names as secrets must read as secrets: agents never see those (agentEnv.ts),
+ * whichever job they run for. A name that does not (ACME_HOOK) would reach other jobs' agents.
+ */
+function checkSecretNames(spec: JobSpec, origin: string): void {
+  const named = [
+    ['webhook.secretEnv', spec.webhook?.secretEnv, 'WEBHOOK_SECRET'],
+    ['source.urlEnv', spec.source.type === 'sql' ? spec.source.urlEnv : undefined, 'WAREHOUSE_DATABASE_URL'],
+  ] as const;
+  for (const [field, name, example] of named) {
+    if (name && !withheldByDefault(name)) {
+      throw new UsageError(
+        `${origin}: ${field} ${name} does not read as a secret's name, so agents on the worker would see it`,
+        `name the variable so it does (…_SECRET, …_TOKEN, …_KEY, …_PASSWORD, …_URL, …_DSN), e.g. ${example}`,
+      );
+    }
+  }
 }

@@ -19,6 +19,14 @@ export type Diagnosis =
   | { kind: 'unknown' };
 
 export async function diagnose(options: NativeConnectionOptions): Promise<Diagnosis> {
+  try {
+    return await handshake(options);
+  } catch {
+    return { kind: 'unknown' }; // the diagnosis must never be the failure
+  }
+}
+
+async function handshake(options: NativeConnectionOptions): Promise<Diagnosis> {
   const { host, port } = hostPort(options.address ?? 'localhost:7233');
   if (!options.tls) {
     const tcp = await probe(() => net.connect(port, host));
@@ -88,9 +96,11 @@ function inWords(message: string): string {
   return (reason ?? message).trim();
 }
 
+/** `host:port`, `[v6]:port`, or a host alone (the SDKs then use 7233). */
 function hostPort(address: string): { host: string; port: number } {
-  const at = address.lastIndexOf(':');
-  return { host: address.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(address.slice(at + 1)) };
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address);
+  if (!m) return { host: address, port: 7233 };
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: m[2] ? Number(m[2]) : 7233 };
 }
 
 /** SNI takes names only: Node warns (DEP0123) on an IP address. */

@@ -15,6 +15,8 @@ export interface TemporalSettings {
   address: string | null;
   namespace: string | null;
   security: TemporalSecurity;
+  /** Where the address came from, for messages: `TEMPORAL_ADDRESS`, or a profile of a temporal.toml. */
+  origin: string | null;
 }
 
 const SETTINGS_HINT =
@@ -28,7 +30,12 @@ export function loadTemporalSettings(env: NodeJS.ProcessEnv): TemporalSettings {
     throw new UsageError(`Temporal connection settings: ${(err as Error).message}`, SETTINGS_HINT);
   }
   const { address, ...security } = loaded.connectionOptions;
-  return { address: address ?? null, namespace: loaded.namespace ?? null, security: withoutUnset(security) };
+  const origin = !address
+    ? null
+    : env.TEMPORAL_ADDRESS
+      ? 'TEMPORAL_ADDRESS'
+      : `the ${env.TEMPORAL_PROFILE || 'default'} profile of ${env.TEMPORAL_CONFIG_FILE || '~/.config/temporalio/temporal.toml'}`;
+  return { address: address ?? null, namespace: loaded.namespace ?? null, security: withoutUnset(security), origin };
 }
 
 /** The options for `address`: the configured security for the configured server, none for ours. */

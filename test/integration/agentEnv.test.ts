@@ -19,7 +19,7 @@ const SECRETS = {
   AGENTIC_BATCH_EXAMPLE: 'engine-setting-agent-env-test',
   PGPASSWORD: 'pg-agent-env-test',
   SOURCE_DATABASE_URL: 'postgres://u:pw-agent-env-test@db/x',
-  HOOK: 'webhook-secret-agent-env-test',
+  HOOK_SECRET: 'webhook-secret-agent-env-test',
   MY_SERVICE_TOKEN: 'service-token-agent-env-test',
 };
 const PASSES = { ANTHROPIC_API_KEY: 'sk-ant-agent-env-test', OPENAI_API_KEY: 'sk-openai-agent-env-test', PLAIN: 'x' };
@@ -43,7 +43,7 @@ async function printedEnvironments(agent: Record<string, unknown>): Promise<{ ag
     source: { type: 'files', glob: 'docs/*.md' },
     prompt: 'x',
     testUnits: 0,
-    webhook: { url: hookUrl, secretEnv: 'HOOK' },
+    webhook: { url: hookUrl, secretEnv: 'HOOK_SECRET' },
     agent: { type: 'command', command: ['env'], ...agent },
     verify: { command: ['sh', '-c', `env > ${checkFile}`] },
   });
@@ -76,7 +76,19 @@ describe('an agent’s environment', () => {
     expect(printed.agent).toContain(`MY_SERVICE_TOKEN=${SECRETS.MY_SERVICE_TOKEN}`);
     expect(printed.agent).toContain(`PGPASSWORD=${SECRETS.PGPASSWORD}`);
     expect(printed.agent).toContain('GIVEN=by-value');
-    expect(printed.agent).not.toContain(SECRETS.HOOK);
+    expect(printed.agent).not.toContain(SECRETS.HOOK_SECRET);
+  });
+
+  it('refuses a secret variable whose name would not keep it from other jobs’ agents', async () => {
+    const dir = await makeDocs(1);
+    const spec = await writeSpec(dir, {
+      source: { type: 'files', glob: 'docs/*.md' },
+      prompt: 'x',
+      webhook: { url: hookUrl, secretEnv: 'ACME_HOOK' },
+    });
+    const r = await h.cli(['create', spec], { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('webhook.secretEnv ACME_HOOK does not read as a secret');
   });
 
   it('refuses a spec that passes the engine’s own variables', async () => {

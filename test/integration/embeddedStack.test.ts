@@ -115,6 +115,19 @@ describe('embedded stack', () => {
     const again = await cli(['dashboard']);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain(`dashboard: the stack serves it at ${dashboard}/?token=${token}`);
+    // Asked for a proxy of its own, it serves one (the stack's was started without).
+    const own = execa('node', [CLI, 'dashboard', '--trusted-proxy', '127.0.0.1', '--json'], {
+      env: env(),
+      extendEnv: false,
+      reject: false,
+      stdin: 'ignore',
+    });
+    const served = await new Promise<string>((resolve) => own.stdout!.once('data', (c: Buffer) => resolve(String(c))));
+    own.kill('SIGTERM');
+    await own;
+    const ownDashboard = JSON.parse(served) as { port: number; running?: boolean };
+    expect(ownDashboard.running).toBeUndefined();
+    expect(String(ownDashboard.port)).not.toBe(new URL(dashboard!).port);
     const taken = await cli(['dashboard', '--port', new URL(dashboard!).port]);
     expect(taken.exitCode).toBe(2);
     expect(taken.stderr).toMatch(

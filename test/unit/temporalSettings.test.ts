@@ -11,7 +11,7 @@ const noFile = { TEMPORAL_CONFIG_FILE: '/nonexistent/temporal.toml' };
 describe('Temporal settings (envconfig)', () => {
   it('with nothing set means our own server: no address, plaintext', () => {
     const settings = loadTemporalSettings(noFile);
-    expect(settings).toEqual({ address: null, namespace: null, security: {} });
+    expect(settings).toEqual({ address: null, namespace: null, security: {}, origin: null });
     expect(loadConfig(noFile)).toMatchObject({ temporalAddress: null, namespace: 'default' });
   });
 
@@ -46,6 +46,7 @@ describe('Temporal settings (envconfig)', () => {
     );
     const settings = loadTemporalSettings({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_PROFILE: 'prod' });
     expect(settings.address).toBe('prod:7233');
+    expect(settings.origin).toBe(`the prod profile of ${file}`);
     expect(settings.namespace).toBe('batch');
     expect(describeSecurity({ address: 'prod:7233', ...settings.security })).toBe('mTLS');
     const overridden = loadTemporalSettings({

@@ -77,7 +77,7 @@ describe('codex invocation', () => {
     );
     expect(invocation.args.slice(-4)).toEqual(['resume', 'th-1', '--', 'p']);
     expect(invocation.env.AGENTIC_BATCH_REHEARSAL_KEY).toMatch(/^sk-rehearsal/);
-    expect(invocation.env.CODEX_HOME).toMatch(/agentic-batch-codex-rehearsal-/);
+    expect(invocation.env.CODEX_HOME).toMatch(/\/agentic-batch-\w{6}\/codex-rehearsal$/);
   });
 });
 

@@ -27,7 +27,8 @@ export function registerDashboardCommand(program: Command): void {
 Open the printed URL once: the token in it becomes an HttpOnly cookie and every page works from
 there (scripts send Authorization: Bearer <token>). The token is kept in
 AGENTIC_BATCH_HOME/dashboard-token. \`up\` serves the dashboard with the stack; without --port
-this command then prints that one's address instead of serving another.
+this command then prints that one's address instead of serving another (given --port, --host or
+--trusted-proxy, it serves its own).
 Behind a TLS reverse proxy (https://dash.example.com → 127.0.0.1:8484): pass the proxy's address
 with --trusted-proxy, have it set X-Forwarded-Proto and X-Forwarded-Host; the cookie is then Secure.
 Pages: / (jobs), /jobs/JOB (live: approve, reject, pause, resume, cancel, retry; units), /jobs/JOB/units/KEY.
@@ -52,7 +53,9 @@ async function serve(opts: DashboardFlags): Promise<void> {
   const config = loadConfig();
   const session = await openSession(config, { autoStart: true, waitPolicy: SERVER_WAIT });
   const token = await dashboardToken(config.home);
-  const running = asked === null ? session.endpoints.dashboardUrl : null;
+  // Asked for nothing of its own (port, host, proxies): the stack's dashboard is the answer.
+  const plain = asked === null && opts.host === '127.0.0.1' && opts.trustedProxy === undefined;
+  const running = plain ? session.endpoints.dashboardUrl : null;
   if (running) {
     // The stack serves one already: a second would only take another port.
     await session.close();

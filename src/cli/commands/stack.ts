@@ -103,7 +103,8 @@ then are stopped and retried on another worker.`,
           maxConcurrentAgents: opts.maxConcurrentAgents,
           metrics: metricsEndpoint(opts, say),
         });
-        say(`worker polling ${config.taskQueue} on ${endpoints.temporalAddress} (pid ${process.pid})`);
+        const by = config.temporalAddress === endpoints.temporalAddress ? ` (by ${config.temporal.origin})` : '';
+        say(`worker polling ${config.taskQueue} on ${endpoints.temporalAddress}${by} (pid ${process.pid})`);
         const stop = () => worker.getState() === 'RUNNING' && worker.shutdown();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);

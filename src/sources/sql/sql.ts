@@ -6,7 +6,7 @@
  * at a time, so a query that writes fails with Postgres's own reason and changes nothing. It is
  * one statement: checked and read with the extended query protocol, which admits one (through
  * the simple one, `SELECT …; COMMIT; CREATE TABLE …` ended the transaction and wrote), on a
- * session whose every transaction is read-only by default.
+ * session whose every transaction is read-only.
  */
 import pg from 'pg';
 import Cursor from 'pg-cursor';
@@ -93,11 +93,13 @@ async function connect(url: string): Promise<pg.Client> {
     connectionString: url,
     connectionTimeoutMillis: 10_000,
     types: { getTypeParser },
-    options: '-c default_transaction_read_only=on',
   });
   client.on('error', () => undefined);
   try {
     await client.connect();
+    // Every transaction of this session read-only, a second line behind the one statement (a
+    // statement, not a startup option: PgBouncer refuses unknown startup parameters).
+    await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
   } catch (err) {
     await client.end().catch(() => undefined);
     throw new SourceError(
