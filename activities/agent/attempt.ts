@@ -76,7 +76,8 @@ export class UnitAttempt {
 
   async start(): Promise<Started> {
     const started = await this.begin();
-    void started.result.then(countSettlement);
+    // A metric must never be what fails a worker: its instruments' errors are dropped.
+    void started.result.then(countSettlement).catch(() => undefined);
     return started;
   }
 
