@@ -82,7 +82,8 @@ export function resolveIsolation(
   return { ...isolation, repo, baseCommit };
 }
 
-function realDir(dir: string): string {
+/** The directory with its symlinks resolved, or as given when it cannot be. */
+export function realDir(dir: string): string {
   try {
     return realpathSync(dir);
   } catch {

@@ -3,12 +3,12 @@
  * source streams them, each checked against every template. Shared by `create` (the client) and
  * a pipeline's stages (created by the worker when their turn comes).
  */
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { agentKind } from '../agents/index.js';
 import type { JobSettings, NewUnit } from '../domain/index.js';
 import { UsageError } from '../errors.js';
 import { sourceKind, unitsOf, type ReadContext, type SourceKind } from '../sources/index.js';
+import { realDir } from './isolation.js';
 import { durationMs, type JobSpec } from './schema.js';
 import { missingPlaceholder, placeholdersIn } from './template.js';
 
@@ -95,12 +95,4 @@ function insideRepository(spec: JobSpec, kind: SourceKind<JobSpec['source']>): (
 function within(root: string, p: string): boolean {
   const relative = path.relative(root, p);
   return !relative.startsWith('..') && !path.isAbsolute(relative);
-}
-
-function realDir(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return dir;
-  }
 }

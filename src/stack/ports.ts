@@ -14,7 +14,7 @@ export async function freePort(preferred?: number): Promise<number> {
   });
 }
 
-function canListen(port: number): Promise<boolean> {
+export function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { freePort } from '../../src/stack/ports.js';
+import { canListen, freePort } from '../../src/stack/ports.js';
 import { waitFor } from './harness.js';
 
 // Debian installs it in /usr/sbin, which is not on every user's PATH.
@@ -185,7 +185,7 @@ export class Haproxy {
     if (check.exitCode !== 0) throw new Error(`haproxy refused its config:\n${check.all}`);
     const child = execa(HAPROXY, ['-f', file, '-db'], { reject: false, all: true, stdin: 'ignore', cleanup: true });
     const proxy = new Haproxy(child);
-    await waitFor(() => listening(listensOn), 10_000, 'haproxy listening');
+    await waitFor(async () => !(await canListen(listensOn)), 10_000, 'haproxy listening');
     return proxy;
   }
 
@@ -193,13 +193,4 @@ export class Haproxy {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');
     await this.child;
   }
-}
-
-async function listening(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
 }
