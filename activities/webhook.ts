@@ -1,5 +1,6 @@
 /**
- * The job's webhook: one POST of the job's status when it needs approval and when it ends,
+ * The job's webhook: one POST of the job's status when it needs approval, when the breaker paused
+ * it and when it ends,
  * signed with an HMAC of the body when the spec names a secret. The secret is read from the
  * worker's environment by name, at delivery: it is never stored or put in history. The URL may
  * carry a secret too (a token in its path or query): it is read from the job's stored spec, never
@@ -8,6 +9,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
+import type { WebhookEvent } from '../src/domain/index.js';
 import { storedSpec } from '../src/spec/stored.js';
 import type { Db } from '../src/store/db.js';
 import { getJob } from '../src/store/jobs.js';
@@ -19,7 +21,7 @@ export interface WebhookDelivery {
   secretEnv?: string;
   /** Stable across retries of one delivery. */
   deliveryId: string;
-  event: 'ready' | 'ended';
+  event: WebhookEvent;
   payload: { jobId: string; status: string; counts: unknown; costUsd: number; at: string };
 }
 

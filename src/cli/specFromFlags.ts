@@ -45,6 +45,8 @@ export interface SpecFlags {
   worktree?: boolean;
   /** false from --no-group-short-units. */
   groupShortUnits?: boolean;
+  /** false from --no-breaker. */
+  breaker?: boolean;
   agent?: string;
   agentCommand?: string;
   agentStdin?: string;
@@ -117,6 +119,7 @@ export async function specFromInputs(specArgument: string | undefined, flags: Sp
   if (flags.testUnits !== undefined) spec.testUnits = number('--test-units', flags.testUnits);
   if (flags.budgetUsd !== undefined) spec.budgetUsd = number('--budget-usd', flags.budgetUsd);
   if (flags.groupShortUnits === false) spec.groupShortUnits = false;
+  if (flags.breaker === false) spec.breaker = false;
   if (flags.idempotencyKey !== undefined) spec.idempotencyKey = flags.idempotencyKey;
   if (flags.priority !== undefined) spec.priority = number('--priority', flags.priority);
   // Relative to where the command runs, like every path on the command line.

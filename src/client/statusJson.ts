@@ -26,6 +26,7 @@ export function statusJson(status: JobStatus) {
     forecastUsd: status.forecast?.totalUsd ?? null,
     forecast: status.forecast,
     webhook: status.webhook,
+    breaker: status.breaker ?? null,
     ...(status.aggregate
       ? { aggregate: { state: status.aggregate.state, error: status.aggregate.error }, report: status.aggregate.report }
       : {}),

@@ -5,6 +5,7 @@
  */
 export * from './agentErrors.js';
 export * from './attempts.js';
+export * from './breaker.js';
 export * from './budget.js';
 export * from './changes.js';
 export * from './governor.js';

@@ -1,4 +1,5 @@
 /** A job as the workflow runs it and as every front end reads it. */
+import type { BreakerSettings, BreakerStatus } from './breaker.js';
 import type { Forecast } from './budget.js';
 import type { JobState } from './lifecycle.js';
 import type { TestUnitResult, UnitCounts } from './units.js';
@@ -34,6 +35,8 @@ export interface JobSettings {
    */
   webhook?: { url?: string; secretEnv?: string } | null;
   unit: UnitRunSettings;
+  /** The breaker (breaker.ts); absent in jobs created before it, which never trip. */
+  breaker?: BreakerSettings | null;
   /** How the aggregate step's agent run is scheduled, when the spec has one. */
   aggregate?: Omit<UnitRunSettings, 'groupShortUnits'> | null;
 }
@@ -58,6 +61,8 @@ export interface JobStatus {
   webhook: WebhookStatus | null;
   /** The aggregate step, when the spec has one. */
   aggregate?: AggregateStatus | null;
+  /** The breaker, when the job has one: whether it paused the job, and on what. */
+  breaker?: BreakerStatus | null;
 }
 
 export interface AggregateStatus {
@@ -67,6 +72,9 @@ export interface AggregateStatus {
   /** Its result (the job's report; `agentic-batch report JOB` prints it), once it succeeded. */
   report: string | null;
 }
+
+/** What a webhook is told of: the job needs approval, the breaker paused it, it ended. */
+export type WebhookEvent = 'ready' | 'paused' | 'ended';
 
 export interface WebhookStatus {
   delivered: number;
@@ -100,4 +108,6 @@ export interface ApproveRequest {
 export interface ResumeRequest {
   /** Raise the budget while resuming a job that paused on it. */
   budgetUsd?: number;
+  /** The breaker paused it: go on, and never trip again in this job. */
+  ignoreBreaker?: boolean;
 }

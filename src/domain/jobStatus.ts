@@ -38,6 +38,7 @@ export function buildJobStatus(p: StatusParts): JobStatus {
     forecast: forecastCost(p.testResults, p.templateVersion, p.total),
     webhook: p.webhook,
     aggregate: p.aggregate,
+    breaker: p.breaker ?? null,
   };
 }
 

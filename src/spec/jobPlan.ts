@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { agentKind } from '../agents/index.js';
-import type { JobSettings, NewUnit } from '../domain/index.js';
+import { DEFAULT_BREAKER, type JobSettings, type NewUnit } from '../domain/index.js';
 import { UsageError } from '../errors.js';
 import { sourceKind, unitsOf, type ReadContext, type SourceKind } from '../sources/index.js';
 import { realDir } from './isolation.js';
@@ -23,6 +23,7 @@ export function jobSettings(jobId: string, spec: JobSpec, totalUnits: number): J
     requestsPerMinute: spec.requestsPerMinute ?? null,
     agentReportsAdmission: agentKind(spec.agent).reportsAdmission === true,
     priority: spec.priority ?? null,
+    breaker: spec.breaker === false ? null : (spec.breaker ?? DEFAULT_BREAKER),
     // From now: a retried job gets its whole expiresAfter again.
     expiresAt: spec.expiresAfter ? Date.now() + durationMs(spec.expiresAfter) : null,
     // A reference, not the URL: the delivery reads that from the stored spec.

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { agentSchema, type AgentSpec } from '../agents/index.js';
+import { DEFAULT_BREAKER } from '../domain/index.js';
 import { sourceSchema, type SourceSpec } from '../sources/index.js';
 import type { ResolvedIsolation } from './isolation.js';
 
@@ -55,6 +56,24 @@ export const jobSpecSchema = z.strictObject({
    * from the first one, so the job's first burst is not refused; the governor adapts from there.
    */
   requestsPerMinute: z.number().positive().max(1_000_000).optional(),
+  /**
+   * The breaker: when at least `share` of the last `window` settled units failed the same way
+   * (error type, exit code), the job pauses with the reason instead of spending on the rest.
+   * On by default (20 units, 0.8); false turns it off.
+   */
+  breaker: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        window: z.number().int().min(2).max(1000).default(DEFAULT_BREAKER.window),
+        share: z
+          .number()
+          .gt(0, 'breaker.share is a fraction of the window, e.g. 0.8')
+          .max(1, 'breaker.share is a fraction of the window, e.g. 0.8')
+          .default(DEFAULT_BREAKER.share),
+      }),
+    ])
+    .optional(),
   /**
    * 1 (first) to 5 (last), default 3: when jobs share workers, the units of jobs with a lower
    * number start first (Temporal's task-queue priority, among jobs that set one).

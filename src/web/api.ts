@@ -138,10 +138,15 @@ export function apiRoutes(session: Session): Hono {
   });
   api.post('/jobs/:id/pause', async (c) => c.json(await jobView(session, await pauseJob(session, c.req.param('id')))));
   api.post('/jobs/:id/resume', async (c) => {
-    const { budgetUsd } = await body(c);
+    const { budgetUsd, ignoreBreaker } = await body(c);
     if (budgetUsd !== undefined && !(typeof budgetUsd === 'number' && budgetUsd > 0))
       throw new UsageError('budgetUsd must be an amount above 0');
-    const status = await resumeJob(session, c.req.param('id'), budgetUsd === undefined ? {} : { budgetUsd });
+    if (ignoreBreaker !== undefined && typeof ignoreBreaker !== 'boolean')
+      throw new UsageError('ignoreBreaker must be true or false');
+    const status = await resumeJob(session, c.req.param('id'), {
+      ...(budgetUsd === undefined ? {} : { budgetUsd }),
+      ...(ignoreBreaker ? { ignoreBreaker } : {}),
+    });
     return c.json(await jobView(session, status));
   });
   api.post('/jobs/:id/cancel', async (c) => {

@@ -34,6 +34,8 @@ export class FakeJob {
   readonly states: JobState[] = [];
   templateVersion = 1;
   endedAs: string[] = [];
+  /** The webhook deliveries the job asked for. */
+  readonly webhooks: { event: string; payload: Record<string, unknown> }[] = [];
 
   constructor(
     total: number,
@@ -163,7 +165,10 @@ export class FakeJob {
           }
         }),
       runAggregate: async () => ({ report: 'all of it', costUsd: 0 }),
-      deliverWebhook: async () => ({ status: 200 }),
+      deliverWebhook: async ({ event, payload }: { event: string; payload: Record<string, unknown> }) => {
+        this.webhooks.push({ event, payload });
+        return { status: 200 };
+      },
     };
   }
 

@@ -156,6 +156,50 @@ describe('the job workflow, in-process with mocked activities', () => {
     expect(final.message).toBe('1 of 3 units failed');
   });
 
+  it('the breaker pauses a job failing one way, a window at a time, and resume --ignore-breaker runs the rest', async () => {
+    // The first 5 succeed, every later one fails the same way.
+    const job = new FakeJob(60, (u) =>
+      u.unitId <= 5 ? { ok: true } : { fail: 'sh exited with code 3: no such table', retryable: false },
+    );
+    const breaker = { window: 10, share: 0.8 };
+    const settings = { concurrency: 2, breaker, webhook: {}, unit: { ...job.settings().unit, groupShortUnits: false } };
+    const final = await withJob(job, settings, async (h) => {
+      const paused = await until(h, (s) => s.state === 'PAUSED');
+      expect(paused.message).toBe(
+        '8 of the last 10 units failed with AgentFailed: sh exited with code 3: no such table; ' +
+          'fix the spec and resume, or resume --ignore-breaker',
+      );
+      expect(paused.breaker).toMatchObject({
+        ...breaker,
+        ignored: false,
+        tripped: { signature: 'AgentFailed (exit 3)', failed: 8 },
+      });
+      // Nothing started past the window but what was already running (concurrency 2).
+      const settledAtTrip = 5 + 8;
+      expect(job.units.filter((u) => u.runs > 0).length).toBeLessThanOrEqual(settledAtTrip + 2);
+      const atTrip = job.units.filter((u) => u.runs > 0).length;
+      // Resumed plainly: a fresh window, which trips again after 8 more failures (10 settled).
+      await h.executeUpdate(resumeUpdate, { args: [{}] });
+      const again = await until(h, (s) => s.state === 'PAUSED' && s.counts.failed > paused.counts.failed);
+      expect(again.breaker?.tripped).toMatchObject({ failed: 10, window: 10 });
+      expect(job.units.filter((u) => u.runs > 0).length).toBeLessThanOrEqual(atTrip + 10 + 2);
+      await h.executeUpdate(resumeUpdate, { args: [{ ignoreBreaker: true }] });
+      return h.result();
+    });
+    expect(final).toMatchObject({ state: 'FAILED', counts: { succeeded: 5, failed: 55 } });
+    expect(final.breaker).toMatchObject({ ignored: true, tripped: null });
+    expect(job.states).toEqual(['CREATED', 'RUNNING', 'PAUSED', 'RUNNING', 'PAUSED', 'RUNNING', 'FAILED']);
+    const paused = job.webhooks.filter((w) => w.event === 'paused');
+    expect(paused).toHaveLength(2);
+    expect(paused[0]!.payload).toMatchObject({ status: 'PAUSED', breaker: { signature: 'AgentFailed (exit 3)' } });
+  });
+
+  it('a job created before the breaker (no breaker setting) runs its failing units to the end', async () => {
+    const job = new FakeJob(30, (u) => (u.unitId <= 2 ? { ok: true } : { fail: 'boom', retryable: false }));
+    const final = await withJob(job, { concurrency: 2 }, (h) => h.result());
+    expect(final).toMatchObject({ state: 'FAILED', counts: { succeeded: 2, failed: 28 }, breaker: null });
+  });
+
   it('cancelled, its pending units end cancelled', async () => {
     const job = new FakeJob(5, script({ k5: [{ throttle: 'usageLimited', retryInMs: 3_600_000 }] }));
     await withJob(job, { concurrency: 1 }, async (h) => {

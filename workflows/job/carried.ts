@@ -5,7 +5,9 @@
  * version adds must have a default here.
  */
 import {
+  newBreaker,
   newGovernor,
+  type BreakerState,
   type AggregateStatus,
   type GovernorState,
   type JobSettings,
@@ -56,6 +58,8 @@ export interface CarriedState {
   webhook: WebhookStatus;
   /** The aggregate step, when the spec has one. */
   aggregate: AggregateStatus | null;
+  /** What the breaker remembers of the last settled units (jobs before it: a fresh one). */
+  breaker: BreakerState;
 }
 
 export interface JobWorkflowInput {
@@ -91,6 +95,7 @@ export function initialState(settings: JobSettings, carried?: Partial<CarriedSta
     pausedUntil: null,
     webhook: { delivered: 0, failed: 0, lastError: null },
     aggregate: settings.aggregate ? { state: 'pending', error: null, report: null } : null,
+    breaker: newBreaker(),
     ...carried,
   };
   // Version 1's entries also carried `attempts` and `counted`: Postgres counts them now.

@@ -34,9 +34,11 @@ import {
   type Phase,
   type UnitFinished,
   type UnitRef,
+  type WebhookEvent,
 } from '../../src/domain/index.js';
 import { describeFailure } from '../describeFailure.js';
 import { jobStatusSearchAttribute, statusQuery, unitAdmittedSignal } from '../messages.js';
+import { breakerStatus, watchBreaker } from './breaker.js';
 import { initialState, type CarriedState, type JobWorkflowInput } from './carried.js';
 import { agentActivities, deliverWebhook, store, type AgentProxies } from './dispatch.js';
 import { aggregatePending, cancelled, expire, expired, finish } from './endings.js';
@@ -157,6 +159,7 @@ export class JobRun {
       },
       webhook: settings.webhook ? s.webhook : null,
       aggregate: s.aggregate,
+      breaker: breakerStatus(this),
     });
   }
 
@@ -171,7 +174,7 @@ export class JobRun {
   }
 
   /** POST the job's status to its webhook, in the background; a failure is only counted. */
-  private notify(event: 'ready' | 'ended'): void {
+  notify(event: WebhookEvent): void {
     const { settings, s } = this;
     if (!settings.webhook) return;
     const { counts } = this.status();
@@ -180,6 +183,7 @@ export class JobRun {
       status: s.state,
       counts,
       costUsd: s.costUsd,
+      ...(event === 'paused' ? { message: s.message, breaker: s.breaker.tripped } : {}),
       ...(s.aggregate ? { report: s.aggregate.report } : {}),
       at: new Date().toISOString(),
     };
@@ -218,6 +222,7 @@ export class JobRun {
     if (finished.status === 'succeeded') s.governor = onSuccess(s.governor, this.settings.concurrency, Date.now());
     if (finished.phase === 'test') s.testResults.push({ ...finished, templateVersion: s.templateVersion });
     if (s.state === 'RUNNING' && this.budgetSpent()) this.moveTo('PAUSED', this.budgetMessage());
+    watchBreaker(this, finished);
     this.dirty = true;
   }
 

@@ -12,6 +12,7 @@ import {
 } from '../../src/domain/index.js';
 import { describeFailure } from '../describeFailure.js';
 import { approveUpdate, pauseUpdate, rejectUpdate, resumeUpdate } from '../messages.js';
+import { resumeBreaker } from './breaker.js';
 import { startGroup, startUnit, store } from './dispatch.js';
 import type { JobRun } from './jobRun.js';
 import { dueIndex, nextStart } from './window.js';
@@ -62,6 +63,7 @@ export function registerUpdates(job: JobRun): void {
       // From the Web UI or the Temporal CLI an update may come without input.
       if (request?.budgetUsd !== undefined) s.budgetUsd = request.budgetUsd;
       s.pausedUntil = null;
+      resumeBreaker(job, request?.ignoreBreaker === true);
       job.moveTo('RUNNING');
       return job.status();
     },

@@ -49,6 +49,8 @@ interface WaitFlags {
   waitSeconds?: string;
 }
 
+type ResumeFlags = WaitFlags & { budgetUsd?: string; ignoreBreaker?: boolean; stage?: string; json?: boolean };
+
 export function registerControlCommands(program: Command): void {
   program
     .command('approve <job>')
@@ -135,21 +137,29 @@ export function registerControlCommands(program: Command): void {
     .command('resume <job>')
     .description('resume a PAUSED job, optionally with a higher budget')
     .option('--budget-usd <usd>', 'new budget for the whole job')
+    .option('--ignore-breaker', 'the breaker paused it: go on, and let it not pause this job again')
     .option(...STAGE_OPTION)
     .option(...WAIT_OPTION)
     .option('--json', 'print the new status as JSON')
     .action(
-      action(async (id: string, opts: WaitFlags & { budgetUsd?: string; stage?: string; json?: boolean }) => {
+      action(async (id: string, opts: ResumeFlags) => {
         const budgetUsd = opts.budgetUsd === undefined ? undefined : Number(opts.budgetUsd);
         if (budgetUsd !== undefined && !(budgetUsd > 0))
           throw new UsageError(`--budget-usd expects an amount above 0, got "${opts.budgetUsd}"`);
         await withSession(async (s) => {
           if (isPipelineId(id) && opts.stage === undefined) {
-            if (budgetUsd !== undefined) throw new UsageError('--budget-usd is per job: add --stage');
+            if (budgetUsd !== undefined || opts.ignoreBreaker)
+              throw new UsageError(
+                `${budgetUsd !== undefined ? '--budget-usd' : '--ignore-breaker'} is per job: add --stage`,
+              );
             return reportPipeline(await resumePipeline(s, id), opts.json);
           }
           const jobId = await jobOf(s, id, opts.stage);
-          report(await resumeJob(s, jobId, budgetUsd === undefined ? {} : { budgetUsd }), opts.json);
+          const request = {
+            ...(budgetUsd === undefined ? {} : { budgetUsd }),
+            ...(opts.ignoreBreaker ? { ignoreBreaker: true } : {}),
+          };
+          report(await resumeJob(s, jobId, request), opts.json);
         }, waitPolicyOf(opts));
       }),
     );

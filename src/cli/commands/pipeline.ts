@@ -124,7 +124,10 @@ function stageLine(stage: LiveStage): string {
 /** Spec flags on the command line with a pipeline file: they have no stage to go to. */
 export function refuseSpecFlags(opts: Record<string, unknown>): void {
   const allowed = new Set(['yes', 'json', 'groupShortUnits', 'verbose']);
-  const given = Object.entries(opts).find(([k, v]) => !allowed.has(k) && v !== undefined);
+  // `--no-breaker` leaves `breaker` true unless given.
+  const given = Object.entries(opts).find(
+    ([k, v]) => !allowed.has(k) && v !== undefined && !(k === 'breaker' && v === true),
+  );
   if (given) {
     throw new UsageError(
       `--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to a pipeline file`,

@@ -107,6 +107,7 @@ function addSpecOptions(command: Command): Command {
     .option('--output-schema <file>', "a JSON Schema (JSON or YAML) each unit's structured output must fit")
     .option('--worktree', 'each unit works in its own git worktree and branch (see `apply`)')
     .option('--no-group-short-units', 'one activity per unit, even for units under 4 s (more Temporal round trips)')
+    .option('--no-breaker', 'never pause the job because its last 20 units failed the same way')
     .option('--model <model>', 'Claude model (e.g. sonnet, opus)')
     .option('--max-turns <n>', 'turn limit per unit')
     .option('--allowed-tools <list>', 'comma-separated tools the agent may use, e.g. Read,Write')

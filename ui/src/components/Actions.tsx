@@ -1,7 +1,8 @@
 /**
  * The job's buttons, each enabled exactly when the lifecycle lets the job take that request
  * (the domain's own table), with the forms the requests need: feedback and a revised prompt for
- * reject, a budget for resume, the statuses to run again for retry.
+ * reject, a budget for resume (and ignoring the breaker once it paused the job), the statuses to
+ * run again for retry.
  */
 import { useState } from 'preact/hooks';
 import { isTerminal, requestApplies, type JobRequest } from '../../../src/domain/lifecycle.js';
@@ -62,6 +63,17 @@ export function Actions({ job, onDone }: { job: JobStatusJson; onDone: (view?: J
         >
           Resume
         </button>
+        {job.breaker?.tripped && (
+          <button
+            disabled={!can('resume')}
+            title="the breaker paused this job: go on, and let it not pause this job again"
+            onClick={() =>
+              void act('resume', { ...(budget ? { budgetUsd: Number(budget) } : {}), ignoreBreaker: true })
+            }
+          >
+            Resume, ignoring the breaker
+          </button>
+        )}
         <button
           class="danger"
           disabled={busy || terminal}
