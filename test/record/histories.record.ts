@@ -238,7 +238,8 @@ describe(`record workflow histories as ${label}`, () => {
   });
 
   it('cancelled while running, then its cancelled units retried', async () => {
-    const dir = await makeDocs(8);
+    // Enough units that some are still pending when the cancel lands on a busy machine.
+    const dir = await makeDocs(20);
     const jobId = await create(dir, {
       name: 'cancel',
       source: { type: 'files', glob: 'docs/*.md' },
@@ -282,6 +283,32 @@ describe(`record workflow histories as ${label}`, () => {
     await h.cliJson(['retry', jobId]);
     expect((await until(jobId, ended)).status).toBe('COMPLETED');
     await save('failures-then-retry', jobId);
+  });
+
+  it('the breaker: paused by units failing one way, tripped again, resumed ignoring it', async () => {
+    const dir = await makeDocs(40);
+    // doc01…doc03 succeed, every later one exits 3.
+    const script = 'case "$1" in docs/doc0[1-3].md) echo ok;; *) echo "no such table" >&2; exit 3;; esac';
+    const jobId = await create(dir, {
+      name: 'breaker',
+      source: { type: 'files', glob: 'docs/*.md' },
+      prompt: 'Summarize {{relative_path}}',
+      testUnits: 0,
+      concurrency: 2,
+      retries: 0,
+      groupShortUnits: false,
+      breaker: { window: 5, share: 0.8 },
+      agent: { type: 'command', command: ['sh', '-c', script, 'agent', '{{relative_path}}'] },
+    });
+    const paused = await until(jobId, (s) => s.status === 'PAUSED');
+    expect(paused.message).toMatch(/^4 of the last 5 units failed with AgentFailed/);
+    await until(jobId, (s) => s.counts.running === 0);
+    await h.cliJson(['resume', jobId]);
+    await until(jobId, (s) => s.status === 'PAUSED' && s.counts.failed >= paused.counts.failed + 4);
+    await until(jobId, (s) => s.counts.running === 0);
+    await h.cliJson(['resume', jobId, '--ignore-breaker']);
+    expect((await until(jobId, ended)).status).toBe('FAILED');
+    await save('breaker', jobId);
   });
 
   it('continued as new several times', async () => {
