@@ -5,11 +5,13 @@
  *   --rate-limit R [--agent api-emitter|claude] [--declare-limit]
  *                                              the governor against an API admitting R requests/s (bench/governor.ts)
  *   --create N                                 creating a job over a CSV of N rows (bench/create.ts)
+ *   --hermetic N                               a user's agent setup, loaded or not, N runs each (bench/hermetic.ts)
  */
 import { Command, Option } from 'commander';
 import { positiveInt } from '../src/cli/action.js';
 import { benchCreate } from './create.js';
 import { benchGovernor } from './governor.js';
+import { benchHermetic } from './hermetic.js';
 import { benchThroughput } from './throughput.js';
 
 const opts = new Command('bench')
@@ -33,6 +35,11 @@ const opts = new Command('bench')
     'instead: create a job over a CSV of this many rows, and time the commands on it',
     positiveInt,
   )
+  .option(
+    '--hermetic <runs>',
+    "instead: claude and codex with a user's setup (MCP servers, hooks) loaded and not, this many runs each",
+    positiveInt,
+  )
   .option('--declare-limit', "with --rate-limit: the job's spec declares the API's limit (requestsPerMinute)")
   .option('--json', 'print one JSON document')
   .parse()
@@ -44,10 +51,13 @@ const opts = new Command('bench')
     rateLimit?: number;
     declareLimit?: boolean;
     create?: number;
+    hermetic?: number;
     json?: boolean;
   }>();
 
-if (opts.create !== undefined) {
+if (opts.hermetic !== undefined) {
+  await benchHermetic(opts.hermetic, opts.json ?? false);
+} else if (opts.create !== undefined) {
   await benchCreate(opts.create, opts.json ?? false);
 } else if (opts.rateLimit !== undefined) {
   if (opts.agent === 'emitter')

@@ -45,3 +45,34 @@ export function peakRss(pid: number, everyMs = 50): { stop(): number } {
 export function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** Peak resident memory of a process and its live descendants together (an agent and the servers it starts), in MB. */
+export function peakTreeRss(rootPid: number, everyMs = 25): { stop(): Promise<number> } {
+  let peakBytes = 0;
+  let sampling: Promise<void> = Promise.resolve();
+  const sample = async () => {
+    const parents = new Map<number, number>();
+    for (const name of await readdir('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => null);
+      if (stat) parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    }
+    let bytes = 0;
+    for (const pid of parents.keys()) {
+      let p = pid;
+      for (let hops = 0; p > 1 && p !== rootPid && hops < 64; hops++) p = parents.get(p) ?? 0;
+      if (p !== rootPid) continue;
+      const statm = await readFile(`/proc/${pid}/statm`, 'utf8').catch(() => '0 0');
+      bytes += Number(statm.split(' ')[1]) * 4096;
+    }
+    peakBytes = Math.max(peakBytes, bytes);
+  };
+  const timer = setInterval(() => void (sampling = sampling.then(sample)), everyMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sampling;
+      return Math.round(peakBytes / 1024 / 1024);
+    },
+  };
+}

@@ -1,5 +1,6 @@
 /** The Claude CLI command line for one attempt, from the spec's agent options. */
 import type { ClaudeAgentSpec } from './claude.js';
+import { configArgs } from './config.js';
 
 export interface ClaudeInvocation {
   prompt: string;
@@ -23,6 +24,7 @@ export function buildClaudeArgs(agent: ClaudeAgentSpec, run: ClaudeInvocation): 
   if (agent.appendSystemPrompt) args.push('--append-system-prompt', agent.appendSystemPrompt);
   if (agent.maxBudgetUsd) args.push('--max-budget-usd', String(agent.maxBudgetUsd));
   if (run.outputSchema) args.push('--json-schema', JSON.stringify(run.outputSchema));
+  args.push(...configArgs(agent));
   args.push(...agent.extraArgs);
   // Last, after `--`: a prompt starting with "-" (a YAML list, front matter) is not an option.
   args.push('--', run.prompt);

@@ -9,29 +9,36 @@ import { z } from 'zod';
 import { runPolicyFields, type AgentFailure, type AgentKind, type AttemptParser } from '../agent.js';
 import { buildClaudeArgs, claudeEnv } from './buildArgs.js';
 import { classifyAttempt, INSTALL_HINT } from './classify.js';
+import { claudeConfigFields, configConflict, resolveConfigPaths } from './config.js';
 import { parseStreamLine, type RateLimitInfo, type ResultEvent, type StreamEvent } from './streamJson.js';
 
 export const PERMISSION_MODES = ['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk'] as const;
 
-export const claudeAgentSchema = z.strictObject({
-  type: z.literal('claude'),
-  ...runPolicyFields,
-  model: z.string().min(1).optional(),
-  maxTurns: z.number().int().positive().optional(),
-  allowedTools: z.array(z.string().min(1)).optional(),
-  disallowedTools: z.array(z.string().min(1)).optional(),
-  permissionMode: z.enum(PERMISSION_MODES).optional(),
-  /** `unit` adds each unit's own directory (`--add-dir`); a list adds those directories to every unit. */
-  addDirs: z.union([z.literal('unit'), z.array(z.string().min(1))]).optional(),
-  appendSystemPrompt: z.string().min(1).optional(),
-  /** Per unit and attempt (`--max-budget-usd`). */
-  maxBudgetUsd: z.number().positive().optional(),
-  /** Resume the failed attempt's session (`--resume`) instead of starting over. */
-  resumeOnRetry: z.boolean().default(false),
-  /** Run against the bundled scripted Messages API instead of the real one: free and offline. */
-  rehearse: z.boolean().default(false),
-  extraArgs: z.array(z.string()).default([]),
-});
+export const claudeAgentSchema = z
+  .strictObject({
+    type: z.literal('claude'),
+    ...runPolicyFields,
+    model: z.string().min(1).optional(),
+    maxTurns: z.number().int().positive().optional(),
+    allowedTools: z.array(z.string().min(1)).optional(),
+    disallowedTools: z.array(z.string().min(1)).optional(),
+    permissionMode: z.enum(PERMISSION_MODES).optional(),
+    /** `unit` adds each unit's own directory (`--add-dir`); a list adds those directories to every unit. */
+    addDirs: z.union([z.literal('unit'), z.array(z.string().min(1))]).optional(),
+    appendSystemPrompt: z.string().min(1).optional(),
+    /** Per unit and attempt (`--max-budget-usd`). */
+    maxBudgetUsd: z.number().positive().optional(),
+    /** Resume the failed attempt's session (`--resume`) instead of starting over. */
+    resumeOnRetry: z.boolean().default(false),
+    /** Run against the bundled scripted Messages API instead of the real one: free and offline. */
+    rehearse: z.boolean().default(false),
+    ...claudeConfigFields,
+    extraArgs: z.array(z.string()).default([]),
+  })
+  .superRefine((agent, ctx) => {
+    const conflict = configConflict(agent);
+    if (conflict) ctx.addIssue({ code: 'custom', path: [conflict.path], message: conflict.message });
+  });
 export type ClaudeAgentSpec = z.output<typeof claudeAgentSchema>;
 
 export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
@@ -44,8 +51,11 @@ export const claudeAgent: AgentKind<ClaudeAgentSpec> = {
   reportsAdmission: true,
   resumesOnRetry: (spec) => spec.resumeOnRetry,
 
-  resolve: (spec, baseDir) =>
-    Array.isArray(spec.addDirs) ? { ...spec, addDirs: spec.addDirs.map((d) => path.resolve(baseDir, d)) } : spec,
+  resolve: (spec, baseDir) => ({
+    ...spec,
+    ...(Array.isArray(spec.addDirs) ? { addDirs: spec.addDirs.map((d) => path.resolve(baseDir, d)) } : {}),
+    ...resolveConfigPaths(spec, baseDir),
+  }),
 
   start(spec, ctx, env) {
     const own = spec.addDirs === 'unit' ? (ctx.unitDirectory ? [ctx.unitDirectory] : []) : (spec.addDirs ?? []);

@@ -36,7 +36,7 @@ function replay(name: string, s = spec(), over: Partial<ProcessFacts> = {}, extr
 }
 
 describe('codex invocation', () => {
-  it('runs exec --json with least privilege, no endless reconnects, and the prompt after --', () => {
+  it('runs exec --json with least privilege, none of its user’s config, no endless reconnects, and the prompt after --', () => {
     const { invocation } = codexAgent.start(
       spec({ model: 'gpt-5.5' }),
       { prompt: '-x', render: (t) => t, unitDirectory: null, resumeSessionId: null, rehearsalUrl: null },
@@ -53,6 +53,8 @@ describe('codex invocation', () => {
       'unbounded_connection_retries',
       '--model',
       'gpt-5.5',
+      '--ignore-user-config',
+      '--ignore-rules',
       '--',
       '-x',
     ]);

@@ -13,6 +13,7 @@ import { AGENT_ERROR_TYPES } from '../../domain/index.js';
 import { privateTempRoot } from '../../privateTemp.js';
 import { failure, processFailure, runPolicyFields, type AgentKind, type AttemptParser } from '../agent.js';
 import { classifyCodexFailure } from './classify.js';
+import { codexConfigArgs, codexConfigFields } from './config.js';
 import { parseCodexLine, type CodexEvent, type CodexUsage } from './events.js';
 
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -31,6 +32,7 @@ export const codexAgentSchema = z.strictObject({
   resumeOnRetry: z.boolean().default(false),
   /** Run against the bundled scripted Responses API instead of the real one: free and offline. */
   rehearse: z.boolean().default(false),
+  ...codexConfigFields,
   /** Extra `-c key=value` overrides of codex's configuration. */
   config: z.record(z.string(), z.string()).default({}),
   extraArgs: z.array(z.string()).default([]),
@@ -70,6 +72,7 @@ export const codexAgent: AgentKind<CodexAgentSpec> = {
       childEnv.CODEX_HOME ??= path.join(privateTempRoot(), 'codex-rehearsal');
       mkdirSync(childEnv.CODEX_HOME, { recursive: true, mode: 0o700 });
     }
+    args.push(...codexConfigArgs(spec));
     for (const [key, value] of Object.entries(spec.config)) args.push('-c', `${key}=${value}`);
     args.push(...spec.extraArgs);
     if (ctx.resumeSessionId) args.push('resume', ctx.resumeSessionId);
