@@ -8,6 +8,7 @@ import type { Context } from '@temporalio/activity';
 import type { AgentFailure, AttemptVerdict } from '../../src/agents/agent.js';
 import { attemptEnv } from '../../src/agents/agentEnv.js';
 import { agentFailure, outputLimits, processBounds, processFacts, runAgentProcess } from '../../src/agents/index.js';
+import { memoryGate } from '../../src/agents/memoryGate.js';
 import type { AgentProcessOutcome } from '../../src/agents/process.js';
 import {
   AGENT_ERROR_TYPES,
@@ -20,6 +21,7 @@ import type { Db } from '../../src/store/db.js';
 import { AttemptRecorder } from '../attemptRecorder.js';
 import { engineMetrics, type EngineMetrics } from '../metrics.js';
 import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
+import { admitAgent } from './memoryWait.js';
 import { checkOutput } from './output.js';
 import type { AttemptPlan } from './plan.js';
 
@@ -69,6 +71,17 @@ export interface AgentRun {
 
 export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
   const { ctx, plan } = r;
+  const gate = memoryGate();
+  const token = await admitAgent(gate, r.db, ctx, { jobId: r.input.jobId, kind: plan.agent.type, signal: r.signal });
+  try {
+    return await runAdmitted(r, (outcome) => gate.ended(token ?? -1, outcome.peakRssBytes));
+  } finally {
+    if (token !== null) gate.ended(token, null); // a no-op once it ended with its peak
+  }
+}
+
+async function runAdmitted(r: RunRequest, onExit: (outcome: AgentProcessOutcome) => void): Promise<AgentRun> {
+  const { ctx, plan } = r;
   const { invocation, parser } = plan.kind.start(
     plan.agent,
     {
@@ -115,6 +128,7 @@ export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
       },
       onStderr: parser.stderr && ((lines) => recorder.add(parser.stderr!(lines))),
     });
+    onExit(outcome);
     run = judge(r, parser.verdict(processFacts(outcome, invocation.bin, plan.agent)), outcome, recorder, startedAt);
     return run;
   } catch (err) {

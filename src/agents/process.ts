@@ -52,6 +52,8 @@ export interface AgentProcessOutcome {
   spawnError: { code?: string; message: string } | null;
   stderrTail: string;
   durationMs: number;
+  /** The peak memory of its process group, when it ran long enough to be sampled. */
+  peakRssBytes?: number | null;
 }
 
 const STDERR_TAIL_CHARS = 4096;

@@ -12,9 +12,11 @@
  * killed, so a crashed worker leaves no agent running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { GroupMemorySampler } from './groupMemory.js';
 import { Batcher, type Batch, type SpawnerReply, type SpawnerRequest } from './spawnerProtocol.js';
 
 const children = new Map<number, ChildProcess>();
+const memory = new GroupMemorySampler();
 /** The agents' base environment, which this process was started with: read once (process.env is slow to copy). */
 const baseEnv = { ...process.env };
 
@@ -40,7 +42,8 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
     });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    replies.push({ op: 'exit', id, exitCode: null, signal: null, spawnError: { code: e.code, message: e.message } });
+    const spawnError = { code: e.code, message: e.message };
+    replies.push({ op: 'exit', id, exitCode: null, signal: null, spawnError, peakRssBytes: null });
     return;
   }
   children.set(id, child);
@@ -51,6 +54,7 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
   });
   child.on('spawn', () => {
     spawned = true;
+    memory.track(child.pid!);
     replies.later({ op: 'spawned', id, pid: child.pid! });
   });
   child.stdin?.on('error', () => undefined); // an agent that never reads its input
@@ -67,11 +71,13 @@ function start(request: Extract<SpawnerRequest, { op: 'spawn' }>): void {
         exitCode: null,
         signal: null,
         spawnError: spawnError ?? { message: 'spawn failed' },
+        peakRssBytes: null,
       });
       return;
     }
+    const peakRssBytes = memory.untrack(child.pid!);
     killGroup(child.pid);
-    replies.push({ op: 'exit', id, exitCode, signal, spawnError: null });
+    replies.push({ op: 'exit', id, exitCode, signal, spawnError: null, peakRssBytes });
   });
 }
 

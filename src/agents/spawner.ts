@@ -15,6 +15,8 @@ export interface AgentExit {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   spawnError: { code?: string; message: string } | null;
+  /** The peak memory of its process group, when it ran long enough to be sampled. */
+  peakRssBytes?: number | null;
 }
 
 export type Stream = 'out' | 'err';
@@ -129,7 +131,12 @@ function deliver(reply: SpawnerReply): void {
     case 'err':
       return agent.pipes[reply.op].push(reply.data);
     case 'exit':
-      return end(reply.id, { exitCode: reply.exitCode, signal: reply.signal, spawnError: reply.spawnError });
+      return end(reply.id, {
+        exitCode: reply.exitCode,
+        signal: reply.signal,
+        spawnError: reply.spawnError,
+        peakRssBytes: reply.peakRssBytes ?? null,
+      });
   }
 }
 

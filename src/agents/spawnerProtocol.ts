@@ -32,6 +32,8 @@ export type SpawnerReply =
       exitCode: number | null;
       signal: NodeJS.Signals | null;
       spawnError: { code?: string; message: string } | null;
+      /** The peak memory of its process group, when it ran long enough to be sampled (groupMemory.ts). */
+      peakRssBytes: number | null;
     };
 
 /** What travels: a turn's messages, in order. */

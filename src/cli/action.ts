@@ -35,6 +35,14 @@ export function reportError(err: unknown): number {
   return 1;
 }
 
+/** Commander option parser for amounts that may be 0. */
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number, 0 or more, got "${value}"`);
+  return n;
+}
+
 /** Commander option parser for counts (> 0). */
 export function positiveInt(value: string): number {
   const n = Number(value);

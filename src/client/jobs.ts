@@ -15,6 +15,8 @@ import {
   buildJobStatus,
   idleThrottle,
   IllegalRequestError,
+  isTerminal,
+  memoryHoldStatus,
   type ApproveRequest,
   type JobRequest,
   type JobState,
@@ -30,6 +32,7 @@ import type { JobSpec } from '../spec/schema.js';
 import { storedSpec } from '../spec/stored.js';
 import { checkTemplateForStoredUnits, TemplateError } from '../spec/template.js';
 import { getJob, getReport, getTemplate } from '../store/jobs.js';
+import { memoryHoldsOf } from '../store/memoryHolds.js';
 import { firstUnitMissing, getUnits, unitTotals } from '../store/units.js';
 import { firstLine } from '../temporal/connect.js';
 import { startJobWorkflow } from './createJob.js';
@@ -66,7 +69,10 @@ export async function getStatus(
 ): Promise<JobStatus> {
   const handle = jobHandle(session, jobId);
   try {
-    return await session.client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
+    const status = await session.client.connection.withDeadline(Date.now() + 10_000, () => handle.query(statusQuery));
+    return isTerminal(status.state)
+      ? status
+      : { ...status, memory: memoryHoldStatus(await memoryHoldsOf(session.db, jobId)) };
   } catch (err) {
     const fromDb = fromDatabaseIfNeeded ? await statusFromDatabase(session, jobId) : null;
     if (fromDb) return fromDb;

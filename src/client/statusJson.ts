@@ -27,6 +27,7 @@ export function statusJson(status: JobStatus) {
     forecast: status.forecast,
     webhook: status.webhook,
     breaker: status.breaker ?? null,
+    memory: status.memory ?? null,
     ...(status.aggregate
       ? { aggregate: { state: status.aggregate.state, error: status.aggregate.error }, report: status.aggregate.report }
       : {}),

@@ -63,6 +63,38 @@ export interface JobStatus {
   aggregate?: AggregateStatus | null;
   /** The breaker, when the job has one: whether it paused the job, and on what. */
   breaker?: BreakerStatus | null;
+  /** Units that workers hold until they have the memory to start their agents (null: none). */
+  memory?: MemoryHoldStatus | null;
+}
+
+export interface MemoryHoldStatus {
+  units: number;
+  workers: number;
+  /** The least memory free on a holding worker, and what one more agent needs there (MB). */
+  availableMb: number;
+  needMb: number;
+  /** For people: "held by worker memory: 3 units wait (1,200 MB free, 1,850 MB needed for one more agent)". */
+  text: string;
+}
+
+/** What workers' holds (one per worker holding units of the job) come to. */
+export function memoryHoldStatus(
+  holds: readonly { units: number; availableMb: number; needMb: number }[],
+): MemoryHoldStatus | null {
+  if (holds.length === 0) return null;
+  const units = holds.reduce((n, h) => n + h.units, 0);
+  const tightest = holds.reduce((a, b) => (b.availableMb < a.availableMb ? b : a));
+  const mb = (n: number) => `${n.toLocaleString('en-US')} MB`;
+  const where = holds.length > 1 ? ` on ${holds.length} workers` : '';
+  return {
+    units,
+    workers: holds.length,
+    availableMb: tightest.availableMb,
+    needMb: tightest.needMb,
+    text:
+      `held by worker memory: ${units} unit${units === 1 ? '' : 's'} wait${units === 1 ? 's' : ''}${where} ` +
+      `(${mb(tightest.availableMb)} free, ${mb(tightest.needMb)} needed for one more agent)`,
+  };
 }
 
 export interface AggregateStatus {

@@ -167,6 +167,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'fencing tokens: an attempt writes its unit only while it holds the latest',
     sql: `ALTER TABLE units ADD COLUMN fence integer NOT NULL DEFAULT 0;`,
   },
+  {
+    version: 10,
+    name: 'units a worker holds until it has the memory to start their agents',
+    sql: `
+      CREATE TABLE memory_holds (
+        job_id        text NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        worker        text NOT NULL,
+        units         integer NOT NULL,
+        available_mb  integer NOT NULL,
+        need_mb       integer NOT NULL,
+        since         timestamptz NOT NULL DEFAULT now(),
+        updated_at    timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (job_id, worker)
+      );
+    `,
+  },
 ];
 
 const LOCK_KEY = 0x61626174; // "abat": one lock id for this schema

@@ -220,6 +220,7 @@ export function registerControlCommands(program: Command): void {
         );
         console.log(`  prompt    v${status.templateVersion} · concurrency ${status.concurrency}`);
         if (status.throttle.text) console.log(`  governor  ${status.throttle.text}`);
+        if (status.memory) console.log(`  memory    ${status.memory.text}`);
         const forecast = forecastLine(status);
         if (forecast) console.log(`  ${forecast.replace(': ', '  ')}`);
         const hook = status.webhook;

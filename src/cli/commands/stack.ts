@@ -11,7 +11,7 @@ import { runStack } from '../../stack/supervisor.js';
 import { serveDashboard } from '../../web/serve.js';
 import { createWorker } from '../../worker/createWorker.js';
 import type { MetricsEndpoint } from '../../worker/metrics.js';
-import { action, positiveInt } from '../action.js';
+import { action, nonNegativeInt, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';
 
 export function registerStackCommands(program: Command): void {
@@ -21,6 +21,16 @@ export function registerStackCommands(program: Command): void {
     .option('-d, --detach', 'run in the background and return once it is ready')
     .option('--max-concurrent-agents <n>', 'agent processes the worker runs at once', positiveInt, 100)
     .option('--no-dashboard', 'do not serve the dashboard')
+    .option(
+      '--memory-reserve-mb <mb>',
+      'memory kept free when admitting agents (default 5% of it, at least 256; AGENTIC_BATCH_MEMORY_RESERVE_MB)',
+      nonNegativeInt,
+    )
+    .option(
+      '--agent-memory-mb <mb>',
+      "what this worker's agents may take together, by what each kind took before (AGENTIC_BATCH_AGENT_MEMORY_MB)",
+      positiveInt,
+    )
     .option('--metrics-port <n>', "serve the worker's Prometheus metrics on this port (/metrics)", positiveInt)
     .option(
       '--metrics-host <host>',
@@ -37,6 +47,7 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
     )
     .action(
       action(async (opts: UpFlags) => {
+        useMemoryLimits(opts);
         const config = loadConfig();
         if (!opts.detach) {
           const log = (line: string) => say(`[stack] ${line}`);
@@ -52,6 +63,8 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
           '--max-concurrent-agents',
           String(opts.maxConcurrentAgents),
           ...(opts.dashboard ? [] : ['--no-dashboard']),
+          ...(opts.memoryReserveMb === undefined ? [] : ['--memory-reserve-mb', String(opts.memoryReserveMb)]),
+          ...(opts.agentMemoryMb === undefined ? [] : ['--agent-memory-mb', String(opts.agentMemoryMb)]),
           ...(opts.metricsPort ? ['--metrics-port', String(opts.metricsPort), '--metrics-host', opts.metricsHost] : []),
         ]);
         const dashboardUrl = info.dashboardUrl ? await dashboardLink(config.home, info.dashboardUrl) : null;
@@ -79,6 +92,16 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
     .description('run a worker in the foreground against TEMPORAL_ADDRESS/DATABASE_URL or the running stack')
     .option('--max-concurrent-agents <n>', 'agent processes this worker runs at once', positiveInt, 100)
     .option(
+      '--memory-reserve-mb <mb>',
+      'memory kept free when admitting agents (default 5% of it, at least 256; AGENTIC_BATCH_MEMORY_RESERVE_MB)',
+      nonNegativeInt,
+    )
+    .option(
+      '--agent-memory-mb <mb>',
+      "what this worker's agents may take together, by what each kind took before (AGENTIC_BATCH_AGENT_MEMORY_MB)",
+      positiveInt,
+    )
+    .option(
       '--metrics-port <n>',
       "serve Prometheus metrics (the SDK's and the engine's) on this port (/metrics)",
       positiveInt,
@@ -92,11 +115,14 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
       'after',
       `
 Start as many workers as you like, on as many machines: they share the task queue
-(AGENTIC_BATCH_TASK_QUEUE, default agentic-batch). Ctrl-C drains: running agents get 5s,
+(AGENTIC_BATCH_TASK_QUEUE, default agentic-batch). A worker starts another agent only while
+the machine (or its container's memory limit) can hold it, by what that kind of agent took
+before; units beyond wait in the worker, and \`status\` says so. Ctrl-C drains: running agents get 5s,
 then are stopped and retried on another worker.`,
     )
     .action(
-      action(async (opts: MetricsFlags & { maxConcurrentAgents: number }) => {
+      action(async (opts: MetricsFlags & MemoryFlags & { maxConcurrentAgents: number }) => {
+        useMemoryLimits(opts);
         const config = loadConfig();
         const endpoints = await resolveEndpoints(config, { autoStart: false });
         const { worker, close } = await createWorker(config, endpoints, {
@@ -115,6 +141,17 @@ then are stopped and retried on another worker.`,
         }
       }),
     );
+}
+
+interface MemoryFlags {
+  memoryReserveMb?: number;
+  agentMemoryMb?: number;
+}
+
+/** The worker's memory gate reads them (src/agents/memoryGate.ts). */
+function useMemoryLimits(flags: MemoryFlags): void {
+  if (flags.memoryReserveMb !== undefined) process.env.AGENTIC_BATCH_MEMORY_RESERVE_MB = String(flags.memoryReserveMb);
+  if (flags.agentMemoryMb !== undefined) process.env.AGENTIC_BATCH_AGENT_MEMORY_MB = String(flags.agentMemoryMb);
 }
 
 /** The stack's dashboard, on loopback: a session on the stack's own servers, the kept token. */
@@ -150,7 +187,7 @@ interface MetricsFlags {
   metricsHost: string;
 }
 
-interface UpFlags extends MetricsFlags {
+interface UpFlags extends MetricsFlags, MemoryFlags {
   detach?: boolean;
   maxConcurrentAgents: number;
   dashboard: boolean;

@@ -39,7 +39,8 @@ export class ProgressView {
       state:
         status.state +
         (status.state === 'PAUSED' && status.message ? ` (${status.message})` : '') +
-        (status.throttle.text ? ` | ${status.throttle.text}` : ''),
+        (status.throttle.text ? ` | ${status.throttle.text}` : '') +
+        (status.memory ? ` | ${status.memory.text}` : ''),
     };
     if (this.bar) {
       if (this.started) this.bar.update(settled, fields);

@@ -90,6 +90,7 @@ export function JobPage({ jobId }: { jobId: string }) {
         />
       </dl>
       {status.status === 'RUNNING' && status.throttle.text && <p class="throttle">throttled: {status.throttle.text}</p>}
+      {status.memory && <p class="throttle">{status.memory.text}</p>}
       {status.webhook && status.webhook.failed > 0 && (
         <p class="bad-text">
           webhook: {status.webhook.failed} deliveries failed ({status.webhook.lastError})
