@@ -2,7 +2,8 @@
  * The dashboard's pages in real Chromium, over a real stack (Temporal, Postgres, the real claude
  * against the scripted API): approve a READY job and follow it live to its end, reject one with
  * feedback and a revised prompt, read a unit (Markdown rendered, a tool call unfolded, a result
- * holding HTML and script left inert), pause / resume / cancel, page through 10,000 units, and
+ * holding HTML and script left inert), pause / resume / cancel, the breaker's pause and a resume
+ * ignoring it, page through 10,000 units, and
  * a pipeline's graph on its stages' pages.
  * Every page is saved as a screenshot (see test/support/chromium.ts).
  */
@@ -236,6 +237,32 @@ describe('the dashboard in Chromium', () => {
     expect(status.counts.cancelled).toBeGreaterThan(0);
     // An ended job with cancelled units can run them again.
     await eventually(() => button(`Retry failed (${status.counts.cancelled})`).isEnabled(), true);
+  });
+
+  it('shows why the breaker paused a job, and resumes it ignoring the breaker', async () => {
+    const spec = await writeSpec(dir, {
+      name: 'breaker-page',
+      source: { type: 'jsonl', path: 'many.jsonl', key: 'id', limit: 30 },
+      prompt: 'x',
+      testUnits: 0,
+      concurrency: 2,
+      breaker: { window: 5, share: 0.8 },
+      agent: { type: 'command', command: ['sh', '-c', 'echo "no such table" >&2; exit 3'], retryDelaySeconds: 1 },
+      retries: 0,
+    });
+    const { jobId } = await h.cliJson<{ jobId: string }>(['create', spec], { cwd: dir });
+    await waitForStatus(h, jobId, (s) => s.status === 'PAUSED');
+    await at(`/jobs/${jobId}`);
+    await page.locator('h1 .badge', { hasText: 'PAUSED' }).waitFor();
+    expect(await page.locator('p.message').textContent()).toMatch(
+      /^5 of the last 5 units failed with AgentFailed: sh exited with code 3.*; fix the spec and resume, or resume --ignore-breaker$/,
+    );
+    await screenshot(page, 'job-breaker');
+    await button('Resume, ignoring the breaker').click();
+    await page.locator('h1 .badge', { hasText: 'FAILED' }).waitFor({ timeout: 60_000 });
+    const status = await waitForStatus(h, jobId, (s) => s.status === 'FAILED');
+    expect(status.counts.failed).toBe(30);
+    expect(await button('Resume, ignoring the breaker').count()).toBe(0);
   });
 
   it('pages through a 10,000-unit job, filters, searches and sorts it on the server', async () => {
