@@ -2,7 +2,7 @@
  * `npm run bench`: the engine and its baseline in one run, ratios reported.
  *   --units N --latency-ms L --concurrency C   throughput against `xargs -P C` (bench/throughput.ts)
  *   --agent claude                             the same with the real claude against a scripted API
- *   --rate-limit R [--agent api-emitter|claude] [--declare-limit]
+ *   --rate-limit R [--agent api-emitter|claude] [--declare-limit] [--jobs K]
  *                                              the governor against an API admitting R requests/s (bench/governor.ts)
  *   --create N                                 creating a job over a CSV of N rows (bench/create.ts)
  *   --hermetic N                               a user's agent setup, loaded or not, N runs each (bench/hermetic.ts)
@@ -40,6 +40,7 @@ const opts = new Command('bench')
     "instead: claude and codex with a user's setup (MCP servers, hooks) loaded and not, this many runs each",
     positiveInt,
   )
+  .option('--jobs <n>', 'with --rate-limit: this many jobs at once against the one API', positiveInt)
   .option('--declare-limit', "with --rate-limit: the job's spec declares the API's limit (requestsPerMinute)")
   .option('--json', 'print one JSON document')
   .parse()
@@ -50,6 +51,7 @@ const opts = new Command('bench')
     agent?: 'emitter' | 'claude' | 'api-emitter';
     rateLimit?: number;
     declareLimit?: boolean;
+    jobs?: number;
     create?: number;
     hermetic?: number;
     json?: boolean;

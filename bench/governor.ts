@@ -31,6 +31,8 @@ export interface GovernorBenchOptions {
   agent: 'api-emitter' | 'claude';
   /** The job's spec declares the API's limit (`requestsPerMinute`) instead of learning it. */
   declareLimit?: boolean;
+  /** Jobs at once against the one API (each of `units`), as several jobs sharing an account. */
+  jobs?: number;
   json?: boolean;
 }
 
@@ -68,38 +70,52 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
     log(
       `engine: ${opts.units} units × ${opts.agent} at concurrency ${opts.concurrency}, API limit ${opts.rateLimit}/s…`,
     );
+    const jobs = opts.jobs ?? 1;
     const engineStart = performance.now();
-    const { jobId } = await createJob(session, spec);
-    const handle = jobHandle(session, jobId);
+    const handles = await Promise.all(
+      Array.from({ length: jobs }, async (_, i) =>
+        jobHandle(session, (await createJob(session, { ...spec, name: `${spec.name}-${i + 1}` })).jobId),
+      ),
+    );
     const progress = setInterval(() => {
-      handle.query(statusQuery).then(
-        (st) => log(`  ${st.state} ${JSON.stringify(st.counts)} ${st.throttle.text ?? ''} ${st.message ?? ''}`),
-        () => undefined,
-      );
+      for (const handle of handles)
+        handle.query(statusQuery).then(
+          (st) => log(`  ${st.name} ${st.state} ${JSON.stringify(st.counts)} ${st.throttle.text ?? ''}`),
+          () => undefined,
+        );
     }, 2000);
-    const final = await handle.result().finally(() => clearInterval(progress));
-    const engine = outcome(performance.now() - engineStart, engineApi, final.counts.failed, opts);
+    const finals = await Promise.all(handles.map((h) => h.result())).finally(() => clearInterval(progress));
+    const failed = finals.reduce((n, f) => n + f.counts.failed, 0);
+    const engine = outcome(performance.now() - engineStart, engineApi, failed, { ...opts, units: opts.units * jobs });
 
     log(`baseline: xargs -P ${opts.concurrency}, each run backing off on its own…`);
     const baselineApi = await startScriptedApi({ rateLimitPerSecond: opts.rateLimit });
     onCleanup(() => baselineApi.close());
     const baselineAgent = agentFor(opts.agent, baselineApi.url);
     const baselineStart = performance.now();
-    // Each failed run prints one line: that is the count of failed units.
-    const run = await execa(
-      'bash',
-      [
-        '-c',
-        `xargs -d '\\n' -P ${opts.concurrency} -I{} bash -c '"$@" >/dev/null 2>&1 || echo failed' _ "$@"`,
-        'xargs',
-        ...baselineAgent.baselineCommand,
-      ],
-      { input: names.join('\n'), cwd: files, env: baselineAgent.baselineEnv, reject: false },
+    // One xargs per job, at once; each failed run prints one line: that is the count of failed units.
+    const runs = await Promise.all(
+      Array.from({ length: jobs }, () =>
+        execa(
+          'bash',
+          [
+            '-c',
+            `xargs -d '\\n' -P ${opts.concurrency} -I{} bash -c '"$@" >/dev/null 2>&1 || echo failed' _ "$@"`,
+            'xargs',
+            ...baselineAgent.baselineCommand,
+          ],
+          { input: names.join('\n'), cwd: files, env: baselineAgent.baselineEnv, reject: false },
+        ),
+      ),
     );
-    const failedRuns = run.stdout.split('\n').filter((l) => l === 'failed').length;
-    const baseline = outcome(performance.now() - baselineStart, baselineApi, failedRuns, opts);
+    const failedRuns = runs.reduce((n, run) => n + run.stdout.split('\n').filter((l) => l === 'failed').length, 0);
+    const baseline = outcome(performance.now() - baselineStart, baselineApi, failedRuns, {
+      ...opts,
+      units: opts.units * jobs,
+    });
 
     const report = {
+      jobs,
       declaredLimit: opts.declareLimit ?? false,
       agent: opts.agent,
       units: opts.units,
@@ -115,11 +131,12 @@ export async function benchGovernor(opts: GovernorBenchOptions): Promise<void> {
     const row = (name: string, o: ReturnType<typeof outcome>) =>
       `${name.padEnd(22)} ${String(o.wallMs).padStart(7)} ms  ${o.shareOfAllowedRate.toFixed(2)} of the allowed rate  ` +
       `${o.refused}/${o.modelRequests} refused (${(o.refusedShare * 100).toFixed(1)}%)  ${o.failedUnits} failed`;
+    const each = jobs > 1 ? `${jobs} jobs of ` : '';
     console.log(
-      `${opts.units} units × ${opts.agent} at concurrency ${opts.concurrency}, API admits ${opts.rateLimit}/s`,
+      `${each}${opts.units} units × ${opts.agent} at concurrency ${opts.concurrency}, API admits ${opts.rateLimit}/s`,
     );
     console.log(row('agentic-batch', engine));
-    console.log(row(`xargs -P ${opts.concurrency}`, baseline));
+    console.log(row(`${jobs > 1 ? `${jobs} × ` : ''}xargs -P ${opts.concurrency}`, baseline));
   } finally {
     await cleanup();
   }
