@@ -14,6 +14,17 @@ import type { MetricsEndpoint } from '../../worker/metrics.js';
 import { action, nonNegativeInt, positiveInt } from '../action.js';
 import { printJson, say } from '../output.js';
 
+const MEMORY_RESERVE_OPTION = [
+  '--memory-reserve-mb <mb>',
+  'memory kept free when admitting agents (default 5% of it, at least 256; AGENTIC_BATCH_MEMORY_RESERVE_MB)',
+  nonNegativeInt,
+] as const;
+const AGENT_MEMORY_OPTION = [
+  '--agent-memory-mb <mb>',
+  "what this worker's agents may take together, by what each kind took before (AGENTIC_BATCH_AGENT_MEMORY_MB)",
+  positiveInt,
+] as const;
+
 export function registerStackCommands(program: Command): void {
   program
     .command('up')
@@ -21,16 +32,8 @@ export function registerStackCommands(program: Command): void {
     .option('-d, --detach', 'run in the background and return once it is ready')
     .option('--max-concurrent-agents <n>', 'agent processes the worker runs at once', positiveInt, 100)
     .option('--no-dashboard', 'do not serve the dashboard')
-    .option(
-      '--memory-reserve-mb <mb>',
-      'memory kept free when admitting agents (default 5% of it, at least 256; AGENTIC_BATCH_MEMORY_RESERVE_MB)',
-      nonNegativeInt,
-    )
-    .option(
-      '--agent-memory-mb <mb>',
-      "what this worker's agents may take together, by what each kind took before (AGENTIC_BATCH_AGENT_MEMORY_MB)",
-      positiveInt,
-    )
+    .option(...MEMORY_RESERVE_OPTION)
+    .option(...AGENT_MEMORY_OPTION)
     .option('--metrics-port <n>', "serve the worker's Prometheus metrics on this port (/metrics)", positiveInt)
     .option(
       '--metrics-host <host>',
@@ -91,16 +94,8 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
     .command('worker')
     .description('run a worker in the foreground against TEMPORAL_ADDRESS/DATABASE_URL or the running stack')
     .option('--max-concurrent-agents <n>', 'agent processes this worker runs at once', positiveInt, 100)
-    .option(
-      '--memory-reserve-mb <mb>',
-      'memory kept free when admitting agents (default 5% of it, at least 256; AGENTIC_BATCH_MEMORY_RESERVE_MB)',
-      nonNegativeInt,
-    )
-    .option(
-      '--agent-memory-mb <mb>',
-      "what this worker's agents may take together, by what each kind took before (AGENTIC_BATCH_AGENT_MEMORY_MB)",
-      positiveInt,
-    )
+    .option(...MEMORY_RESERVE_OPTION)
+    .option(...AGENT_MEMORY_OPTION)
     .option(
       '--metrics-port <n>',
       "serve Prometheus metrics (the SDK's and the engine's) on this port (/metrics)",
