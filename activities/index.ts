@@ -2,6 +2,7 @@
  * All activities, built from their dependencies so tests and the worker inject the pool, the
  * agent binary and the rehearsal API. The workflows import only the type.
  */
+import type { MemoryLimits } from '../src/config.js';
 import type { Db } from '../src/store/db.js';
 import { createAgentActivities } from './agent/index.js';
 import { createAggregateActivities } from './aggregate.js';
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   db: Db;
   /** URL of the scripted Messages API, started on first use, for `agent.rehearse` jobs. */
   rehearsalApiUrl: () => Promise<string>;
+  /** How the worker admits agents by memory (default: the machine's, no budget). */
+  memory?: MemoryLimits;
 }
 
 export function createActivities(deps: ActivityDeps) {

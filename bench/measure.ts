@@ -1,27 +1,36 @@
 /** What the benchmarks measure processes with: CPU seconds and peak resident memory (Linux /proc). */
 import { readdir, readFile } from 'node:fs/promises';
 
-/**
- * CPU seconds of a process and every live descendant, each with its reaped children: a server's
- * worker processes (Postgres backends) count, and a dead child counts once, in its parent.
- */
-export async function treeCpuSeconds(rootPid: number): Promise<number> {
-  const stats = new Map<number, { ppid: number; seconds: number }>();
+/** Every process's parent and stat fields (after the command name), from /proc. */
+async function processTable(): Promise<Map<number, { ppid: number; fields: string[] }>> {
+  const table = new Map<number, { ppid: number; fields: string[] }>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => null);
     if (!stat) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
-    stats.set(Number(name), { ppid: Number(fields[1]), seconds });
+    table.set(Number(name), { ppid: Number(fields[1]), fields });
   }
+  return table;
+}
+
+/** The live processes of `rootPid`'s tree, itself included. */
+async function processTree(rootPid: number): Promise<{ pid: number; fields: string[] }[]> {
+  const table = await processTable();
   const inTree = (pid: number): boolean => {
-    for (let p = pid, hops = 0; p > 1 && hops < 64; p = stats.get(p)?.ppid ?? 0, hops++) if (p === rootPid) return true;
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = table.get(p)?.ppid ?? 0, hops++) if (p === rootPid) return true;
     return false;
   };
-  let total = 0;
-  for (const [pid, { seconds }] of stats) if (inTree(pid)) total += seconds;
-  return total;
+  return [...table].filter(([pid]) => inTree(pid)).map(([pid, { fields }]) => ({ pid, fields }));
+}
+
+/**
+ * CPU seconds of a process and every live descendant, each with its reaped children: a server's
+ * worker processes (Postgres backends) count, and a dead child counts once, in its parent.
+ */
+export async function treeCpuSeconds(rootPid: number): Promise<number> {
+  const tree = await processTree(rootPid);
+  return tree.reduce((sum, { fields }) => sum + [11, 12, 13, 14].reduce((s, i) => s + Number(fields[i]), 0) / 100, 0);
 }
 
 export function peakRss(pid: number, everyMs = 50): { stop(): number } {
@@ -51,20 +60,8 @@ export function peakTreeRss(rootPid: number, everyMs = 25): { stop(): Promise<nu
   let peakBytes = 0;
   let sampling: Promise<void> = Promise.resolve();
   const sample = async () => {
-    const parents = new Map<number, number>();
-    for (const name of await readdir('/proc')) {
-      if (!/^\d+$/.test(name)) continue;
-      const stat = await readFile(`/proc/${name}/stat`, 'utf8').catch(() => null);
-      if (stat) parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    }
-    let bytes = 0;
-    for (const pid of parents.keys()) {
-      let p = pid;
-      for (let hops = 0; p > 1 && p !== rootPid && hops < 64; hops++) p = parents.get(p) ?? 0;
-      if (p !== rootPid) continue;
-      const statm = await readFile(`/proc/${pid}/statm`, 'utf8').catch(() => '0 0');
-      bytes += Number(statm.split(' ')[1]) * 4096;
-    }
+    // stat's field 24 (22 after the name): resident pages.
+    const bytes = (await processTree(rootPid)).reduce((sum, { fields }) => sum + Number(fields[21]) * 4096, 0);
     peakBytes = Math.max(peakBytes, bytes);
   };
   const timer = setInterval(() => void (sampling = sampling.then(sample)), everyMs);

@@ -13,6 +13,8 @@ const envSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   AGENTIC_BATCH_NO_DOWNLOAD: z.string().optional(),
   AGENTIC_BATCH_TRUSTED_PROXIES: z.string().optional(),
+  AGENTIC_BATCH_MEMORY_RESERVE_MB: z.coerce.number().int().min(0).optional(),
+  AGENTIC_BATCH_AGENT_MEMORY_MB: z.coerce.number().int().positive().optional(),
 });
 
 export interface Config {
@@ -32,6 +34,15 @@ export interface Config {
   noDownload: boolean;
   /** Reverse proxies (addresses) whose X-Forwarded-Proto/-Host the dashboard believes. */
   trustedProxies: string[];
+  /** How a worker admits agents by memory (src/agents/memoryGate.ts); flags override. */
+  memory: MemoryLimits;
+}
+
+export interface MemoryLimits {
+  /** Kept free (MB); unset: 5% of the memory, at least 256. */
+  reserveMb?: number;
+  /** What the worker's agents may take together (MB); unset: no budget. */
+  agentMemoryMb?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -56,5 +67,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean),
+    memory: { reserveMb: e.AGENTIC_BATCH_MEMORY_RESERVE_MB, agentMemoryMb: e.AGENTIC_BATCH_AGENT_MEMORY_MB },
   };
 }

@@ -8,7 +8,6 @@ import type { Context } from '@temporalio/activity';
 import type { AgentFailure, AttemptVerdict } from '../../src/agents/agent.js';
 import { attemptEnv } from '../../src/agents/agentEnv.js';
 import { agentFailure, outputLimits, processBounds, processFacts, runAgentProcess } from '../../src/agents/index.js';
-import { memoryGate } from '../../src/agents/memoryGate.js';
 import type { AgentProcessOutcome } from '../../src/agents/process.js';
 import {
   AGENT_ERROR_TYPES,
@@ -21,7 +20,7 @@ import type { Db } from '../../src/store/db.js';
 import { AttemptRecorder } from '../attemptRecorder.js';
 import { engineMetrics, type EngineMetrics } from '../metrics.js';
 import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
-import { admitAgent } from './memoryWait.js';
+import type { MemoryAdmission } from './memoryWait.js';
 import { checkOutput } from './output.js';
 import type { AttemptPlan } from './plan.js';
 
@@ -56,6 +55,8 @@ export interface RunRequest {
   writer: WholeAttemptWriter;
   /** In a group: its record may be written with others'. */
   batched: boolean;
+  /** The worker's memory gate: the agent starts once the machine can hold it. */
+  admission: MemoryAdmission;
 }
 
 export interface AgentRun {
@@ -70,17 +71,19 @@ export interface AgentRun {
 }
 
 export async function runAgentRecorded(r: RunRequest): Promise<AgentRun> {
-  const { ctx, plan } = r;
-  const gate = memoryGate();
-  const token = await admitAgent(gate, r.db, ctx, { jobId: r.input.jobId, kind: plan.agent.type, signal: r.signal });
+  const request = { jobId: r.input.jobId, kind: r.plan.agent.type, signal: r.signal };
+  const token = await r.admission.admit(r.ctx, request);
+  let run: AgentRun | undefined;
   try {
-    return await runAdmitted(r, (outcome) => gate.ended(token ?? -1, outcome.peakRssBytes));
+    run = await runAdmitted(r);
+    return run;
   } finally {
-    if (token !== null) gate.ended(token, null); // a no-op once it ended with its peak
+    // Its peak teaches the gate what its kind takes.
+    if (token !== null) r.admission.gate.ended(token, run?.outcome.peakRssBytes);
   }
 }
 
-async function runAdmitted(r: RunRequest, onExit: (outcome: AgentProcessOutcome) => void): Promise<AgentRun> {
+async function runAdmitted(r: RunRequest): Promise<AgentRun> {
   const { ctx, plan } = r;
   const { invocation, parser } = plan.kind.start(
     plan.agent,
@@ -128,7 +131,6 @@ async function runAdmitted(r: RunRequest, onExit: (outcome: AgentProcessOutcome)
       },
       onStderr: parser.stderr && ((lines) => recorder.add(parser.stderr!(lines))),
     });
-    onExit(outcome);
     run = judge(r, parser.verdict(processFacts(outcome, invocation.bin, plan.agent)), outcome, recorder, startedAt);
     return run;
   } catch (err) {

@@ -16,6 +16,7 @@ import { engineMetrics } from '../metrics.js';
 import type { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { runAgentRecorded, type AgentRun } from './agentRun.js';
 import type { JobData } from './jobData.js';
+import type { MemoryAdmission } from './memoryWait.js';
 import { planAttempt, type AttemptPlan } from './plan.js';
 import { recordRun, verifyAndRepair, type Recorded } from './record.js';
 import type { AttemptResult } from './results.js';
@@ -27,6 +28,7 @@ export interface AttemptDeps {
   jobData: JobData;
   rehearsalApiUrl: () => Promise<string>;
   writer: WholeAttemptWriter;
+  admission: MemoryAdmission;
 }
 
 export interface AttemptInput {
@@ -150,6 +152,7 @@ export class UnitAttempt {
       unitTimeoutMs: this.unitTimeoutMs,
       reportAdmission: this.input.reportAdmission ?? false,
       writer: this.deps.writer,
+      admission: this.deps.admission,
       batched: this.unitTimeoutMs !== null,
     });
   }

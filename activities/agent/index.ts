@@ -5,6 +5,7 @@
  * version still running (workflows/job/): change them only by adding optional fields.
  */
 import { Context } from '@temporalio/activity';
+import { MemoryGate } from '../../src/agents/memoryGate.js';
 import type { UnitOutcome } from '../../src/domain/index.js';
 import { claimUnits } from '../../src/store/claims.js';
 import type { ActivityDeps } from '../index.js';
@@ -12,6 +13,7 @@ import { WholeAttemptWriter } from '../wholeAttemptWriter.js';
 import { UnitAttempt, type AttemptInput } from './attempt.js';
 import { runGroup, type RunAgentsInput } from './group.js';
 import { JobData } from './jobData.js';
+import { MemoryAdmission } from './memoryWait.js';
 import { activityOutcome, type AttemptResult } from './results.js';
 import { resultOf } from './stop.js';
 
@@ -36,6 +38,7 @@ export function createAgentActivities(deps: ActivityDeps) {
     jobData: new JobData(deps.db),
     rehearsalApiUrl: deps.rehearsalApiUrl,
     writer: new WholeAttemptWriter(deps.db, RECORD_BATCH_MS),
+    admission: new MemoryAdmission(new MemoryGate(deps.memory), deps.db),
   };
 
   async function runAgent(input: RunAgentInput): Promise<UnitOutcome> {

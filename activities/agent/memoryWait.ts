@@ -15,35 +15,42 @@ const REFRESH_MS = 5000;
 const MB = 1024 * 1024;
 const WORKER = `${os.hostname()}:${process.pid}`;
 
-/** The units of each job this worker holds, and when their row was last written. */
-class Holds {
-  private readonly jobs = new Map<string, { units: number; writtenAt: number }>();
+export class MemoryAdmission {
+  /** The units of each job held here, and when their row was last written. */
+  private readonly held = new Map<string, { units: number; writtenAt: number }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    readonly gate: MemoryGate,
+    private readonly db: Db,
+  ) {}
 
-  add(jobId: string, admission: Admission): void {
-    const held = this.jobs.get(jobId) ?? { units: 0, writtenAt: 0 };
-    held.units += 1;
-    this.jobs.set(jobId, held);
-    this.write(jobId, held, admission, true);
+  /**
+   * The gate's token once the agent may start (null if the attempt was aborted meanwhile: it
+   * then starts and stops at once, as any cancelled attempt does).
+   */
+  async admit(ctx: Context, request: { jobId: string; kind: string; signal: AbortSignal }): Promise<number | null> {
+    let { token, admission } = this.gate.tryStart(request.kind);
+    if (token !== null || request.signal.aborted) return token;
+    this.hold(request.jobId, 1, admission);
+    try {
+      while (token === null && !request.signal.aborted) {
+        ctx.heartbeat({ waitingForMemory: true });
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        ({ token, admission } = this.gate.tryStart(request.kind));
+        this.hold(request.jobId, 0, admission);
+      }
+      return token;
+    } finally {
+      this.release(request.jobId);
+    }
   }
 
-  refresh(jobId: string, admission: Admission): void {
-    const held = this.jobs.get(jobId);
-    if (held && Date.now() - held.writtenAt >= REFRESH_MS) this.write(jobId, held, admission, false);
-  }
-
-  remove(jobId: string): void {
-    const held = this.jobs.get(jobId);
-    if (!held) return;
-    held.units -= 1;
-    if (held.units > 0) return;
-    this.jobs.delete(jobId);
-    releaseMemoryHold(this.db, jobId, WORKER).catch(() => undefined);
-  }
-
-  private write(jobId: string, held: { units: number; writtenAt: number }, admission: Admission, now: boolean): void {
-    if (!now && Date.now() - held.writtenAt < REFRESH_MS) return;
+  /** `more` units of the job wait now; its row is written when new, then every REFRESH_MS. */
+  private hold(jobId: string, more: number, admission: Admission): void {
+    const held = this.held.get(jobId) ?? { units: 0, writtenAt: 0 };
+    held.units += more;
+    this.held.set(jobId, held);
+    if (Date.now() - held.writtenAt < REFRESH_MS) return;
     held.writtenAt = Date.now();
     const row = {
       worker: WORKER,
@@ -53,33 +60,11 @@ class Holds {
     };
     saveMemoryHold(this.db, jobId, row).catch(() => undefined);
   }
-}
 
-let holds: Holds | null = null;
-
-/**
- * Returns the gate's token once the agent may start (or at once if the attempt was aborted
- * meanwhile: it then starts and stops at once, as any cancelled attempt does).
- */
-export async function admitAgent(
-  gate: MemoryGate,
-  db: Db,
-  ctx: Context,
-  request: { jobId: string; kind: string; signal: AbortSignal },
-): Promise<number | null> {
-  let { token, admission } = gate.tryStart(request.kind);
-  if (token !== null || request.signal.aborted) return token;
-  holds ??= new Holds(db);
-  holds.add(request.jobId, admission);
-  try {
-    while (token === null && !request.signal.aborted) {
-      ctx.heartbeat({ waitingForMemory: true });
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      ({ token, admission } = gate.tryStart(request.kind));
-      holds.refresh(request.jobId, admission);
-    }
-    return token;
-  } finally {
-    holds.remove(request.jobId);
+  private release(jobId: string): void {
+    const held = this.held.get(jobId);
+    if (!held || --held.units > 0) return;
+    this.held.delete(jobId);
+    releaseMemoryHold(this.db, jobId, WORKER).catch(() => undefined);
   }
 }

@@ -22,9 +22,8 @@ const UNLIMITED = 2 ** 60;
 
 export interface MemoryReading {
   availableBytes: number;
+  /** The machine's memory, or the container's limit when it has a lower one. */
   totalBytes: number;
-  /** Where the figure comes from, for messages. */
-  source: 'cgroup' | 'machine';
 }
 
 export interface MemoryFiles {
@@ -54,9 +53,9 @@ export function memoryReading(files: MemoryFiles): MemoryReading {
         }
       : null;
   if (!cgroup || !(cgroup.limit < UNLIMITED) || cgroup.limit >= total)
-    return { availableBytes: machine, totalBytes: total, source: 'machine' };
+    return { availableBytes: machine, totalBytes: total };
   const inCgroup = Math.max(0, cgroup.limit - Math.max(0, cgroup.used));
-  return { availableBytes: Math.min(machine, inCgroup), totalBytes: cgroup.limit, source: 'cgroup' };
+  return { availableBytes: Math.min(machine, inCgroup), totalBytes: cgroup.limit };
 }
 
 const readOr = (file: string): string | null => {
@@ -67,29 +66,24 @@ const readOr = (file: string): string | null => {
   }
 };
 
+/** A cgroup's three files, when its limit file exists (the first is the limit). */
+function cgroupFiles<K extends string>(dir: string, files: Record<K, string>): Record<K, string> | null {
+  const names = Object.entries(files) as [K, string][];
+  if (readOr(`${dir}/${names[0]![1]}`) === null) return null;
+  return Object.fromEntries(names.map(([key, name]) => [key, readOr(`${dir}/${name}`) ?? ''])) as Record<K, string>;
+}
+
 /** This machine's (or container's) reading, now. */
 export function readMemory(): MemoryReading {
-  const v2 = readOr('/sys/fs/cgroup/memory.max');
-  const v1 = v2 === null ? readOr('/sys/fs/cgroup/memory/memory.limit_in_bytes') : null;
-  return memoryReading({
-    meminfo: readOr('/proc/meminfo') ?? '',
-    v2:
-      v2 === null
-        ? null
-        : {
-            max: v2,
-            current: readOr('/sys/fs/cgroup/memory.current') ?? '0',
-            stat: readOr('/sys/fs/cgroup/memory.stat') ?? '',
-          },
-    v1:
-      v1 === null
-        ? null
-        : {
-            limit: v1,
-            usage: readOr('/sys/fs/cgroup/memory/memory.usage_in_bytes') ?? '0',
-            stat: readOr('/sys/fs/cgroup/memory/memory.stat') ?? '',
-          },
-  });
+  const v2 = cgroupFiles('/sys/fs/cgroup', { max: 'memory.max', current: 'memory.current', stat: 'memory.stat' });
+  const v1 = v2
+    ? null
+    : cgroupFiles('/sys/fs/cgroup/memory', {
+        limit: 'memory.limit_in_bytes',
+        usage: 'memory.usage_in_bytes',
+        stat: 'memory.stat',
+      });
+  return memoryReading({ meminfo: readOr('/proc/meminfo') ?? '', v2, v1 });
 }
 
 export interface Admission {
@@ -102,10 +96,10 @@ export interface Admission {
 
 export interface GateOptions {
   read?: () => MemoryReading;
-  /** Kept free for the worker and everything else; null: 5% of the memory, at least 256 MB. */
-  reserveBytes?: number | null;
-  /** What this worker's agents may take together, as estimated (`--agent-memory-mb`); null: no budget. */
-  budgetBytes?: number | null;
+  /** Kept free for the worker and everything else (MB; `--memory-reserve-mb`); unset: 5% of the memory, at least 256. */
+  reserveMb?: number;
+  /** What this worker's agents may take together, as estimated (MB; `--agent-memory-mb`); unset: no budget. */
+  agentMemoryMb?: number;
   now?: () => number;
 }
 
@@ -137,7 +131,10 @@ export class MemoryGate {
   /** Whether one more agent of `kind` fits now. */
   check(kind: string): Admission {
     const reading = this.reading();
-    const reserve = this.options.reserveBytes ?? Math.max(256 * MB, 0.05 * reading.totalBytes);
+    const reserve =
+      this.options.reserveMb !== undefined
+        ? this.options.reserveMb * MB
+        : Math.max(256 * MB, 0.05 * reading.totalBytes);
     let starting = 0;
     let committed = 0;
     for (const agent of this.running.values()) {
@@ -146,7 +143,8 @@ export class MemoryGate {
       if (this.now() - agent.since < RAMP_MS) starting += size;
     }
     const machineFree = reading.availableBytes - reserve - starting;
-    const budgetFree = this.options.budgetBytes == null ? Infinity : this.options.budgetBytes - committed;
+    const budget = this.options.agentMemoryMb;
+    const budgetFree = budget === undefined ? Infinity : budget * MB - committed;
     const free = Math.max(0, Math.min(machineFree, budgetFree));
     const needBytes = this.estimate(kind);
     return { fits: this.running.size === 0 || free >= needBytes, availableBytes: free, needBytes };
@@ -173,19 +171,4 @@ export class MemoryGate {
   get runningCount(): number {
     return this.running.size;
   }
-}
-
-/** The worker's gate (one per process: its agents share the machine). */
-let gate: MemoryGate | null = null;
-export function memoryGate(): MemoryGate {
-  return (gate ??= new MemoryGate({
-    reserveBytes: megabytesFromEnv('AGENTIC_BATCH_MEMORY_RESERVE_MB'),
-    budgetBytes: megabytesFromEnv('AGENTIC_BATCH_AGENT_MEMORY_MB'),
-  }));
-}
-
-/** Set by `worker --memory-reserve-mb` / `--agent-memory-mb`, or in the worker's environment. */
-function megabytesFromEnv(name: string): number | null {
-  const mb = Number(process.env[name]);
-  return process.env[name] && Number.isFinite(mb) && mb >= 0 ? mb * MB : null;
 }

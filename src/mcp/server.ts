@@ -116,13 +116,7 @@ export function createMcpServer(session: () => Promise<Session>, version: string
     'Resume a PAUSED job, optionally with a higher budget; ignoreBreaker: the breaker paused it, go on and never pause this job again',
     { jobId, budgetUsd: z.number().positive().optional(), ignoreBreaker: z.boolean().optional() },
     async ({ jobId: id, budgetUsd, ignoreBreaker }, s) =>
-      jobView(
-        s,
-        await resumeJob(s, id, {
-          ...(budgetUsd === undefined ? {} : { budgetUsd }),
-          ...(ignoreBreaker ? { ignoreBreaker } : {}),
-        }),
-      ),
+      jobView(s, await resumeJob(s, id, { budgetUsd, ignoreBreaker })),
   );
 
   tool(

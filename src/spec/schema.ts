@@ -10,6 +10,7 @@ import { sourceSchema, type SourceSpec } from '../sources/index.js';
 import type { ResolvedIsolation } from './isolation.js';
 
 const positiveInt = z.number().int().positive();
+const SHARE_HINT = 'breaker.share is a fraction of the window, e.g. 0.8';
 
 /** `agent.type` may be left out: it is `claude` unless said otherwise. */
 const agentWithDefaultType = z.preprocess(
@@ -66,11 +67,7 @@ export const jobSpecSchema = z.strictObject({
       z.literal(false),
       z.strictObject({
         window: z.number().int().min(2).max(1000).default(DEFAULT_BREAKER.window),
-        share: z
-          .number()
-          .gt(0, 'breaker.share is a fraction of the window, e.g. 0.8')
-          .max(1, 'breaker.share is a fraction of the window, e.g. 0.8')
-          .default(DEFAULT_BREAKER.share),
+        share: z.number().gt(0, SHARE_HINT).max(1, SHARE_HINT).default(DEFAULT_BREAKER.share),
       }),
     ])
     .optional(),

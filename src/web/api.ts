@@ -143,10 +143,7 @@ export function apiRoutes(session: Session): Hono {
       throw new UsageError('budgetUsd must be an amount above 0');
     if (ignoreBreaker !== undefined && typeof ignoreBreaker !== 'boolean')
       throw new UsageError('ignoreBreaker must be true or false');
-    const status = await resumeJob(session, c.req.param('id'), {
-      ...(budgetUsd === undefined ? {} : { budgetUsd }),
-      ...(ignoreBreaker ? { ignoreBreaker } : {}),
-    });
+    const status = await resumeJob(session, c.req.param('id'), { budgetUsd, ignoreBreaker });
     return c.json(await jobView(session, status));
   });
   api.post('/jobs/:id/cancel', async (c) => {

@@ -53,7 +53,7 @@ export async function createWorker(
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH },
-    activities: createActivities({ db, rehearsalApiUrl }),
+    activities: createActivities({ db, rehearsalApiUrl, memory: config.memory }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentAgents,
     // Cancellation reaches an activity only through a heartbeat round trip: once an attempt
     // heartbeats (after its first seconds), keep that quick.

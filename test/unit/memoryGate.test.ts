@@ -14,12 +14,11 @@ describe('the memory available to agents', () => {
     expect(memoryReading({ meminfo: meminfo(24_000, 20_000) })).toEqual({
       availableBytes: 20_000 * MB,
       totalBytes: 24_000 * MB,
-      source: 'machine',
     });
     const unlimited = { max: 'max\n', current: String(5000 * MB), stat: '' };
-    expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v2: unlimited }).source).toBe('machine');
+    expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v2: unlimited }).totalBytes).toBe(24_000 * MB);
     const v1Unlimited = { limit: '9223372036854771712\n', usage: '1', stat: '' };
-    expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v1: v1Unlimited }).source).toBe('machine');
+    expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v1: v1Unlimited }).totalBytes).toBe(24_000 * MB);
   });
 
   it('is what the container’s limit leaves, its page cache counted free (cgroup v2 and v1)', () => {
@@ -27,7 +26,6 @@ describe('the memory available to agents', () => {
     expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v2 })).toEqual({
       availableBytes: 2096 * MB,
       totalBytes: 4096 * MB,
-      source: 'cgroup',
     });
     const v1 = { limit: `${2048 * MB}`, usage: `${1024 * MB}`, stat: `total_inactive_file ${24 * MB}\n` };
     expect(memoryReading({ meminfo: meminfo(24_000, 20_000), v1 }).availableBytes).toBe(1048 * MB);
@@ -42,12 +40,11 @@ describe('the gate', () => {
     () => ({
       availableBytes: availableMb * MB,
       totalBytes: 24_000 * MB,
-      source: 'machine',
     });
 
   it('admits a claude while the memory less the reserve holds one, counting those still starting', () => {
     let now = 0;
-    const gate = new MemoryGate({ read: machine(1000), reserveBytes: 256 * MB, now: () => now });
+    const gate = new MemoryGate({ read: machine(1000), reserveMb: 256, now: () => now });
     const first = gate.tryStart('claude');
     expect(first.token).not.toBeNull();
     // 1000 - 256 - 230 (the first, starting) = 514: one more fits, and at 284 a third; at 54 a fourth does not.
@@ -62,7 +59,7 @@ describe('the gate', () => {
   });
 
   it('always admits one agent when none runs (else a small machine waits for ever)', () => {
-    const gate = new MemoryGate({ read: machine(10), reserveBytes: 256 * MB });
+    const gate = new MemoryGate({ read: machine(10), reserveMb: 256 });
     expect(gate.tryStart('claude').token).not.toBeNull();
     expect(gate.tryStart('claude').token).toBeNull();
   });
@@ -80,7 +77,7 @@ describe('the gate', () => {
   });
 
   it('keeps a worker’s agents within its budget, by their estimates', () => {
-    const gate = new MemoryGate({ read: machine(100_000), budgetBytes: 1000 * MB, now: () => 0 });
+    const gate = new MemoryGate({ read: machine(100_000), agentMemoryMb: 1000, now: () => 0 });
     gate.ended(gate.tryStart('command').token!, 310 * MB);
     const tokens = [1, 2, 3, 4].map(() => gate.tryStart('command').token);
     expect(tokens.filter((t) => t !== null)).toHaveLength(3);

@@ -155,11 +155,7 @@ export function registerControlCommands(program: Command): void {
             return reportPipeline(await resumePipeline(s, id), opts.json);
           }
           const jobId = await jobOf(s, id, opts.stage);
-          const request = {
-            ...(budgetUsd === undefined ? {} : { budgetUsd }),
-            ...(opts.ignoreBreaker ? { ignoreBreaker: true } : {}),
-          };
-          report(await resumeJob(s, jobId, request), opts.json);
+          report(await resumeJob(s, jobId, { budgetUsd, ignoreBreaker: opts.ignoreBreaker }), opts.json);
         }, waitPolicyOf(opts));
       }),
     );

@@ -1,4 +1,5 @@
 /** Running and following a pipeline from the terminal: `run pipeline.yaml`, `watch PIPELINE`. */
+import type { Command } from 'commander';
 import { approveJob, rejectJob } from '../../client/jobs.js';
 import { createPipeline, getPipelineStatus, preparePipeline, type LiveStage } from '../../client/pipelines.js';
 import { openSession, type Session } from '../../client/session.js';
@@ -121,16 +122,16 @@ function stageLine(stage: LiveStage): string {
   return `stage ${stage.name}: ${stage.state}${progress}${why}`;
 }
 
-/** Spec flags on the command line with a pipeline file: they have no stage to go to. */
-export function refuseSpecFlags(opts: Record<string, unknown>): void {
+/** Spec flags given on the command line with a pipeline file: they have no stage to go to. */
+export function refuseSpecFlags(command: Command): void {
   const allowed = new Set(['yes', 'json', 'groupShortUnits', 'verbose']);
-  // `--no-breaker` leaves `breaker` true unless given.
-  const given = Object.entries(opts).find(
-    ([k, v]) => !allowed.has(k) && v !== undefined && !(k === 'breaker' && v === true),
+  // Given, not defaulted: a `--no-…` flag's value is true unless it was given.
+  const given = command.options.find(
+    (o) => !allowed.has(o.attributeName()) && command.getOptionValueSource(o.attributeName()) === 'cli',
   );
   if (given) {
     throw new UsageError(
-      `--${given[0].replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} does not apply to a pipeline file`,
+      `${given.long} does not apply to a pipeline file`,
       'set it in the stages of the pipeline file; only --yes and --json go with a pipeline',
     );
   }

@@ -151,12 +151,11 @@ Examples:
   agentic-batch run job.yaml --concurrency 16 --yes --json`,
     )
     .action(
-      action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }) => {
+      action(async (specFile: string | undefined, opts: SpecFlags & { yes?: boolean }, command: Command) => {
         const pipeline = specFile ? await readSpecFile(specFile) : null;
         if (pipeline && isPipeline(pipeline.raw)) {
-          const { yes, json, ...rest } = opts;
-          refuseSpecFlags(rest);
-          return runPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { yes, json: json?.output });
+          refuseSpecFlags(command);
+          return runPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { yes: opts.yes, json: opts.json?.output });
         }
         const { spec, read, promptFromIntent: fromIntent } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);
@@ -177,12 +176,11 @@ Examples:
       `--json alone prints {"jobId", "totalUnits"} ({"pipelineId"} for a pipeline).\n${SPEC_EXAMPLE}`,
     )
     .action(
-      action(async (specFile: string | undefined, opts: SpecFlags) => {
+      action(async (specFile: string | undefined, opts: SpecFlags, command: Command) => {
         const pipeline = specFile ? await readSpecFile(specFile) : null;
         if (pipeline && isPipeline(pipeline.raw)) {
-          const { json, ...rest } = opts;
-          refuseSpecFlags(rest);
-          return createPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { json: json?.output });
+          refuseSpecFlags(command);
+          return createPipelineFile(pipeline.raw, pipeline.baseDir, specFile!, { json: opts.json?.output });
         }
         const { spec, read, promptFromIntent: fromIntent } = await specFromInputs(specFile, opts);
         await prepareJob(spec, read);

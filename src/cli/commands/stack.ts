@@ -50,8 +50,7 @@ on 127.0.0.1 (port 8484, or the next free one), token required: open the URL \`u
     )
     .action(
       action(async (opts: UpFlags) => {
-        useMemoryLimits(opts);
-        const config = loadConfig();
+        const config = withMemoryFlags(loadConfig(), opts);
         if (!opts.detach) {
           const log = (line: string) => say(`[stack] ${line}`);
           await runStack(config, {
@@ -117,8 +116,7 @@ then are stopped and retried on another worker.`,
     )
     .action(
       action(async (opts: MetricsFlags & MemoryFlags & { maxConcurrentAgents: number }) => {
-        useMemoryLimits(opts);
-        const config = loadConfig();
+        const config = withMemoryFlags(loadConfig(), opts);
         const endpoints = await resolveEndpoints(config, { autoStart: false });
         const { worker, close } = await createWorker(config, endpoints, {
           maxConcurrentAgents: opts.maxConcurrentAgents,
@@ -143,10 +141,11 @@ interface MemoryFlags {
   agentMemoryMb?: number;
 }
 
-/** The worker's memory gate reads them (src/agents/memoryGate.ts). */
-function useMemoryLimits(flags: MemoryFlags): void {
-  if (flags.memoryReserveMb !== undefined) process.env.AGENTIC_BATCH_MEMORY_RESERVE_MB = String(flags.memoryReserveMb);
-  if (flags.agentMemoryMb !== undefined) process.env.AGENTIC_BATCH_AGENT_MEMORY_MB = String(flags.agentMemoryMb);
+/** The flags over the environment's AGENTIC_BATCH_MEMORY_RESERVE_MB / AGENTIC_BATCH_AGENT_MEMORY_MB. */
+function withMemoryFlags(config: Config, flags: MemoryFlags): Config {
+  const { reserveMb, agentMemoryMb } = config.memory;
+  const memory = { reserveMb: flags.memoryReserveMb ?? reserveMb, agentMemoryMb: flags.agentMemoryMb ?? agentMemoryMb };
+  return { ...config, memory };
 }
 
 /** The stack's dashboard, on loopback: a session on the stack's own servers, the kept token. */
